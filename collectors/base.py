@@ -1,0 +1,89 @@
+"""The collector unit: a small declarative description plus one function that does the work.
+
+Modelled on sos' Plugin minus the inheritance: class attributes become dataclass fields, and the
+runner, not the collector, decides whether it may run and records why it did not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from collectors.connection import CancelToken, QueryResult, ServerIdentity, Session
+
+# schemas that belong to the server itself; never counted as user data
+SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A privilege a collector needs, with the statement that grants it."""
+
+    privilege: str  # as SHOW GRANTS spells it, e.g. "PROCESS", "REPLICATION CLIENT"
+    on: str = "*.*"
+    why: str = ""
+    # other privileges that also satisfy it (MariaDB 10.5 split REPLICATION CLIENT, SUPER covers it)
+    alternatives: tuple[str, ...] = ()
+
+    def grant(self, account: str = "'user'@'host'") -> str:
+        return f"GRANT {self.privilege} ON {self.on} TO {account};"
+
+
+class Skip(Exception):
+    """Raised by a collector to say it cannot run here, with the reason."""
+
+
+class Degraded(Exception):
+    """Raised after a collector wrote what it could: it ran, but part of it is missing."""
+
+
+@dataclass
+class Context:
+    """What a collector sees: the session, the facts so far, options, and a place for artifacts."""
+
+    session: Session
+    facts: dict[str, Any]
+    options: Mapping[str, Any]
+    cancel: CancelToken
+    artifacts: dict[str, str] = field(default_factory=dict)
+    deadline: float = 0.0  # monotonic time by which this collector should stop
+    notes: list[str] = field(default_factory=list)
+    scratch: dict[str, Any] = field(default_factory=dict)  # shared between collectors, never written out
+    log: Callable[[str], None] = lambda _message: None
+
+    @property
+    def server(self) -> ServerIdentity:
+        return self.session.identity
+
+    def query(self, sql: str, params: tuple[Any, ...] | None = None) -> QueryResult:
+        return self.session.query(sql, params)
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def user_schemas(self) -> list[str]:
+        """The schemas to look into: --databases if given, else every non-system schema."""
+        chosen = self.options.get("databases")
+        databases = [str(d) for d in self.facts.get("databases", [])]
+        if chosen:
+            wanted = set(chosen)
+            return [d for d in databases if d in wanted] or list(chosen)
+        return [d for d in databases if d.lower() not in SYSTEM_SCHEMAS]
+
+
+@dataclass(frozen=True)
+class Collector:
+    name: str
+    title: str
+    reads: tuple[str, ...]  # what it sends or reads, for the DBA and the manifest
+    writes: tuple[str, ...]  # facts keys it sets
+    collect: Callable[[Context], None]
+    samples: tuple[str, ...] = ()  # sample files that come from what it writes
+    requires: tuple[Requirement, ...] = ()
+    # returns None when the collector applies to this server, else the reason it does not
+    applies: Callable[[ServerIdentity, Mapping[str, Any]], str | None] = lambda _server, _options: None
+    budget_seconds: float = 30.0
+    expected_seconds: float = 0.2  # for progress and ETA
+    needs_connection: bool = True

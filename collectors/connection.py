@@ -1,0 +1,381 @@
+"""Connection spec and safe sessions: the only way this program talks to a server.
+
+Every session is made read-only and time-bounded the moment it opens, and records every statement
+it sends so the manifest can list them.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import mysql.connector
+from mysql.connector import errors as mysql_errors
+
+from collectors.errors import ConnectionProblem, classify_connection_error
+
+TLS_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
+DEFAULT_STATEMENT_TIMEOUT = 5.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+LOCK_WAIT_TIMEOUT = 5
+
+# errnos that mean the statement was refused for want of a privilege
+PRIVILEGE_ERRNOS = frozenset({1044, 1045, 1142, 1143, 1227, 1370, 3530, 1356, 1449})
+# errnos that mean the connection itself is gone
+CONNECTION_LOST_ERRNOS = frozenset({2006, 2013, 2055, 2014, 4031, 1927, 1053})
+# errnos that mean the statement ran out of its time limit (MySQL 3024, MariaDB 1969)
+STATEMENT_TIMEOUT_ERRNOS = frozenset({3024, 1969, 1028})
+# the server does not know this statement or variable (syntax, unknown system variable, unknown table)
+UNSUPPORTED_ERRNOS = frozenset({1064, 1193, 1146, 1109, 1054, 1049, 1235, 1289})
+
+
+class ConnectionFailed(Exception):
+    """Could not open a session; `.problem` carries the stable cause and remedy."""
+
+    def __init__(self, problem: ConnectionProblem) -> None:
+        super().__init__(problem.one_line())
+        self.problem = problem
+
+
+class ConnectionLost(Exception):
+    """The server went away in the middle of the run."""
+
+
+class Cancelled(Exception):
+    """The user asked to stop."""
+
+
+class CancelToken:
+    """Cooperative cancellation shared by the runner, the collectors and the session."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._on_cancel: list[Any] = []
+
+    def cancel(self) -> None:
+        self._event.set()
+        for callback in list(self._on_cancel):
+            try:
+                callback()
+            except Exception:  # noqa: S112 - interrupting a socket may race with its close
+                continue
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, waking at once when cancelled."""
+        if self._event.wait(max(0.0, seconds)):
+            raise Cancelled
+
+    def on_cancel(self, callback: Any) -> None:
+        self._on_cancel.append(callback)
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """Where and how to connect. The password is never part of repr() or any message."""
+
+    host: str | None = None
+    port: int = 3306
+    socket: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls_mode: str = "preferred"
+    ssl_ca: str | None = None
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+    database: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tls_mode not in TLS_MODES:
+            raise ValueError(f"unknown TLS mode {self.tls_mode!r}: use one of {', '.join(TLS_MODES)}")
+
+    @property
+    def target(self) -> str:
+        if self.socket and not self.host:
+            return f"socket {self.socket}"
+        return f"{self.host or 'localhost'}:{self.port}"
+
+    @property
+    def effective_user(self) -> str:
+        if self.user:
+            return self.user
+        import getpass
+
+        return getpass.getuser()
+
+    def with_password(self, password: str | None) -> ConnectionSpec:
+        return replace(self, password=password)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for mysql.connector.connect (use_pure, no C extension)."""
+        kwargs: dict[str, Any] = {
+            "user": self.effective_user,
+            "password": self.password or "",
+            "connection_timeout": max(1, int(round(self.connect_timeout))),
+            "use_pure": True,
+            "autocommit": True,
+            "get_warnings": False,
+            "raise_on_warnings": False,
+            "charset": "utf8mb4",
+            "use_unicode": True,
+            "allow_local_infile": False,
+        }
+        # a client-side read limit backs the server's statement limit for statements it does not
+        # cover (SHOW, and servers without one)
+        kwargs["read_timeout"] = int(self.statement_timeout + 10)
+        if self.socket and (not self.host or self.host == "localhost"):
+            kwargs["unix_socket"] = self.socket
+        else:
+            kwargs["host"] = self.host or "127.0.0.1"
+            kwargs["port"] = int(self.port)
+        if self.tls_mode == "disabled":
+            kwargs["ssl_disabled"] = True
+        else:
+            if self.ssl_ca:
+                kwargs["ssl_ca"] = self.ssl_ca
+            if self.ssl_cert:
+                kwargs["ssl_cert"] = self.ssl_cert
+            if self.ssl_key:
+                kwargs["ssl_key"] = self.ssl_key
+            if self.tls_mode in ("verify_ca", "verify_identity"):
+                kwargs["ssl_verify_cert"] = True
+            if self.tls_mode == "verify_identity":
+                kwargs["ssl_verify_identity"] = True
+        return kwargs
+
+
+@dataclass
+class StatementRecord:
+    sql: str
+    seconds: float
+    rows: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
+
+    def pairs(self) -> dict[str, str]:
+        """Two-column results (SHOW VARIABLES / STATUS) as a name -> value dict."""
+        return {str(row[0]): _text(row[1]) for row in self.rows}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    if not match:
+        match2 = re.match(r"(\d+)\.(\d+)", version)
+        if not match2:
+            return (0, 0, 0)
+        return (int(match2.group(1)), int(match2.group(2)), 0)
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    version: str
+    version_comment: str
+    is_mariadb: bool
+    version_tuple: tuple[int, int, int]
+
+    def at_least(self, *version: int) -> bool:
+        return self.version_tuple >= tuple(version)
+
+
+class Session:
+    """One read-only, time-bounded session. Not thread-safe: one collector thread uses it."""
+
+    def __init__(self, connection: Any, spec: ConnectionSpec, identity: ServerIdentity) -> None:
+        self._connection = connection
+        self.spec = spec
+        self.identity = identity
+        self.statements: list[StatementRecord] = []
+        self.safety_notes: list[str] = []
+        self.cancel: CancelToken | None = None
+
+    # -- statements --------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
+        started = time.monotonic()
+        cursor = None
+        try:
+            cursor = self._connection.cursor()
+            cursor.execute(sql, tuple(params) if params is not None else None)
+            if cursor.description:
+                columns = tuple(str(d[0]) for d in cursor.description)
+                rows = [tuple(r) for r in cursor.fetchall()]
+            else:
+                columns, rows = (), []
+        except mysql_errors.Error as exc:
+            self.statements.append(
+                StatementRecord(sql, time.monotonic() - started, 0, f"{exc.errno or ''} {type(exc).__name__}")
+            )
+            if self.cancel is not None and self.cancel.cancelled:
+                raise Cancelled from exc
+            if _is_connection_lost(exc):
+                raise ConnectionLost(
+                    f"the server closed the connection during: {_abbrev(sql)} (errno {exc.errno})"
+                ) from exc
+            raise
+        finally:
+            if cursor is not None:
+                try:
+                    cursor.close()
+                except mysql_errors.Error:
+                    pass
+        self.statements.append(StatementRecord(sql, time.monotonic() - started, len(rows)))
+        return QueryResult(columns, rows)
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        result = self.query(sql, params)
+        return result.rows[0][0] if result.rows else None
+
+    def interrupt(self) -> None:
+        """Break a statement in flight from another thread (Cancel): shut the socket down."""
+        sock = getattr(getattr(self._connection, "_socket", None), "sock", None)
+        if isinstance(sock, socket.socket):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def is_alive(self) -> bool:
+        try:
+            return bool(self._connection.is_connected())
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        try:
+            self._connection.close()
+        except Exception:  # noqa: S110 - closing a dead connection has nothing to report
+            pass
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _abbrev(sql: str) -> str:
+    sql = " ".join(sql.split())
+    return sql if len(sql) <= 60 else sql[:57] + "..."
+
+
+def _is_connection_lost(exc: mysql_errors.Error) -> bool:
+    if exc.errno in CONNECTION_LOST_ERRNOS:
+        return True
+    return isinstance(exc, mysql_errors.OperationalError | mysql_errors.InterfaceError) and exc.errno in (
+        None,
+        -1,
+        2055,
+    )
+
+
+def is_privilege_error(exc: BaseException) -> bool:
+    return isinstance(exc, mysql_errors.Error) and exc.errno in PRIVILEGE_ERRNOS
+
+
+def is_unsupported_error(exc: BaseException) -> bool:
+    return isinstance(exc, mysql_errors.Error) and exc.errno in UNSUPPORTED_ERRNOS
+
+
+def is_timeout_error(exc: BaseException) -> bool:
+    return isinstance(exc, mysql_errors.Error) and exc.errno in STATEMENT_TIMEOUT_ERRNOS
+
+
+def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None) -> Session:
+    """Connect and make the session safe. Raises ConnectionFailed with a classified cause."""
+    secrets = [spec.password] if spec.password else []
+    try:
+        connection = mysql.connector.connect(**spec.as_kwargs())
+    except Exception as exc:
+        raise ConnectionFailed(
+            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets)
+        ) from None
+    try:
+        session = _make_safe(connection, spec)
+    except ConnectionFailed:
+        connection.close()
+        raise
+    except mysql_errors.Error as exc:
+        connection.close()
+        raise ConnectionFailed(
+            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets)
+        ) from None
+    session.cancel = cancel
+    if cancel is not None:
+        cancel.on_cancel(session.interrupt)
+    return session
+
+
+def _make_safe(connection: Any, spec: ConnectionSpec) -> Session:
+    cursor = connection.cursor()
+    try:
+        cursor.execute("SELECT @@version, @@version_comment")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    version = str(row[0]) if row else ""
+    comment = str(row[1]) if row and row[1] is not None else ""
+    identity = ServerIdentity(version, comment, "mariadb" in version.lower(), parse_version(version))
+    session = Session(connection, spec, identity)
+    session.statements.append(StatementRecord("SELECT @@version, @@version_comment", 0.0, 1))
+    if spec.tls_mode in ("required", "verify_ca", "verify_identity"):
+        cipher = session.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").pairs().get("Ssl_cipher", "")
+        if not cipher:
+            raise ConnectionFailed(
+                ConnectionProblem(
+                    cause="tls_required",
+                    message=f"cannot connect to {spec.target}: TLS mode {spec.tls_mode} asked for an "
+                    "encrypted connection but the server did not offer TLS",
+                    remedy="enable TLS on the server (ssl_cert/ssl_key) or choose --ssl-mode=PREFERRED",
+                )
+            )
+    limit = spec.statement_timeout
+    settings: list[tuple[str, str]] = [("SET SESSION TRANSACTION READ ONLY", "read-only transactions")]
+    if identity.is_mariadb and identity.at_least(10, 1, 1):
+        settings.append((f"SET SESSION max_statement_time = {limit:.3f}", "statement limit"))
+    elif not identity.is_mariadb and identity.at_least(5, 7, 8):
+        settings.append((f"SET SESSION max_execution_time = {int(limit * 1000)}", "statement limit"))
+    else:
+        session.safety_notes.append(
+            f"the server has no per-statement limit; a client-side read limit of {int(limit + 10)} s applies"
+        )
+    settings.append((f"SET SESSION lock_wait_timeout = {LOCK_WAIT_TIMEOUT}", "lock wait limit"))
+    for sql, what in settings:
+        try:
+            session.query(sql)
+        except ConnectionLost:
+            raise
+        except mysql_errors.Error as exc:
+            session.safety_notes.append(f"could not set {what} ({sql}): errno {exc.errno}")
+    return session

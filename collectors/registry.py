@@ -1,0 +1,42 @@
+"""The collectors in the order they run.
+
+The first status sample is taken early and the second last, so the --sleep interval overlaps the
+other collectors instead of adding to the run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from collectors.base import Collector
+from collectors.host import CONFIG_FILE
+from collectors.replication import BINARY_LOGS, PROCESSLIST, REPLICATION
+from collectors.schema import SCHEMA_DDL, SCHEMA_INVENTORY, TABLE_SIZES, TECHNOLOGIES
+from collectors.server import DATABASES, STATUS, STATUS_SAMPLE, VARIABLES
+
+ALL_COLLECTORS: tuple[Collector, ...] = (
+    VARIABLES,
+    STATUS,
+    DATABASES,
+    PROCESSLIST,
+    REPLICATION,
+    BINARY_LOGS,
+    TABLE_SIZES,
+    SCHEMA_INVENTORY,
+    TECHNOLOGIES,
+    SCHEMA_DDL,
+    CONFIG_FILE,
+    STATUS_SAMPLE,
+)
+
+
+def collectors_for(sleep: float, *, schema_ddl_budget: float | None = None) -> list[Collector]:
+    """The collectors for one run, with the sampling wait and DDL budget set from the options."""
+    chosen = []
+    for collector in ALL_COLLECTORS:
+        if collector is STATUS_SAMPLE:
+            collector = replace(collector, expected_seconds=max(0.1, sleep), budget_seconds=sleep + 60)
+        if collector is SCHEMA_DDL and schema_ddl_budget is not None:
+            collector = replace(collector, budget_seconds=schema_ddl_budget)
+        chosen.append(collector)
+    return chosen

@@ -1,0 +1,269 @@
+"""Processlist (aggregated, never query text), replication role, connected replicas, binary logs.
+
+Each uses the statement the server version supports: MySQL 8.4 removed SHOW SLAVE STATUS,
+SHOW SLAVE HOSTS and SHOW MASTER STATUS; MySQL 8.0.22 and MariaDB 10.5 added the new names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mysql.connector import errors as mysql_errors
+
+from collectors.base import Collector, Context, Degraded, Requirement
+from collectors.connection import ServerIdentity, is_privilege_error, is_unsupported_error
+
+GROUP_COLUMNS = ("command", "user", "host", "db", "state")
+BINLOG_DUMP_COMMANDS = ("Binlog Dump", "Binlog Dump GTID")
+
+
+def collect_processlist(ctx: Context) -> None:
+    # the INFO column (query text) is never selected
+    result = ctx.query(
+        "SELECT ID, USER, HOST, DB, COMMAND, TIME, STATE FROM information_schema.PROCESSLIST"
+        " WHERE ID <> CONNECTION_ID()"
+    )
+    rows = [
+        {"user": r[1], "host": r[2], "db": r[3], "command": r[4], "time": r[5], "state": r[6]}
+        for r in result.rows
+    ]
+    ctx.facts["processlist"] = aggregate_processlist(rows)
+    ctx.facts["processlist"]["excludes_own_connection"] = True
+
+
+def aggregate_processlist(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts and times per command/user/host/db/state, as pt-mysql-summary prints them."""
+    groups: dict[str, dict[str, dict[str, int]]] = {c: defaultdict(lambda: {
+        "count": 0, "working": 0, "time_sum": 0, "time_max": 0}) for c in GROUP_COLUMNS}
+    for row in rows:
+        command = str(row.get("command") or "")
+        seconds = _int(row.get("time"))
+        working = 0 if command == "Sleep" else 1
+        for column in GROUP_COLUMNS:
+            value = row.get(column)
+            key = "NULL" if value is None else str(value)
+            if column == "host" and value is not None:
+                key = _host_only(key)
+            if column == "state" and key == "":
+                key = ""
+            agg = groups[column][key]
+            agg["count"] += 1
+            agg["working"] += working
+            agg["time_sum"] += seconds
+            agg["time_max"] = max(agg["time_max"], seconds)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for column, values in groups.items():
+        out[column] = [
+            {"value": value, **agg}
+            for value, agg in sorted(values.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
+        ]
+    binlog_dumps = sum(g["count"] for g in out["command"] if g["value"] in BINLOG_DUMP_COMMANDS)
+    return {"total": len(rows), "groups": out, "binlog_dump_threads": binlog_dumps}
+
+
+def _host_only(host: str) -> str:
+    if host.startswith("["):  # [::1]:port
+        return host.split("]", 1)[0] + "]"
+    if host.count(":") == 1:
+        return host.split(":", 1)[0]
+    return host
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def replica_status_statements(server: ServerIdentity) -> tuple[str, ...]:
+    """Newest name first; the others are fallbacks for servers that reject it."""
+    if server.is_mariadb:
+        return ("SHOW ALL REPLICAS STATUS", "SHOW ALL SLAVES STATUS", "SHOW SLAVE STATUS") if server.at_least(
+            10, 5, 1) else ("SHOW ALL SLAVES STATUS", "SHOW SLAVE STATUS")
+    if server.at_least(8, 0, 22):
+        return ("SHOW REPLICA STATUS", "SHOW SLAVE STATUS")
+    return ("SHOW SLAVE STATUS", "SHOW REPLICA STATUS")
+
+
+def replicas_statements(server: ServerIdentity) -> tuple[str, ...]:
+    if server.is_mariadb:
+        return ("SHOW REPLICA HOSTS", "SHOW SLAVE HOSTS") if server.at_least(10, 5, 1) else ("SHOW SLAVE HOSTS",)
+    if server.at_least(8, 0, 22):
+        return ("SHOW REPLICAS", "SHOW SLAVE HOSTS")
+    return ("SHOW SLAVE HOSTS", "SHOW REPLICAS")
+
+
+def binlog_status_statements(server: ServerIdentity) -> tuple[str, ...]:
+    if server.is_mariadb:
+        return ("SHOW BINLOG STATUS", "SHOW MASTER STATUS") if server.at_least(10, 5, 2) else ("SHOW MASTER STATUS",)
+    if server.at_least(8, 2, 0):
+        return ("SHOW BINARY LOG STATUS", "SHOW MASTER STATUS")
+    return ("SHOW MASTER STATUS", "SHOW BINARY LOG STATUS")
+
+
+def first_supported(ctx: Context, statements: tuple[str, ...]) -> tuple[str, Any]:
+    """Run the first statement the server accepts; syntax errors move on to the next name."""
+    last: mysql_errors.Error | None = None
+    for sql in statements:
+        try:
+            return sql, ctx.query(sql)
+        except mysql_errors.Error as exc:
+            if not is_unsupported_error(exc):
+                raise
+            last = exc
+    assert last is not None
+    raise last
+
+
+def _pick(row: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+def collect_replication(ctx: Context) -> None:
+    replication: dict[str, Any] = {"statements": {}}
+    notes: list[str] = []
+    sql, result = first_supported(ctx, replica_status_statements(ctx.server))
+    replication["statements"]["replica_status"] = sql
+    sources = []
+    for row in result.dicts():
+        sources.append({
+            "channel": str(_pick(row, "Channel_Name", "Connection_name", "Channel_name") or ""),
+            "source_host": str(_pick(row, "Source_Host", "Master_Host") or ""),
+            "source_port": _int(_pick(row, "Source_Port", "Master_Port")),
+            "io_running": str(_pick(row, "Replica_IO_Running", "Slave_IO_Running") or ""),
+            "sql_running": str(_pick(row, "Replica_SQL_Running", "Slave_SQL_Running") or ""),
+            "seconds_behind": _pick(row, "Seconds_Behind_Source", "Seconds_Behind_Master"),
+            "using_gtid": str(_pick(row, "Using_Gtid", "Auto_Position") or "No"),
+            "last_error": str(_pick(row, "Last_Error") or ""),
+        })
+    replication["sources"] = sources
+    replication["is_replica"] = bool(sources)
+    try:
+        sql, hosts = first_supported(ctx, replicas_statements(ctx.server))
+        replication["statements"]["replicas"] = sql
+        replication["replicas"] = [
+            {"server_id": _int(_pick(r, "Server_id", "Server_Id")), "host": str(_pick(r, "Host") or ""),
+             "port": _int(_pick(r, "Port"))}
+            for r in hosts.dicts()
+        ]
+    except mysql_errors.Error as exc:
+        replication["replicas"] = []
+        notes.append(f"connected replicas not listed (errno {exc.errno}); counted from Binlog Dump threads")
+    dumps = ctx.facts.get("processlist", {}).get("binlog_dump_threads")
+    replication["binlog_dump_threads"] = dumps
+    # SHOW REPLICAS lists only replicas that set report_host; Binlog Dump threads see them all
+    counts = [n for n in (len(replication["replicas"]), dumps) if n is not None]
+    replication["replica_count"] = max(counts) if counts else None
+    has_replicas = bool(replication["replica_count"])
+    replication["role"] = (
+        "replica+primary" if sources and has_replicas else "replica" if sources
+        else "primary" if has_replicas else "standalone"
+    )
+    ctx.facts["replication"] = replication
+    if notes:
+        raise Degraded("; ".join(notes))
+
+
+def collect_binary_logs(ctx: Context) -> None:
+    variables: Mapping[str, str] = ctx.facts.get("variables", {})
+    enabled = variables.get("log_bin", "").upper() in ("ON", "1")
+    expire = _expire_seconds(variables)
+    binlog: dict[str, Any] = {
+        "enabled": enabled,
+        "format": variables.get("binlog_format") or None,
+        "row_image": variables.get("binlog_row_image") or None,
+        "gtid_mode": variables.get("gtid_mode") or None,
+        "enforce_gtid_consistency": variables.get("enforce_gtid_consistency") or None,
+        "expire_seconds": expire,
+        "files": [],
+        "total_bytes": 0,
+        "current": None,
+    }
+    if ctx.server.is_mariadb:
+        binlog["gtid_binlog_pos"] = variables.get("gtid_binlog_pos")
+    if enabled:
+        try:
+            logs = ctx.query("SHOW BINARY LOGS")
+            binlog["files"] = [{"name": str(r[0]), "size": _int(r[1])} for r in logs.rows]
+            binlog["total_bytes"] = sum(f["size"] for f in binlog["files"])
+            sql, status = first_supported(ctx, binlog_status_statements(ctx.server))
+        except mysql_errors.Error as exc:
+            if not is_privilege_error(exc):
+                raise
+            binlog["files"] = None
+            binlog["total_bytes"] = None
+            ctx.facts["binlog"] = binlog
+            raise Degraded(
+                "binlog settings read from variables; the list of binary logs needs REPLICATION CLIENT"
+                f" ({REPLICATION_CLIENT.grant()})"
+            ) from None
+        binlog["status_statement"] = sql
+        if status.rows:
+            row = status.dicts()[0]
+            binlog["current"] = {
+                "file": str(row.get("File", "")),
+                "position": _int(row.get("Position")),
+                "gtid_executed": str(row.get("Executed_Gtid_Set") or ""),
+            }
+    ctx.facts["binlog"] = binlog
+
+
+def _expire_seconds(variables: Mapping[str, str]) -> int | None:
+    """binlog_expire_logs_seconds wins over expire_logs_days when set (MySQL 8 rules)."""
+    seconds = variables.get("binlog_expire_logs_seconds")
+    days = variables.get("expire_logs_days")
+    try:
+        if seconds is not None and float(seconds) > 0:
+            return int(float(seconds))
+        if days is not None:
+            return int(float(days) * 86400)
+        if seconds is not None:
+            return int(float(seconds))
+    except ValueError:
+        return None
+    return None
+
+
+PROCESS = Requirement("PROCESS", why="to see other sessions in the processlist")
+REPLICATION_CLIENT = Requirement(
+    "REPLICATION CLIENT", why="SHOW REPLICA STATUS / SHOW BINARY LOGS",
+    alternatives=("SUPER", "BINLOG MONITOR", "SLAVE MONITOR", "REPLICA MONITOR", "REPLICATION SLAVE ADMIN"),
+)
+
+PROCESSLIST = Collector(
+    name="processlist",
+    title="Processlist (aggregated)",
+    reads=("information_schema.PROCESSLIST without the INFO column",),
+    writes=("processlist",),
+    samples=("mysql-processlist",),
+    collect=collect_processlist,
+    requires=(PROCESS,),
+    expected_seconds=0.1,
+)
+
+REPLICATION = Collector(
+    name="replication",
+    title="Replication",
+    reads=("SHOW REPLICA STATUS or SHOW SLAVE STATUS", "SHOW REPLICAS or SHOW SLAVE HOSTS"),
+    writes=("replication",),
+    samples=("mysql-replica", "mysql-replicas"),
+    collect=collect_replication,
+    requires=(REPLICATION_CLIENT,),
+    expected_seconds=0.1,
+)
+
+BINARY_LOGS = Collector(
+    name="binary_logs",
+    title="Binary logs",
+    reads=("SHOW BINARY LOGS", "SHOW BINARY LOG STATUS or SHOW MASTER STATUS"),
+    writes=("binlog",),
+    samples=("mysql-master-logs", "mysql-master-status"),
+    collect=collect_binary_logs,
+    expected_seconds=0.1,
+)

@@ -1,0 +1,191 @@
+"""Server identity, global variables, global status (sampled twice) and the database list."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from collectors.base import Collector, Context, Skip
+from collectors.connection import parse_version
+
+
+def detect_flavor(version: str, comment: str, variables: dict[str, str]) -> str:
+    low = f"{version} {comment}".lower()
+    if "tidb" in low:
+        return "tidb"
+    if "vitess" in low:
+        return "vitess"
+    if "mariadb" in low:
+        return "mariadb"
+    if variables.get("aurora_version"):
+        return "aurora"
+    if "percona xtradb cluster" in low or variables.get("pxc_strict_mode"):
+        return "percona-xtradb-cluster"
+    if "percona" in low:
+        return "percona"
+    return "mysql"
+
+
+def detect_platform(version: str, variables: dict[str, str]) -> tuple[str, list[str]]:
+    """The hosting platform from SQL alone, with the evidence. Unknown -> self-managed."""
+    basedir = variables.get("basedir", "")
+    datadir = variables.get("datadir", "")
+    if variables.get("aurora_version"):
+        return "aurora", [f"aurora_version = {variables['aurora_version']}"]
+    if basedir.startswith("/rdsdbbin/") or datadir.startswith("/rdsdbdata/"):
+        return "rds", [f"basedir = {basedir}", f"datadir = {datadir}"]
+    if version.endswith("-google") or "-google" in version:
+        return "cloudsql", [f"version = {version}"]
+    azure = sorted(k for k in variables if k in ("aad_auth_only", "azure_server_name", "aad_auth"))
+    if azure:
+        return "azure", [f"variable {k} present" for k in azure]
+    return "self-managed", ["no hosting platform's variables found"]
+
+
+def collect_variables(ctx: Context) -> None:
+    variables = ctx.query("SHOW GLOBAL VARIABLES").pairs()
+    ctx.facts["variables"] = dict(sorted(variables.items()))
+    identity = ctx.server
+    platform, evidence = detect_platform(identity.version, variables)
+    row = ctx.query("SELECT CURRENT_USER(), UTC_TIMESTAMP(), NOW()").rows[0]
+    ctx.facts["server"] = {
+        "version": identity.version,
+        "version_comment": identity.version_comment,
+        "version_tuple": list(parse_version(identity.version)),
+        "flavor": detect_flavor(identity.version, identity.version_comment, variables),
+        "platform": platform,
+        "platform_evidence": evidence,
+        "hostname": variables.get("hostname", ""),
+        "port": _int(variables.get("port")),
+        "datadir": variables.get("datadir", ""),
+        "basedir": variables.get("basedir", ""),
+        "compile_os": variables.get("version_compile_os", ""),
+        "compile_machine": variables.get("version_compile_machine", ""),
+        "current_user": str(row[0]),
+        "utc_time": _iso(row[1]),
+        "local_time": _iso(row[2]),
+        "time_zone": variables.get("system_time_zone", ""),
+    }
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    return str(value)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def collect_status_first(ctx: Context) -> None:
+    first = ctx.query("SHOW GLOBAL STATUS").pairs()
+    ctx.facts["status"] = {"first": first}
+    ctx.scratch["status_first_at"] = time.monotonic()
+    uptime = _int(first.get("Uptime"))
+    server = ctx.facts.setdefault("server", {})
+    if uptime is not None:
+        server["uptime_seconds"] = uptime
+        started = datetime.now(UTC) - timedelta(seconds=uptime)
+        server["started_at"] = started.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def collect_status_second(ctx: Context) -> None:
+    """The second sample, --sleep seconds after the first; other collectors ran in between."""
+    status = ctx.facts.get("status")
+    if not status or "first" not in status:
+        raise Skip("the first status sample was not taken")
+    wait = float(ctx.options.get("sleep", 10))
+    first_at = float(ctx.scratch.get("status_first_at", time.monotonic()))
+    remaining = first_at + wait - time.monotonic()
+    if remaining > 0:
+        ctx.log(f"waiting {remaining:.1f} s for the second status sample")
+        ctx.cancel.sleep(remaining)
+    status["second"] = ctx.query("SHOW GLOBAL STATUS").pairs()
+    status["interval_seconds"] = round(time.monotonic() - first_at, 3)
+    ctx.facts["workload"] = compute_workload(status, ctx.facts.get("server", {}).get("uptime_seconds"))
+
+
+def compute_workload(status: dict[str, Any], uptime: int | None) -> dict[str, Any]:
+    """Average QPS since start, sampled QPS, rows read/written — from two status samples."""
+    first: dict[str, str] = status.get("first", {})
+    second: dict[str, str] = status.get("second", {})
+    latest = second or first
+
+    def num(snapshot: dict[str, str], name: str) -> int | None:
+        return _int(snapshot.get(name))
+
+    workload: dict[str, Any] = {"uptime_seconds": uptime}
+    questions = num(latest, "Questions")
+    up = num(latest, "Uptime") or uptime
+    workload["queries_total"] = questions
+    if questions is not None and up:
+        workload["qps_average_since_start"] = round(questions / up, 3)
+    interval = status.get("interval_seconds")
+    q1, q2 = num(first, "Questions"), num(second, "Questions")
+    if q1 is not None and q2 is not None and interval:
+        # our own two SHOW STATUS statements and whatever ran between them count too; say so once
+        workload["qps_sampled"] = round(max(0, q2 - q1) / float(interval), 3)
+        workload["sampled_interval_seconds"] = interval
+    read = num(latest, "Innodb_rows_read")
+    written_parts = [num(latest, f"Innodb_rows_{w}") for w in ("inserted", "updated", "deleted")]
+    workload["rows_read_total"] = read
+    workload["rows_written_total"] = (
+        sum(p for p in written_parts if p is not None) if any(p is not None for p in written_parts) else None
+    )
+    if up:
+        for key in ("rows_read", "rows_written"):
+            total = workload.get(f"{key}_total")
+            if total is not None:
+                workload[f"{key}_per_day"] = round(total / up * 86400, 1)
+    return workload
+
+
+def collect_databases(ctx: Context) -> None:
+    ctx.facts["databases"] = [str(row[0]) for row in ctx.query("SHOW DATABASES").rows]
+
+
+VARIABLES = Collector(
+    name="variables",
+    title="Server variables",
+    reads=("SHOW GLOBAL VARIABLES", "SELECT CURRENT_USER(), UTC_TIMESTAMP(), NOW()"),
+    writes=("variables", "server"),
+    samples=("mysql-variables",),
+    collect=collect_variables,
+    expected_seconds=0.1,
+)
+
+STATUS = Collector(
+    name="status",
+    title="Status counters (first sample)",
+    reads=("SHOW GLOBAL STATUS",),
+    writes=("status.first",),
+    samples=("mysql-status",),
+    collect=collect_status_first,
+    expected_seconds=0.1,
+)
+
+STATUS_SAMPLE = Collector(
+    name="status_sample",
+    title="Status counters (second sample, --sleep after the first)",
+    reads=("SHOW GLOBAL STATUS",),
+    writes=("status.second", "status.interval_seconds", "workload"),
+    samples=("mysql-status-defer",),
+    collect=collect_status_second,
+    budget_seconds=3600,
+    expected_seconds=1.0,  # rescaled from --sleep by the registry
+)
+
+DATABASES = Collector(
+    name="databases",
+    title="Databases",
+    reads=("SHOW DATABASES",),
+    writes=("databases",),
+    samples=("mysql-databases",),
+    collect=collect_databases,
+    expected_seconds=0.05,
+)

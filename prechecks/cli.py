@@ -1,0 +1,295 @@
+"""ps-prechecks: collect a MySQL/MariaDB server's summary into an upload-ready tarball.
+
+Accepts the original ps-prechecks / pt-mysql-summary options, before or after a `--`.
+Progress goes to stderr; the last line of stdout is the tarball's path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from collectors.connection import TLS_MODES, CancelToken, ConnectionFailed, ConnectionSpec
+from collectors.optionfiles import (
+    OptionFileError,
+    default_option_files,
+    read_login_path,
+    read_option_files,
+)
+from collectors.runner import ProgressEvent, RunAborted
+from prechecks import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_SOCKETS = ("/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock", "/tmp/mysql.sock")  # noqa: S108 - the client's own default
+
+DESCRIPTION = """\
+Summarise a MySQL or MariaDB server for a PlanetScale migration and write ps_archive_<ts>.tgz:
+a Markdown report, the raw samples in ps-prechecks' layout, facts.json and a manifest.
+
+Read-only: every session is set to READ ONLY with a per-statement time limit. Query text, option
+file passwords and the password you give never reach the archive. Run it on a replica or a
+non-production server first, and have backups, as with any tool you point at production.
+"""
+
+EPILOG = """\
+examples:
+  ps-prechecks --user=root --ask-pass
+  ps-prechecks -- --user=root --host=db1.internal --port=3306
+  ps-prechecks --defaults-file=~/.my.cnf --sleep=30 --output /tmp
+  ps-prechecks --read-samples ./ps_samples_2026_11_26_07_46_57
+
+password sources, first found wins: --password, --ask-pass, MYSQL_PWD, --login-path / the option
+files' [client] group (--defaults-file, else the usual my.cnf locations and ~/.my.cnf).
+exit status: 0 archive written, 1 cannot connect or the run failed, 2 bad options, 130 interrupted.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ps-prechecks",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,  # -h means --host, as in the mysql client
+    )
+    conn = parser.add_argument_group("connection (as the mysql client)")
+    conn.add_argument("--host", "-h", help="server host name or IP (default: localhost)")
+    conn.add_argument("--port", "-P", type=int, help="TCP port (default 3306)")
+    conn.add_argument("--user", "-u", help="account to connect as (default: your login name)")
+    conn.add_argument("--password", "-p", nargs="?", const=None, default=argparse.SUPPRESS,
+                      help="password; visible to other users in the process list, prefer --ask-pass. "
+                      "-p alone asks for it")
+    conn.add_argument("--ask-pass", action="store_true", help="prompt for the password (not echoed)")
+    conn.add_argument("--socket", "-S", help="Unix socket file")
+    conn.add_argument("--defaults-file", "-F", help="read connection options from this option file only")
+    conn.add_argument("--login-path", help="read options from this login path of ~/.mylogin.cnf")
+    conn.add_argument("--ssl-mode", type=_ssl_mode, default=None,
+                      help="DISABLED, PREFERRED (default), REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+    conn.add_argument("--ssl-ca", help="CA certificate file for VERIFY_CA / VERIFY_IDENTITY")
+    conn.add_argument("--ssl-cert", help="client certificate file")
+    conn.add_argument("--ssl-key", help="client private key file")
+    conn.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
+    run = parser.add_argument_group("what to collect")
+    run.add_argument("--sleep", type=float, default=10.0,
+                     help="seconds between the two status samples (default 10); longer gives a better QPS picture")
+    run.add_argument("--databases", help="comma-separated databases to inventory and dump the schema of")
+    run.add_argument("--all-databases", action="store_true", help="every database (the default)")
+    run.add_argument("--no-schema-ddl", action="store_true", help="do not collect SHOW CREATE statements")
+    run.add_argument("--schema-ddl-budget", type=float, default=60.0,
+                     help="seconds the schema DDL may take before it is cut, saying so (60)")
+    run.add_argument("--statement-timeout", type=float, default=5.0,
+                     help="per-statement limit in seconds, enforced by the server (5)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output", "-o", default=".", help="directory for the archive (default: current directory)")
+    out.add_argument("--save-samples", metavar="DIR", help="also keep the raw samples in DIR")
+    out.add_argument("--read-samples", metavar="DIR",
+                     help="do not connect: print the report re-rendered from a samples directory "
+                     "(ours, ps-prechecks' or pt-mysql-summary's)")
+    out.add_argument("--md", action="store_true",
+                     help="the report is Markdown (always; kept for ps-prechecks compatibility); with "
+                     "--read-samples also write ps_report_<ts>.md into --output")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    misc = parser.add_argument_group("other")
+    misc.add_argument("--help", action="help", help="show this help and exit")
+    misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
+    return parser
+
+
+def _ssl_mode(value: str) -> str:
+    mode = value.strip().lower().replace("-", "_")
+    if mode not in TLS_MODES:
+        raise argparse.ArgumentTypeError(f"unknown --ssl-mode {value!r}: use DISABLED, PREFERRED, REQUIRED, "
+                                         "VERIFY_CA or VERIFY_IDENTITY")
+    return mode
+
+
+def normalise_argv(argv: Sequence[str]) -> list[str]:
+    """ps-prechecks passes what follows `--` to mysql; we accept those options the same way."""
+    return [arg for arg in argv if arg != "--"]
+
+
+def _option_values(args: argparse.Namespace) -> dict[str, str]:
+    """Connection options from the option files, the way the mysql client reads them."""
+    values: dict[str, str] = {}
+    if args.defaults_file:
+        values.update(read_option_files([Path(os.path.expanduser(args.defaults_file))]))
+    else:
+        values.update(read_option_files(default_option_files()))
+        login = read_login_path(args.login_path or "client")
+        values.update(login)
+    if args.login_path and args.defaults_file:
+        values.update(read_login_path(args.login_path))
+    return values
+
+
+def build_spec(args: argparse.Namespace) -> ConnectionSpec:
+    files = _option_values(args)
+    password: str | None
+    if hasattr(args, "password") and args.password is not None:
+        password = args.password
+        print("ps-prechecks: warning: a password on the command line is visible to other users; "
+              "prefer --ask-pass or an option file", file=sys.stderr)
+    elif args.ask_pass or (hasattr(args, "password") and args.password is None):
+        password = getpass.getpass("Enter password: ")
+    elif os.environ.get("MYSQL_PWD"):
+        password = os.environ["MYSQL_PWD"]
+    else:
+        password = files.get("password")
+    port_text = files.get("port")
+    port = args.port or (int(port_text) if port_text and port_text.isdigit() else 3306)
+    host = args.host or files.get("host")
+    socket_path = args.socket or files.get("socket")
+    if host in (None, "", "localhost"):
+        # as the mysql client: localhost means the Unix socket when there is one
+        socket_path = socket_path or next((p for p in DEFAULT_SOCKETS if os.path.exists(p)), None)
+        host = None if socket_path else "127.0.0.1"
+    else:
+        socket_path = None
+    tls_mode = args.ssl_mode or _ssl_mode(files.get("ssl_mode", "preferred"))
+    ssl_ca = args.ssl_ca or files.get("ssl_ca")
+    if ssl_ca and not args.ssl_mode and "ssl_mode" not in files:
+        tls_mode = "verify_ca"
+    return ConnectionSpec(
+        host=host,
+        port=port,
+        socket=socket_path,
+        user=args.user or files.get("user"),
+        password=password,
+        tls_mode=tls_mode,
+        ssl_ca=ssl_ca,
+        ssl_cert=args.ssl_cert or files.get("ssl_cert"),
+        ssl_key=args.ssl_key or files.get("ssl_key"),
+        connect_timeout=args.connect_timeout,
+        statement_timeout=args.statement_timeout,
+    )
+
+
+class _StderrProgress:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if self.quiet or event.kind == "started":
+            return
+        eta = f", about {event.eta_seconds:.0f} s left" if event.eta_seconds and event.kind != "log" else ""
+        if event.kind == "log":
+            line = f"         {event.collector}: {event.message}"
+        else:
+            word = {"finished": "ok", "skipped": "skipped", "failed": "FAILED"}[event.kind]
+            reason = f" — {event.message}" if event.message else ""
+            line = (f"[{event.index + 1:2d}/{event.total}] {event.title}: {word} ({event.seconds:.2f} s)"
+                    f"{reason}{eta}")
+        print(line, file=sys.stderr, flush=True)
+
+
+def _fail(message: str, remedy: str = "") -> int:
+    text = f"ps-prechecks: {message}" + (f" — {remedy}" if remedy else "")
+    print(text, file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_read_samples(args: argparse.Namespace) -> int:
+    from prechecks.collection import timestamp_now
+    from prechecks.report import render_report
+    from prechecks.samples import SamplesError, read_samples
+
+    try:
+        facts = read_samples(Path(args.read_samples))
+    except SamplesError as exc:
+        return _fail(str(exc))
+    report = render_report(facts)
+    if args.md:
+        out = Path(args.output) / f"ps_report_{timestamp_now()}.md"
+        out.write_text(report, encoding="utf-8")
+        print(report)
+        print(out)
+    else:
+        print(report, end="" if report.endswith("\n") else "\n")
+    return EXIT_OK
+
+
+def run_collection(args: argparse.Namespace) -> int:
+    from prechecks.bundle import write_bundle
+    from prechecks.collection import RunOptions, bundle_content, collect, manifest_extra, timestamp_now
+
+    output = Path(args.output)
+    if not output.is_dir():
+        return _fail(f"output directory {output} does not exist", "create it or pass --output DIR")
+    try:
+        spec = build_spec(args)
+    except (OptionFileError, ValueError) as exc:
+        return _fail(str(exc))
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
+    options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
+                         schema_ddl_budget=args.schema_ddl_budget)
+    cancel = CancelToken()
+    timestamp = timestamp_now()
+    progress = _StderrProgress(args.quiet)
+    if not args.quiet:
+        print(f"ps-prechecks {__version__}: connecting to {spec.target} as {spec.effective_user}",
+              file=sys.stderr, flush=True)
+    try:
+        result = collect(spec, options, progress=progress, cancel=cancel)
+    except ConnectionFailed as exc:
+        return _fail(exc.problem.one_line())
+    except RunAborted as exc:
+        return _fail(str(exc), exc.remedy)
+    secrets = [spec.password] if spec.password else []
+    content = bundle_content(result, timestamp, secrets=secrets)
+    try:
+        archive = write_bundle(content, output, manifest_extra=manifest_extra(result))
+    except OSError as exc:
+        return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
+                     "free some space or choose another --output directory")
+    if args.save_samples:
+        _save_samples(archive, Path(args.save_samples), timestamp)
+    skipped = [r for r in result.results if r.status != "ok"]
+    if not args.quiet:
+        print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
+              "(reasons in the report and manifest.json)", file=sys.stderr)
+    print(archive)
+    return EXIT_OK
+
+
+def _save_samples(archive: Path, destination: Path, timestamp: str) -> None:
+    import tarfile
+
+    destination.mkdir(parents=True, exist_ok=True)
+    prefix = f"ps_samples_{timestamp}/"
+    with tarfile.open(archive, "r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(prefix) and m.isfile()]
+        for member in members:
+            member.name = member.name[len(prefix):]
+        tar.extractall(destination, members=members, filter="data")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args: Any = parser.parse_args(normalise_argv(raw))
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if hasattr(signal, "SIGTERM") else None
+    try:
+        if args.read_samples:
+            return run_read_samples(args)
+        return run_collection(args)
+    except KeyboardInterrupt:
+        print("ps-prechecks: interrupted — nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

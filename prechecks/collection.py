@@ -1,0 +1,107 @@
+"""One collection from a live server, end to end: session, collectors, facts, bundle content.
+
+The CLI and the wizard both call this; neither talks to the collectors directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from collectors.connection import CancelToken, ConnectionSpec, open_session
+from collectors.registry import collectors_for
+from collectors.runner import Progress, Runner, RunResult
+from prechecks import __version__
+from prechecks.bundle import BundleContent
+from prechecks.report import render_report
+
+FACTS_FORMAT_VERSION = 1
+
+
+@dataclass
+class RunOptions:
+    sleep: float = 10.0
+    databases: list[str] | None = None
+    schema_ddl: bool = True
+    schema_ddl_budget: float = 60.0
+    top_tables: int = 20
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {"sleep": self.sleep, "databases": self.databases, "schema_ddl": self.schema_ddl, **self.extra}
+
+
+def timestamp_now() -> str:
+    return datetime.now(UTC).strftime("%Y_%m_%d_%H_%M_%S")
+
+
+def new_facts(spec: ConnectionSpec | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "format_version": FACTS_FORMAT_VERSION,
+        "tool": {"name": "ps-prechecks", "version": __version__},
+        "collected_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    if spec is not None:
+        facts["source"] = {
+            "host": spec.host if not (spec.socket and not spec.host) else None,
+            "port": spec.port if spec.host or not spec.socket else None,
+            "socket": spec.socket,
+            "user": spec.effective_user,
+            "via": "tcp" if spec.host or not spec.socket else "socket",
+            "tls_mode": spec.tls_mode,
+        }
+    return facts
+
+
+def collect(
+    spec: ConnectionSpec,
+    options: RunOptions,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> RunResult:
+    """Connect, run every collector, return the facts. Raises ConnectionFailed / RunAborted."""
+    cancel = cancel or CancelToken()
+    session = open_session(spec, cancel)
+    try:
+        runner = Runner(
+            session,
+            collectors_for(options.sleep, schema_ddl_budget=options.schema_ddl_budget),
+            options.as_mapping(),
+            progress=progress,
+            cancel=cancel,
+            facts=new_facts(spec),
+        )
+        return runner.run()
+    finally:
+        session.close()
+
+
+def bundle_content(result: RunResult, timestamp: str, *, secrets: list[str], top_tables: int = 20) -> BundleContent:
+    samples = {k: v for k, v in result.artifacts.items() if k in ("mysqldump", "mysql-config-file")}
+    return BundleContent(
+        timestamp=timestamp,
+        facts=result.facts,
+        report=render_report(result.facts, top_tables=top_tables),
+        samples=samples,
+        secrets=secrets,
+    )
+
+
+def manifest_extra(result: RunResult) -> dict[str, Any]:
+    """Which statements were sent (ours only), the slowest first, for the DBA's audit."""
+    statements = result.statements
+    slowest = sorted(statements, key=lambda s: -s[1])[:20]
+    return {
+        "statements": {
+            "count": len(statements),
+            "errors": sum(1 for s in statements if s[3]),
+            "longest_seconds": round(slowest[0][1], 3) if slowest else 0.0,
+            "slowest": [{"sql": s[0], "seconds": round(s[1], 4), "rows": s[2], "error": s[3]} for s in slowest],
+        },
+        "preflight": [
+            {"collector": item.collector, "reason": item.reason} for item in result.preflight
+        ],
+    }
