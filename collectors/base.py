@@ -86,4 +86,10 @@ class Collector:
     applies: Callable[[ServerIdentity, Mapping[str, Any]], str | None] = lambda _server, _options: None
     budget_seconds: float = 30.0
     expected_seconds: float = 0.2  # for progress and ETA
-    needs_connection: bool = True
+    # privileges that depend on the server (MariaDB 10.5.9 split REPLICATION CLIENT in three)
+    requires_on: Callable[[ServerIdentity], tuple[Requirement, ...]] | None = None
+    # without these it still runs, but part of what it reads is missing (said in its reason)
+    improves_with: tuple[Requirement, ...] = ()
+
+    def requirements(self, server: ServerIdentity) -> tuple[Requirement, ...]:
+        return self.requires + (self.requires_on(server) if self.requires_on else ())

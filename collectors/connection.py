@@ -315,11 +315,13 @@ def is_timeout_error(exc: BaseException) -> bool:
 def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None) -> Session:
     """Connect and make the session safe. Raises ConnectionFailed with a classified cause."""
     secrets = [spec.password] if spec.password else []
+    tls_used = spec.tls_mode != "disabled"
     try:
         connection = mysql.connector.connect(**spec.as_kwargs())
     except Exception as exc:
         raise ConnectionFailed(
-            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets)
+            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets,
+                                      tls_used=tls_used)
         ) from None
     try:
         session = _make_safe(connection, spec)

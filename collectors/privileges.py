@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Requirement
-from collectors.connection import Session
+from collectors.connection import ServerIdentity, Session
 
 _GRANT_RE = re.compile(r"^GRANT\s+(?P<privs>.+?)\s+ON\s+(?P<on>\S+)\s+TO\s+", re.IGNORECASE | re.DOTALL)
 _ROLE_GRANT_RE = re.compile(r"^GRANT\s+[`'\"]?[\w-]+[`'\"]?(@\S+)?\s+TO\s+", re.IGNORECASE)
@@ -87,11 +87,12 @@ class PreflightItem:
     collector: str
     title: str
     missing: tuple[Requirement, ...]
+    partial: bool = False  # the collector runs, but reads less without these
 
     @property
     def reason(self) -> str:
         parts = [f"{r.privilege} on {r.on}" + (f" ({r.why})" if r.why else "") for r in self.missing]
-        return "needs " + "; ".join(parts)
+        return ("reads less without " if self.partial else "needs ") + "; ".join(parts)
 
     def grant_statements(self, account: str) -> list[str]:
         return [r.grant(account) for r in self.missing]
@@ -105,11 +106,15 @@ def account_literal(account: str) -> str:
     return f"'{user}'@'{host}'"
 
 
-def preflight(grants: Grants, collectors: Sequence[Collector]) -> list[PreflightItem]:
-    """The collectors this account cannot run, each with what is missing."""
+def preflight(grants: Grants, collectors: Sequence[Collector], server: ServerIdentity) -> list[PreflightItem]:
+    """The collectors this account cannot run on this server, each with what is missing."""
     items = []
     for collector in collectors:
-        missing = tuple(r for r in collector.requires if not grants.satisfies(r))
+        missing = tuple(r for r in collector.requirements(server) if not grants.satisfies(r))
         if missing:
             items.append(PreflightItem(collector.name, collector.title, missing))
+            continue
+        lacking = tuple(r for r in collector.improves_with if not grants.satisfies(r))
+        if lacking:
+            items.append(PreflightItem(collector.name, collector.title, lacking, partial=True))
     return items

@@ -46,13 +46,13 @@ def aggregate_processlist(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             key = "NULL" if value is None else str(value)
             if column == "host" and value is not None:
                 key = _host_only(key)
-            if column == "state" and key == "":
-                key = ""
             agg = groups[column][key]
             agg["count"] += 1
             agg["working"] += working
-            agg["time_sum"] += seconds
-            agg["time_max"] = max(agg["time_max"], seconds)
+            # as pt-mysql-summary: sleeping threads' time counts only in the Command table
+            if working or column == "command":
+                agg["time_sum"] += seconds
+                agg["time_max"] = max(agg["time_max"], seconds)
     out: dict[str, list[dict[str, Any]]] = {}
     for column, values in groups.items():
         out[column] = [
@@ -201,7 +201,6 @@ def collect_binary_logs(ctx: Context) -> None:
             ctx.facts["binlog"] = binlog
             raise Degraded(
                 "binlog settings read from variables; the list of binary logs needs REPLICATION CLIENT"
-                f" ({REPLICATION_CLIENT.grant()})"
             ) from None
         binlog["status_statement"] = sql
         if status.rows:
@@ -233,8 +232,18 @@ def _expire_seconds(variables: Mapping[str, str]) -> int | None:
 PROCESS = Requirement("PROCESS", why="to see other sessions in the processlist")
 REPLICATION_CLIENT = Requirement(
     "REPLICATION CLIENT", why="SHOW REPLICA STATUS / SHOW BINARY LOGS",
-    alternatives=("SUPER", "BINLOG MONITOR", "SLAVE MONITOR", "REPLICA MONITOR", "REPLICATION SLAVE ADMIN"),
+    alternatives=("SUPER", "BINLOG MONITOR", "REPLICATION SLAVE ADMIN"),
 )
+# MariaDB 10.5.9 moved SHOW SLAVE STATUS from REPLICATION CLIENT to SLAVE MONITOR
+SLAVE_MONITOR = Requirement("SLAVE MONITOR", why="SHOW REPLICA STATUS on MariaDB 10.5.9 and later",
+                            alternatives=("SUPER", "REPLICA MONITOR"))
+
+
+def replication_requirements(server: ServerIdentity) -> tuple[Requirement, ...]:
+    if server.is_mariadb and server.at_least(10, 5, 9):
+        return (SLAVE_MONITOR,)
+    return (REPLICATION_CLIENT,)
+
 
 PROCESSLIST = Collector(
     name="processlist",
@@ -254,7 +263,7 @@ REPLICATION = Collector(
     writes=("replication",),
     samples=("mysql-replica", "mysql-replicas"),
     collect=collect_replication,
-    requires=(REPLICATION_CLIENT,),
+    requires_on=replication_requirements,
     expected_seconds=0.1,
 )
 
@@ -265,5 +274,6 @@ BINARY_LOGS = Collector(
     writes=("binlog",),
     samples=("mysql-master-logs", "mysql-master-status"),
     collect=collect_binary_logs,
+    improves_with=(REPLICATION_CLIENT,),
     expected_seconds=0.1,
 )

@@ -127,7 +127,8 @@ class Runner:
         started = time.monotonic()
         self.facts.setdefault("collection", {})["started_at"] = _now()
         grants = read_grants(self.session)
-        missing = {item.collector: item for item in preflight(grants, self.collectors)}
+        items = preflight(grants, self.collectors, self.session.identity)
+        missing = {item.collector: item for item in items if not item.partial}
         account = account_literal(grants.account)
         results: list[CollectorResult] = []
         artifacts: dict[str, str] = {}
@@ -145,6 +146,9 @@ class Runner:
                 result = CollectorResult(collector.name, collector.title, "skipped", not_applicable)
             else:
                 result = self._run_one(collector, artifacts)
+                partial = next((i for i in items if i.partial and i.collector == collector.name), None)
+                if partial is not None and result.reason:
+                    result.remedy = " ".join(partial.grant_statements(account))
             results.append(result)
             done += collector.expected_seconds
             kind: EventKind = "finished" if result.status == "ok" else result.status
@@ -155,7 +159,7 @@ class Runner:
              "safety_notes": list(self.session.safety_notes)}
         )
         statements = [(s.sql, s.seconds, s.rows, s.error) for s in self.session.statements]
-        return RunResult(self.facts, results, artifacts, statements, grants, list(missing.values()))
+        return RunResult(self.facts, results, artifacts, statements, grants, items)
 
     def _run_one(self, collector: Collector, artifacts: dict[str, str]) -> CollectorResult:
         before = len(self.session.statements)

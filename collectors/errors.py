@@ -1,0 +1,297 @@
+"""Why a connection failed, as a stable cause code with a one-line remedy.
+
+Modelled on the Datadog mysql check's connection errors: the driver's errno (and, for socket-level
+failures, the underlying ``OSError``) maps to one of a few stable cause strings that the GUI, the CLI
+and the manifest can rely on. Nothing here includes a password: every text is scrubbed of the secrets
+passed in and of anything shaped like ``password=...``; the raw driver message is only used for the
+fixed pieces we pick out of it.
+
+Observed with mysql-connector-python (pure) and MariaDB 10.11:
+
+* refused port -> ``InterfaceError`` 2003 caused by ``ConnectionRefusedError``;
+* unresolvable name -> ``InterfaceError`` 2003 caused by ``socket.gaierror`` (not 2005);
+* a peer that never sends the handshake -> ``ConnectionTimeoutError`` errno 3024 (a *client* errno that
+  collides with the server's ``ER_QUERY_TIMEOUT``), caused by ``ReadTimeoutError``;
+* certificate problems -> ``InterfaceError`` 2055 caused by ``ssl.SSLCertVerificationError``;
+* MariaDB with ``require_secure_transport=ON`` and a non-TLS client -> 1045 "Access denied ... (using
+  password: YES)", indistinguishable from a wrong password (MySQL says 3159). Pass ``tls_used=False``
+  and the access-denied remedy also names TLS.
+"""
+
+from __future__ import annotations
+
+import errno as errno_mod
+import re
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+CAUSES: tuple[str, ...] = (
+    "unreachable",
+    "timed_out",
+    "unknown_host",
+    "access_denied",
+    "host_not_allowed",
+    "tls_required",
+    "tls_failed",
+    "server_gone",
+    "too_many_connections",
+    "unknown_database",
+    "auth_plugin",
+    "unknown",
+)
+
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class ConnectionProblem:
+    cause: str
+    message: str
+    remedy: str
+
+    def one_line(self) -> str:
+        return f"{self.message} — {self.remedy}" if self.remedy else self.message
+
+
+# --- scrubbing ---------------------------------------------------------------------------------------
+
+_SECRET_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    \b((?:[a-z_-]*password|passwd|pwd|pass|secret|token)\s*[=:]\s*)
+    ("[^"]*"|'[^']*'|[^\s,;&)'"]+)
+    """
+)
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
+
+
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with each secret, each ``password=...``-like value and URL passwords replaced."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + REDACTED, text)
+    return _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+
+
+# --- classification ----------------------------------------------------------------------------------
+
+_REFUSED = {errno_mod.ECONNREFUSED, errno_mod.ECONNRESET, errno_mod.ECONNABORTED}
+_NO_ROUTE = {errno_mod.EHOSTUNREACH, errno_mod.ENETUNREACH, errno_mod.EHOSTDOWN, errno_mod.ENETDOWN}
+_REFUSED_NAMES = ("connection refused", "no route to host", "network is unreachable", "host is down")
+_DNS_NAMES = (
+    "name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "unknown mysql server host",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "name resolution",
+)
+_TLS_FAIL_NAMES = (
+    "certificate verify failed",
+    "certificate_verify_failed",
+    "hostname mismatch",
+    "address mismatch",
+    "certificate is not valid for",
+    "unable to get local issuer",
+    "certificate has expired",
+    "wrong version number",
+    "sslv3 alert",
+    "tlsv1 alert",
+    "unsupported protocol",
+    "handshake failure",
+)
+_TLS_ABSENT_NAMES = (
+    "doesn't support",
+    "does not support",
+    "not support ssl",
+    "ssl is required",
+    "ssl is not enabled",
+)
+
+# Client-side timeout classes in mysql.connector, matched by name so that this module imports no driver.
+_TIMEOUT_CLASS_NAMES = {"ConnectionTimeoutError", "ReadTimeoutError", "WriteTimeoutError"}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen and len(seen) < 10:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    value = getattr(exc, "errno", None)
+    return value if isinstance(value, int) else None
+
+
+def _text_of(exc: BaseException) -> str:
+    msg = getattr(exc, "msg", None)
+    if isinstance(msg, str) and msg:
+        return msg
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _tls_reason(texts: str) -> str:
+    """A short, fixed-vocabulary reason picked out of an OpenSSL message (never the raw message)."""
+    m = re.search(r"certificate verify failed:\s*([a-zA-Z0-9 ,'.-]{3,120}?)\s*(?:\(_ssl|$|\))", texts)
+    if m:
+        return m.group(1).strip().rstrip(".")
+    m = re.search(r"(?:hostname|ip address) mismatch[^\n(]{0,120}", texts, re.IGNORECASE)
+    if m:
+        return m.group(0).strip()
+    return ""
+
+
+def classify_connection_error(
+    exc: BaseException,
+    *,
+    target: str,
+    user: str,
+    secrets: Sequence[str] = (),
+    tls_used: bool | None = None,
+    database: str | None = None,
+) -> ConnectionProblem:
+    """Map a connect-time exception to a stable :class:`ConnectionProblem`.
+
+    ``target`` is what the user asked for ("host:port" or a socket path); ``user`` the account name.
+    ``secrets`` (the password, at least) are scrubbed from every text. ``tls_used=False`` says the
+    attempt was made without TLS, which makes the access-denied remedy mention require_secure_transport.
+    """
+    chain = _chain(exc)
+    codes = [c for c in (_errno_of(e) for e in chain) if c is not None]
+    texts = "\n".join(_text_of(e) for e in chain)
+    lowered = texts.lower()
+    names = {type(e).__name__ for e in chain}
+    code = codes[0] if codes else None
+
+    def problem(cause: str, what: str, remedy: str) -> ConnectionProblem:
+        message = f"cannot connect to {target}: {what}"
+        return ConnectionProblem(cause, scrub(message, secrets), scrub(remedy, secrets))
+
+    who = f"user '{user}'"
+
+    # Name resolution first: the driver wraps it in 2003 like a refused port.
+    if any(isinstance(e, socket.gaierror) for e in chain) or code == 2005 or any(n in lowered for n in _DNS_NAMES):
+        return problem(
+            "unknown_host",
+            "the host name does not resolve",
+            "check the host name (and DNS), or connect by IP address",
+        )
+
+    # TLS before "lost connection": a failed certificate check surfaces as 2055/2013 too.
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or any(n in lowered for n in _TLS_FAIL_NAMES):
+        reason = _tls_reason(texts)
+        return problem(
+            "tls_failed",
+            "the TLS handshake failed" + (f" ({reason})" if reason else ""),
+            "check --ssl-ca matches the server's certificate authority and that the host name is one the "
+            "certificate names, or use --ssl-mode=REQUIRED to encrypt without verifying",
+        )
+
+    if 3159 in codes or 2061 in codes or "insecure transport" in lowered or "requires secure connection" in lowered:
+        return problem(
+            "tls_required",
+            "the server accepts only TLS connections",
+            "connect with TLS: drop --ssl-mode=DISABLED (or use --ssl-mode=REQUIRED)",
+        )
+    if 2026 in codes or any(isinstance(e, ssl.SSLError) for e in chain):
+        if any(n in lowered for n in _TLS_ABSENT_NAMES):
+            return problem(
+                "tls_required",
+                "TLS was required but the server does not offer it",
+                "enable TLS on the server, or connect with --ssl-mode=PREFERRED (or DISABLED)",
+            )
+        return problem(
+            "tls_failed",
+            "the TLS handshake failed",
+            "check the --ssl-ca/--ssl-cert/--ssl-key files and the server's TLS settings",
+        )
+
+    if (
+        names & _TIMEOUT_CLASS_NAMES
+        or any(isinstance(e, TimeoutError) for e in chain)
+        or errno_mod.ETIMEDOUT in codes
+        or "timed out" in lowered
+    ):
+        return problem(
+            "timed_out",
+            "no answer within the connect timeout",
+            "check that the host and port are right and that no firewall drops the traffic; "
+            "raise --connect-timeout if the network is slow",
+        )
+
+    if code in (1045, 1698):
+        remedy = "check the user name and password, and that the account may connect from this host"
+        if tls_used is False:
+            remedy += (
+                "; if the server sets require_secure_transport (MariaDB reports that as access denied too),"
+                " connect with TLS"
+            )
+        return problem("access_denied", f"access denied for {who}", remedy)
+    if code in (1130, 1129):
+        if code == 1129:
+            return problem(
+                "host_not_allowed",
+                "this host is blocked after too many connection errors",
+                "ask the DBA to run FLUSH HOSTS (or raise max_connect_errors) on the server",
+            )
+        return problem(
+            "host_not_allowed",
+            f"the server does not let {who} connect from this host",
+            "ask the DBA for an account whose host part matches this machine (e.g. 'user'@'%')",
+        )
+    if code in (1040, 1203, 1226):
+        return problem(
+            "too_many_connections",
+            "the server has no free connections" if code == 1040 else f"{who} has reached its connection limit",
+            "retry when the load is lower, or ask the DBA to raise max_connections / max_user_connections",
+        )
+    if code in (1049, 1044):
+        db = f" '{database}'" if database else ""
+        return problem(
+            "unknown_database",
+            f"database{db} does not exist or {who} may not use it",
+            "check the --database name, or leave it out (the checks do not need one)",
+        )
+    if (
+        code in (2059, 1251, 2058)
+        or "authentication plugin" in lowered
+        or "auth_plugin" in lowered
+        or "authentication protocol" in lowered
+    ):
+        return problem(
+            "auth_plugin",
+            f"the authentication plugin of {who} is not supported by this client",
+            "use an account with mysql_native_password or caching_sha2_password (MySQL) / ed25519 "
+            "(MariaDB), or upgrade ps-prechecks",
+        )
+    if code in (2006, 2013, 2055):
+        return problem(
+            "server_gone",
+            "the server closed the connection",
+            "check that this is a MySQL/MariaDB port and the server is healthy (see its error log); "
+            "a proxy or firewall may be cutting the connection",
+        )
+    if (
+        code in (2002, 2003)
+        or _REFUSED & set(codes)
+        or _NO_ROUTE & set(codes)
+        or any(isinstance(e, ConnectionRefusedError) for e in chain)
+        or any(n in lowered for n in _REFUSED_NAMES)
+    ):
+        return problem(
+            "unreachable",
+            "nothing is listening there"
+            if (errno_mod.ECONNREFUSED in codes or "refused" in lowered)
+            else "the server cannot be reached",
+            "check the host, port (or socket) and that the server is running and reachable from here",
+        )
+
+    label = type(exc).__name__ + (f" (errno {code})" if code is not None else "")
+    return problem("unknown", label, "see the log for details")

@@ -1,0 +1,863 @@
+"""Raw samples directory: write it from facts, read it back into facts.
+
+The directory uses ps-prechecks' (and pt-mysql-summary's) file names and formats, so
+PlanetScale engineers read it as they always have, and ``--read-samples DIR`` re-renders a
+report from it: ours, or one written by ps-prechecks or pt-mysql-summary.
+
+Formats (what ``mysql -ss`` prints, which is what both bash tools capture):
+
+* ``mysql-variables``, ``mysql-status``: ``name<TAB>value`` per line. Values are escaped the way
+  ``mysql`` batch mode escapes them (``\\n``, ``\\t``, ``\\0``, ``\\\\``). pt-mysql-summary
+  appends ``pt-summary-internal-*`` and ``internal::*`` lines (space separated) to
+  ``mysql-variables``; they are not server variables and are ignored.
+* ``mysql-status-defer``: the output of ``join mysql-status <second snapshot>``: ``name first
+  second`` separated by single spaces, runs of blanks inside a value collapsed to one space and
+  an empty value becoming an empty field (``Ssl_cipher  ``). A value with spaces is therefore
+  ambiguous on its own; it is split using the first snapshot from ``mysql-status``.
+  A 2-column ``name<TAB>value`` file (the second snapshot alone) is accepted as well.
+* ``mysql-processlist``: ours is aggregated only (``group<TAB>value<TAB>count<TAB>working<TAB>
+  time_sum<TAB>time_max`` with a header); pt-mysql-summary's and ps-prechecks' is the raw
+  ``SHOW FULL PROCESSLIST\\G``, which is aggregated on reading and whose Info (query text) is
+  dropped, never kept.
+* ``mysql-replica`` / ``mysql-slave``, ``mysql-replicas`` / ``mysql-slave-hosts``: vertical
+  (``\\G``) rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from collectors.replication import BINLOG_DUMP_COMMANDS, aggregate_processlist
+from collectors.server import compute_workload
+
+__all__ = [
+    "SamplesError",
+    "read_config_text",
+    "read_samples",
+    "read_schema_ddl",
+    "write_samples",
+]
+
+PROCESSLIST_HEADER = "group\tvalue\tcount\tworking\ttime_sum\ttime_max"
+PROCESSLIST_GROUPS = ("command", "user", "host", "db", "state")
+_PT_PROCESSLIST_COLUMNS = {"Command": "command", "User": "user", "Host": "host", "db": "db", "State": "state"}
+
+# Files that make a directory recognisably a samples directory.
+_KNOWN_FILES = (
+    "mysql-variables",
+    "mysql-status",
+    "mysql-status-defer",
+    "mysql-databases",
+    "table-sizes",
+    "mysql-processlist",
+    "mysql-replica",
+    "mysql-slave",
+    "mysql-replicas",
+    "mysql-slave-hosts",
+    "mysql-master-logs",
+    "mysql-master-status",
+    "mysqldump",
+    "mysql-config-file",
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:$-]*$")
+_ROW_SEPARATOR_RE = re.compile(r"^\*+ \d+\. row \*+$")
+_VERTICAL_FIELD_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
+_TABLE_ROWS_RE = re.compile(r"^\s*\((\d+|NULL) rows\)\s*$")
+_TOTAL_RE = re.compile(r"^Total\s+(\d+)\s*$")
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+_PT_INTERNAL_PREFIXES = ("pt-summary-internal-", "internal::")
+_SEPARATOR_STARS = "*" * 27
+
+
+_NL = b"\n"
+
+
+class SamplesError(ValueError):
+    """The directory given to ``--read-samples`` cannot be read as a samples directory."""
+
+
+class _Unreadable(Exception):
+    """A sample file is corrupt; the message says where and why (goes into the reason)."""
+
+
+class _Empty(_Unreadable):
+    """A sample file that must have content is empty."""
+
+
+# ---------------------------------------------------------------------------
+# mysql batch-mode escaping
+
+
+def _escape(value: object) -> str:
+    if value is None:
+        return "NULL"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\0", "\\0")
+
+
+_UNESCAPES = {"n": "\n", "t": "\t", "0": "\0", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return re.sub(r"\\([nt0\\])", lambda m: _UNESCAPES[m.group(1)], text)
+
+
+# ---------------------------------------------------------------------------
+# writing
+
+
+def _write_file(directory: Path, name: str, text: str) -> None:
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path = directory / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(text.encode("utf-8", errors="backslashreplace"))
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _lines(lines: Iterable[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _vertical(rows: Sequence[Sequence[tuple[str, object]]]) -> str:
+    out: list[str] = []
+    for number, row in enumerate(rows, 1):
+        out.append(f"{_SEPARATOR_STARS} {number}. row {_SEPARATOR_STARS}")
+        width = max((len(key) for key, _ in row), default=0)
+        for key, value in row:
+            shown = "NULL" if value is None else str(value).replace("\n", " ")
+            out.append(f"{key:>{width}}: {shown}")
+    return _lines(out)
+
+
+def _join_field(value: object) -> str:
+    """A value as ``join`` prints it: escaped, blanks collapsed, empty stays empty."""
+    return " ".join(_escape(value).split())
+
+
+def _size(table: Mapping[str, Any]) -> int | None:
+    data, index = table.get("data_bytes"), table.get("index_bytes")
+    if data is None and index is None:
+        return None
+    return int(data or 0) + int(index or 0)
+
+
+def _replica_status_rows(replication: Mapping[str, Any]) -> list[list[tuple[str, object]]]:
+    statement = str((replication.get("statements") or {}).get("replica_status") or "SHOW REPLICA STATUS")
+    old = "SLAVE" in statement.upper()
+    all_sources = "ALL" in statement.upper()
+    rows: list[list[tuple[str, object]]] = []
+    for source in replication.get("sources") or []:
+        row: list[tuple[str, object]] = []
+        if all_sources:
+            row.append(("Connection_name", source.get("channel", "")))
+        prefix, io_name, sql_name, behind = (
+            ("Master", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master")
+            if old
+            else ("Source", "Replica_IO_Running", "Replica_SQL_Running", "Seconds_Behind_Source")
+        )
+        row += [
+            (f"{prefix}_Host", source.get("source_host", "")),
+            (f"{prefix}_Port", source.get("source_port")),
+            (io_name, source.get("io_running", "")),
+            (sql_name, source.get("sql_running", "")),
+            ("Last_Error", source.get("last_error", "")),
+            (behind, source.get("seconds_behind")),
+        ]
+        using_gtid = source.get("using_gtid")
+        if using_gtid is not None:
+            row.append(("Auto_Position" if str(using_gtid) in ("0", "1") else "Using_Gtid", using_gtid))
+        if not all_sources:
+            row.append(("Channel_Name", source.get("channel", "")))
+        rows.append(row)
+    return rows
+
+
+def _replicas_rows(replication: Mapping[str, Any]) -> list[list[tuple[str, object]]]:
+    statement = str((replication.get("statements") or {}).get("replicas") or "SHOW REPLICAS")
+    server_id = "Server_id" if "SLAVE" in statement.upper() else "Server_Id"
+    return [
+        [
+            (server_id, replica.get("server_id")),
+            ("Host", replica.get("host", "")),
+            ("Port", replica.get("port")),
+        ]
+        for replica in replication.get("replicas") or []
+    ]
+
+
+def write_samples(
+    facts: Mapping[str, Any], directory: Path, *, schema_ddl: str | None, config_text: str | None
+) -> list[str]:
+    """Write the sample files the facts support into ``directory``; return the names written."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written: list[str] = []
+
+    def put(name: str, text: str) -> None:
+        _write_file(directory, name, text)
+        written.append(name)
+
+    variables = facts.get("variables")
+    if isinstance(variables, Mapping):
+        names = sorted(variables, key=lambda n: (str(n).lower(), str(n)))
+        put("mysql-variables", _lines(f"{name}\t{_escape(variables[name])}" for name in names))
+
+    status = facts.get("status")
+    if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
+        first: Mapping[str, Any] = status["first"]
+        put("mysql-status", _lines(f"{name}\t{_escape(value)}" for name, value in first.items()))
+        second = status.get("second")
+        if isinstance(second, Mapping):
+            put(
+                "mysql-status-defer",
+                _lines(
+                    f"{name} {_join_field(value)} {_join_field(second[name])}"
+                    for name, value in first.items()
+                    if name in second
+                ),
+            )
+
+    databases = facts.get("databases")
+    if isinstance(databases, list):
+        put("mysql-databases", _lines(_escape(db) for db in databases))
+
+    tables = facts.get("tables")
+    if isinstance(tables, list):
+        ordered = sorted(tables, key=lambda t: -(_size(t) or 0))  # stable: ties keep their order
+        total = sum(_size(t) or 0 for t in ordered)
+        lines = [f"Total    {total}"]
+        for table in ordered:
+            size = _size(table)
+            rows = table.get("rows")
+            lines.append(
+                f"{_escape(table.get('schema', ''))}.{_escape(table.get('name', ''))}\t"
+                f"{'NULL' if size is None else size}\t ({'NULL' if rows is None else int(rows)} rows)"
+            )
+        put("table-sizes", _lines(lines))
+
+    processlist = facts.get("processlist")
+    if isinstance(processlist, Mapping):
+        groups = processlist.get("groups") or {}
+        lines = [PROCESSLIST_HEADER]
+        for group in PROCESSLIST_GROUPS:
+            for entry in groups.get(group) or []:
+                lines.append(
+                    "\t".join(
+                        [
+                            group,
+                            _escape(entry.get("value", "")),
+                            str(int(entry.get("count") or 0)),
+                            str(int(entry.get("working") or 0)),
+                            str(int(entry.get("time_sum") or 0)),
+                            str(int(entry.get("time_max") or 0)),
+                        ]
+                    )
+                )
+        put("mysql-processlist", _lines(lines))
+
+    replication = facts.get("replication")
+    if isinstance(replication, Mapping):
+        put("mysql-replica", _vertical(_replica_status_rows(replication)))
+        if isinstance(replication.get("replicas"), list):
+            put("mysql-replicas", _vertical(_replicas_rows(replication)))
+
+    binlog = facts.get("binlog")
+    if isinstance(binlog, Mapping):
+        files = binlog.get("files")
+        if isinstance(files, list):
+            put(
+                "mysql-master-logs",
+                _lines(f"{_escape(f.get('name', ''))}\t{int(f.get('size') or 0)}" for f in files),
+            )
+        current = binlog.get("current")
+        if isinstance(current, Mapping):
+            put(
+                "mysql-master-status",
+                f"{_escape(current.get('file', ''))}\t{int(current.get('position') or 0)}\t\t\t"
+                f"{_escape(current.get('gtid_executed') or '')}\n",
+            )
+        elif isinstance(files, list):
+            put("mysql-master-status", "")
+
+    if schema_ddl is not None:
+        put("mysqldump", schema_ddl)
+    if config_text is not None:
+        put("mysql-config-file", config_text)
+    return written
+
+
+# ---------------------------------------------------------------------------
+# reading: file level
+
+
+def _decode(data: bytes, *, strict: bool) -> str:
+    if not strict:
+        return data.decode("utf-8", errors="replace")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise _Unreadable(f"line {data.count(_NL, 0, nul) + 1}: binary data")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(f"line {data.count(_NL, 0, exc.start) + 1}: not UTF-8 text") from None
+
+
+def _file_lines(path: Path, *, strict: bool = True) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Unreadable(exc.strerror or type(exc).__name__) from None
+    text = _decode(data, strict=strict)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _parse_name_value(lines: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith(_PT_INTERNAL_PREFIXES):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not _NAME_RE.match(parts[0]):
+            raise _Unreadable(f"line {number}: expected name<TAB>value")
+        values[parts[0]] = _unescape(parts[1])
+    return values
+
+
+def _parse_status_defer(lines: Sequence[str], first: Mapping[str, str]) -> dict[str, str]:
+    """The second snapshot from ``mysql-status-defer`` (join output, or name<TAB>value)."""
+    if any("\t" in line for line in lines):
+        return _parse_name_value(lines)
+    second: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        name, *rest = line.split(" ")
+        if not _NAME_RE.match(name) or not rest:
+            raise _Unreadable(f"line {number}: expected name first second")
+        value: str | None = None
+        if name in first:
+            tokens = _escape(first[name]).split() or [""]
+            if rest[: len(tokens)] == tokens and len(rest) > len(tokens):
+                value = " ".join(rest[len(tokens) :])
+        if value is None and len(rest) == 2:
+            value = rest[1]
+        if value is None and len(rest) % 2 == 0 and rest[: len(rest) // 2] == rest[len(rest) // 2 :]:
+            value = " ".join(rest[len(rest) // 2 :])
+        if value is None:
+            if len(rest) < 2:
+                raise _Unreadable(f"line {number}: expected name first second")
+            continue  # a multi-word value that cannot be split unambiguously
+        if name in first and " ".join(_escape(first[name]).split()) == value:
+            second[name] = first[name]  # unchanged: keep the exact blanks join collapsed
+        else:
+            second[name] = _unescape(value)
+    return second
+
+
+def _parse_vertical(lines: Sequence[str], *, stop_at: str | None = None) -> list[dict[str, str]]:
+    """Rows of ``\\G`` output. After the ``stop_at`` column, the rest of the row is skipped."""
+    rows: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    skipping = False
+    last_key: str | None = None
+    for number, line in enumerate(lines, 1):
+        if _ROW_SEPARATOR_RE.match(line):
+            current = {}
+            rows.append(current)
+            skipping = False
+            last_key = None
+            continue
+        if current is None:
+            if not line.strip():
+                continue
+            raise _Unreadable(f"line {number}: expected a '*** 1. row ***' line")
+        if skipping:
+            continue
+        match = _VERTICAL_FIELD_RE.match(line)
+        if match:
+            key = match.group(1)
+            if key == stop_at:
+                skipping = True
+                continue
+            current[key] = match.group(2) or ""
+            last_key = key
+        elif last_key is not None:
+            current[last_key] += "\n" + line  # a multi-line value (e.g. Executed_Gtid_Set)
+        else:
+            raise _Unreadable(f"line {number}: expected Column: value")
+    return rows
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        try:
+            return int(float(str(value).strip()))
+        except ValueError:
+            return None
+
+
+def _group_list(acc: Mapping[str, list[int]]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [
+        {"value": value, "count": c, "working": w, "time_sum": s, "time_max": m} for value, (c, w, s, m) in acc.items()
+    ]
+    entries.sort(key=lambda e: (-e["count"], e["value"]))
+    return entries
+
+
+def _aggregate_pt_processlist(lines: Sequence[str]) -> dict[str, Any]:
+    """Aggregate raw ``SHOW FULL PROCESSLIST\\G`` like pt-mysql-summary; Info is never kept."""
+    rows = [
+        {group: row.get(column, "NULL").strip() for column, group in _PT_PROCESSLIST_COLUMNS.items()}
+        | {"time": _int_or_none(row.get("Time"))}
+        for row in _parse_vertical(lines, stop_at="Info")
+        if "Command" in row  # a row cut short (truncated file) is left out
+    ]
+    for row in rows:
+        if row.get("db") == "NULL":
+            row["db"] = None
+    aggregated = aggregate_processlist(rows)
+    aggregated.pop("binlog_dump_threads", None)
+    return aggregated
+
+
+def _read_aggregated_processlist(lines: Sequence[str]) -> dict[str, Any]:
+    accs: dict[str, dict[str, list[int]]] = {group: {} for group in PROCESSLIST_GROUPS}
+    for number, line in enumerate(lines[1:], 2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        numbers = [_int_or_none(p) for p in parts[2:]]
+        if len(parts) != 6 or parts[0] not in accs or any(n is None for n in numbers):
+            raise _Unreadable(
+                f"line {number}: expected group<TAB>value<TAB>count<TAB>working<TAB>time_sum<TAB>time_max"
+            )
+        accs[parts[0]][_unescape(parts[1])] = [n or 0 for n in numbers]
+    groups = {group: _group_list(acc) for group, acc in accs.items()}
+    return {"total": sum(e["count"] for e in groups["command"]), "groups": groups}
+
+
+def _parse_processlist(lines: Sequence[str]) -> dict[str, Any]:
+    if lines and lines[0] == PROCESSLIST_HEADER:
+        return _read_aggregated_processlist(lines)
+    return _aggregate_pt_processlist(lines)
+
+
+def _parse_table_sizes(lines: Sequence[str]) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or _TOTAL_RE.match(line):
+            continue
+        parts = line.split("\t")
+        rows_match = _TABLE_ROWS_RE.match(parts[2]) if len(parts) == 3 else None
+        size = parts[1].strip() if len(parts) == 3 else ""
+        if rows_match is None or "." not in parts[0] or not (size.isdigit() or size == "NULL"):
+            raise _Unreadable(f"line {number}: expected schema.table<TAB>bytes<TAB> (N rows)")
+        schema, _, name = parts[0].partition(".")
+        tables.append(
+            {
+                "schema": _unescape(schema),
+                "name": _unescape(name),
+                "data_bytes": None if size == "NULL" else int(size),
+                "index_bytes": 0,
+                "rows": _int_or_none(rows_match.group(1)),
+            }
+        )
+    return tables
+
+
+def _parse_master_logs(lines: Sequence[str]) -> list[dict[str, Any]]:
+    files: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) not in (2, 3) or not parts[1].strip().isdigit() or not parts[0]:
+            raise _Unreadable(f"line {number}: expected name<TAB>size")
+        files.append({"name": _unescape(parts[0]), "size": int(parts[1])})
+    return files
+
+
+def _parse_master_status(lines: Sequence[str]) -> dict[str, Any] | None:
+    content = [line for line in lines if line.strip()]
+    if not content:
+        return None
+    parts = content[0].split("\t")
+    if len(content) != 1 or len(parts) < 2 or not parts[1].strip().isdigit():
+        raise _Unreadable("line 1: expected file<TAB>position<TAB>do_db<TAB>ignore_db<TAB>gtid_executed")
+    return {
+        "file": _unescape(parts[0]),
+        "position": int(parts[1]),
+        "gtid_executed": _unescape(parts[4]) if len(parts) > 4 else "",
+    }
+
+
+# ---------------------------------------------------------------------------
+# reading: derived facts
+
+
+def _first_of(row: Mapping[str, str], *names: str) -> str | None:
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+def _source_from_row(row: Mapping[str, str]) -> dict[str, Any]:
+    behind = _first_of(row, "Seconds_Behind_Source", "Seconds_Behind_Master")
+    return {
+        "channel": _first_of(row, "Channel_Name", "Connection_name") or "",
+        "source_host": _first_of(row, "Source_Host", "Master_Host") or "",
+        "source_port": _int_or_none(_first_of(row, "Source_Port", "Master_Port")),
+        "io_running": _first_of(row, "Replica_IO_Running", "Slave_IO_Running") or "",
+        "sql_running": _first_of(row, "Replica_SQL_Running", "Slave_SQL_Running") or "",
+        "seconds_behind": _int_or_none(behind) if behind not in (None, "NULL") else None,
+        "using_gtid": _first_of(row, "Using_Gtid", "Auto_Position"),
+        "last_error": row.get("Last_Error", ""),
+    }
+
+
+def _replica_statement(rows: Sequence[Mapping[str, str]]) -> str | None:
+    if not rows:
+        return None
+    if "Connection_name" in rows[0]:
+        return "SHOW ALL SLAVES STATUS"
+    return "SHOW REPLICA STATUS" if "Source_Host" in rows[0] else "SHOW SLAVE STATUS"
+
+
+def _replicas_statement(rows: Sequence[Mapping[str, str]]) -> str | None:
+    if not rows:
+        return None
+    return "SHOW REPLICAS" if "Server_Id" in rows[0] or "Replica_UUID" in rows[0] else "SHOW SLAVE HOSTS"
+
+
+def _role(is_replica: bool, downstream: int | None) -> str:
+    if is_replica:
+        return "replica+primary" if downstream else "replica"
+    return "primary" if downstream else "standalone"
+
+
+def _server(variables: Mapping[str, str] | None, first: Mapping[str, str] | None) -> dict[str, Any]:
+    server: dict[str, Any] = {}
+    if variables is not None:
+        version = variables.get("version", "")
+        comment = variables.get("version_comment", "")
+        if "mariadb" in version.lower():
+            flavor = "mariadb"
+        elif "percona" in comment.lower():
+            flavor = "percona"
+        else:
+            flavor = "mysql"
+        platform, evidence = (
+            "self-managed",
+            ["read from a samples directory; no platform markers in variables"],
+        )
+        if "aurora_version" in variables:
+            platform, evidence = "aurora", [f"aurora_version = {variables['aurora_version']}"]
+        elif variables.get("basedir", "").startswith("/rdsdbbin"):
+            platform, evidence = "rds", [f"basedir = {variables['basedir']}"]
+        server.update(
+            {
+                "version": version,
+                "version_comment": comment,
+                "flavor": flavor,
+                "platform": platform,
+                "platform_evidence": evidence,
+                "hostname": variables.get("hostname", ""),
+                "port": _int_or_none(variables.get("port")),
+                "datadir": variables.get("datadir", ""),
+                "basedir": variables.get("basedir", ""),
+            }
+        )
+        match = _VERSION_RE.search(version)
+        if match:
+            server["version_tuple"] = [int(part) for part in match.groups()]
+    if first is not None:
+        server["uptime_seconds"] = _int_or_none(first.get("Uptime"))
+    return server
+
+
+def _expire_seconds(variables: Mapping[str, str]) -> int | None:
+    seconds = _int_or_none(variables.get("binlog_expire_logs_seconds"))
+    if seconds:
+        return seconds
+    days_text = variables.get("expire_logs_days")
+    if days_text is not None:
+        try:
+            days = float(days_text)
+        except ValueError:
+            days = 0.0
+        if days > 0:
+            return round(days * 86400)
+    if seconds is not None or days_text is not None:
+        return 0
+    return None
+
+
+def _binlog(
+    variables: Mapping[str, str] | None, files: list[dict[str, Any]] | None, current: dict[str, Any] | None
+) -> dict[str, Any]:
+    binlog: dict[str, Any] = {}
+    if variables is not None:
+        log_bin = variables.get("log_bin")
+        binlog.update(
+            {
+                "enabled": None if log_bin is None else log_bin.upper() in ("ON", "1"),
+                "format": variables.get("binlog_format"),
+                "row_image": variables.get("binlog_row_image"),
+                "gtid_mode": variables.get("gtid_mode"),
+                "enforce_gtid_consistency": variables.get("enforce_gtid_consistency"),
+                "expire_seconds": _expire_seconds(variables),
+            }
+        )
+    binlog["files"] = files
+    binlog["total_bytes"] = None if files is None else sum(f["size"] for f in files)
+    binlog["current"] = current
+    return binlog
+
+
+def _collector(name: str, status: str = "ok", reason: str = "") -> dict[str, Any]:
+    return {"name": name, "status": status, "reason": reason, "seconds": 0.0, "statements": 0}
+
+
+class _Loader:
+    """Reads files of one directory, remembering why a file could not be used."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.problems: dict[str, str] = {}
+
+    def find(self, *names: str) -> str | None:
+        for name in names:
+            if (self.directory / name).is_file():
+                return name
+        return None
+
+    def load(self, name: str, parse: Callable[[list[str]], Any], *, strict: bool = True) -> Any:
+        """Parsed content, or None when the file is missing or unreadable (see ``problems``)."""
+        path = self.directory / name
+        if not path.is_file():
+            self.problems[name] = f"the samples directory has no {name} file"
+            return None
+        try:
+            return parse(_file_lines(path, strict=strict))
+        except _Empty:
+            self.problems[name] = f"{name}: the file is empty"
+            return None
+        except _Unreadable as exc:
+            self.problems[name] = f"{name}: unreadable ({exc})"
+            return None
+
+
+def _check_directory(directory: Path) -> None:
+    if not directory.exists():
+        raise SamplesError(
+            f"{directory}: no such directory; pass --read-samples the ps_samples_<ts>/ directory "
+            "unpacked from a ps-prechecks tarball or written by pt-mysql-summary --save-samples"
+        )
+    if not directory.is_dir():
+        raise SamplesError(
+            f"{directory} is not a directory; unpack the tarball and pass its ps_samples_<ts>/ directory"
+        )
+    if not any((directory / name).is_file() for name in _KNOWN_FILES):
+        raise SamplesError(
+            f"{directory} is not a samples directory (no mysql-variables, mysql-status or other sample "
+            "file in it); pass the ps_samples_<ts>/ directory written by ps-prechecks or pt-mysql-summary"
+        )
+
+
+def read_samples(directory: Path) -> dict[str, Any]:
+    """A facts document built from whichever sample files exist in ``directory``.
+
+    Raises SamplesError when ``directory`` is missing or holds no sample file. A corrupt file is
+    skipped (``collection.collectors`` says why) and everything else still loads.
+    """
+    directory = Path(directory)
+    _check_directory(directory)
+    loader = _Loader(directory)
+    collectors: list[dict[str, Any]] = []
+    facts: dict[str, Any] = {"format_version": 1, "source": {"via": "read-samples", "path": str(directory)}}
+
+    def note(collector: str, *files: str, loaded: bool) -> None:
+        reasons = [loader.problems[f] for f in files if f in loader.problems]
+        if loaded:
+            collectors.append(_collector(collector, reason="; ".join(reasons)))
+        else:
+            collectors.append(_collector(collector, "skipped", "; ".join(reasons)))
+
+    def non_empty(parse: Callable[[list[str]], Any]) -> Callable[[list[str]], Any]:
+        def wrapped(lines: list[str]) -> Any:
+            if not any(line.strip() for line in lines):
+                raise _Empty
+            return parse(lines)
+
+        return wrapped
+
+    # variables
+    variables: dict[str, str] | None = loader.load("mysql-variables", non_empty(_parse_name_value))
+    if variables is not None:
+        facts["variables"] = variables
+    note("variables", "mysql-variables", loaded=variables is not None)
+
+    # status
+    first: dict[str, str] | None = loader.load("mysql-status", non_empty(_parse_name_value))
+    second: dict[str, str] | None = None
+    interval: float | None = None
+    if first is not None:
+        if loader.find("mysql-status-defer"):
+            second = loader.load("mysql-status-defer", lambda lines: _parse_status_defer(lines, first or {}))
+        status: dict[str, Any] = {"first": first}
+        if second is not None:
+            status["second"] = second
+            up1, up2 = _int_or_none(first.get("Uptime")), _int_or_none(second.get("Uptime"))
+            if up1 is not None and up2 is not None and up2 > up1:
+                interval = float(up2 - up1)
+        status["interval_seconds"] = interval
+        facts["status"] = status
+    note("status", "mysql-status", "mysql-status-defer", loaded=first is not None)
+
+    server = _server(variables, first)
+    if server:
+        facts["server"] = server
+    if first is not None:
+        facts["workload"] = compute_workload(status, _int_or_none(first.get("Uptime")))
+
+    # databases
+    databases: list[str] | None = loader.load(
+        "mysql-databases", lambda lines: [_unescape(line) for line in lines if line.strip()]
+    )
+    if databases is not None:
+        facts["databases"] = databases
+    note("databases", "mysql-databases", loaded=databases is not None)
+
+    # table sizes
+    tables: list[dict[str, Any]] | None = loader.load("table-sizes", _parse_table_sizes)
+    if tables is not None:
+        facts["tables"] = tables
+    note("table_sizes", "table-sizes", loaded=tables is not None)
+
+    # processlist (lenient decoding: raw Info may hold any bytes; it is dropped anyway)
+    processlist: dict[str, Any] | None = loader.load("mysql-processlist", non_empty(_parse_processlist), strict=False)
+    if processlist is not None:
+        facts["processlist"] = processlist
+    note("processlist", "mysql-processlist", loaded=processlist is not None)
+
+    # replication
+    replica_file = loader.find("mysql-replica", "mysql-slave") or "mysql-replica"
+    replicas_file = loader.find("mysql-replicas", "mysql-slave-hosts")
+    source_rows: list[dict[str, str]] | None = loader.load(replica_file, _parse_vertical)
+    if source_rows is not None:
+        replica_rows: list[dict[str, str]] | None = None
+        if replicas_file is not None:
+            replica_rows = loader.load(replicas_file, _parse_vertical)
+        sources = [_source_from_row(row) for row in source_rows]
+        replicas = (
+            None
+            if replica_rows is None
+            else [
+                {
+                    "server_id": _int_or_none(_first_of(row, "Server_id", "Server_Id")),
+                    "host": row.get("Host", ""),
+                    "port": _int_or_none(row.get("Port")),
+                }
+                for row in replica_rows
+            ]
+        )
+        dump_threads = None
+        if processlist is not None:
+            dump_threads = sum(
+                e["count"] for e in processlist["groups"]["command"] if e["value"] in BINLOG_DUMP_COMMANDS
+            )
+        replica_count = None if replicas is None else len(replicas)
+        downstream = replica_count if replica_count else dump_threads
+        statements: dict[str, str] = {}
+        replica_statement = _replica_statement(source_rows)
+        if replica_statement:
+            statements["replica_status"] = replica_statement
+        replicas_statement = _replicas_statement(replica_rows or [])
+        if replicas_statement:
+            statements["replicas"] = replicas_statement
+        facts["replication"] = {
+            "role": _role(bool(sources), downstream),
+            "is_replica": bool(sources),
+            "sources": sources,
+            "replica_count": replica_count,
+            "replicas": replicas,
+            "binlog_dump_threads": dump_threads,
+            "statements": statements,
+        }
+    note(
+        "replication",
+        replica_file,
+        *([replicas_file] if replicas_file else []),
+        loaded=source_rows is not None,
+    )
+
+    # binary logs
+    has_binlog_files = bool(loader.find("mysql-master-logs", "mysql-master-status"))
+    files: list[dict[str, Any]] | None = None
+    current: dict[str, Any] | None = None
+    if has_binlog_files or variables is not None:
+        files = loader.load("mysql-master-logs", _parse_master_logs) if has_binlog_files else None
+        if loader.find("mysql-master-status"):
+            current = loader.load("mysql-master-status", _parse_master_status)
+        facts["binlog"] = _binlog(variables, files, current)
+    if has_binlog_files:
+        binlog_names = [n for n in ("mysql-master-logs", "mysql-master-status") if loader.find(n)]
+        note(
+            "binary_logs",
+            "mysql-master-logs",
+            "mysql-master-status",
+            loaded=any(n not in loader.problems for n in binlog_names),
+        )
+    else:
+        collectors.append(_collector("binary_logs", "skipped", "the samples directory has no mysql-master-logs file"))
+
+    for collector, name in (("schema_ddl", "mysqldump"), ("config_file", "mysql-config-file")):
+        if (directory / name).is_file():
+            collectors.append(_collector(collector))
+        else:
+            collectors.append(_collector(collector, "skipped", f"the samples directory has no {name} file"))
+
+    facts["collection"] = {"collectors": collectors, "started_at": None, "finished_at": None, "error": None}
+    return facts
+
+
+def _read_whole(directory: Path, name: str) -> str | None:
+    path = Path(directory) / name
+    if not path.is_file():
+        return None
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def read_config_text(directory: Path) -> str | None:
+    """The ``mysql-config-file`` sample as text (undecodable bytes replaced), or None."""
+    return _read_whole(directory, "mysql-config-file")
+
+
+def read_schema_ddl(directory: Path) -> str | None:
+    """The ``mysqldump`` sample as text (undecodable bytes replaced), or None."""
+    return _read_whole(directory, "mysqldump")

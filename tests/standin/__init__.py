@@ -1,0 +1,1 @@
+"""Protocol-level stand-in for MySQL 8.x servers (a mysql-mimic server answering captured result sets)."""
