@@ -130,6 +130,11 @@ class Runner:
         items = preflight(grants, self.collectors, self.session.identity)
         missing = {item.collector: item for item in items if not item.partial}
         account = account_literal(grants.account)
+        by_name = {c.name: c for c in self.collectors}
+        for item in items:
+            effect = "reads less" if item.partial else "will be skipped"
+            self._emit("log", self.collectors.index(by_name[item.collector]), by_name[item.collector], 0.0, started,
+                       f"preflight: {effect} ({item.reason}); to fix: {' '.join(item.grant_statements(account))}")
         results: list[CollectorResult] = []
         artifacts: dict[str, str] = {}
         done = 0.0

@@ -8,6 +8,7 @@ from typing import Any
 
 from collectors.base import Collector, Context, Skip
 from collectors.connection import parse_version
+from collectors.redact import REDACTED, has_url_password, is_secret_key
 
 
 def detect_flavor(version: str, comment: str, variables: dict[str, str]) -> str:
@@ -43,9 +44,25 @@ def detect_platform(version: str, variables: dict[str, str]) -> tuple[str, list[
     return "self-managed", ["no hosting platform's variables found"]
 
 
+def redact_variables(variables: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Server variables that hold secrets (wsrep_sst_auth, a URL with a password) -> <redacted>."""
+    redacted = []
+    clean = {}
+    for name, value in variables.items():
+        # numbers and switches are settings (max_password_errors, *_encryption_key_id), not secrets
+        setting = value.replace(".", "", 1).isdigit() or value.upper() in ("ON", "OFF", "YES", "NO")
+        if value and ((is_secret_key(name) and not setting) or has_url_password(value)):
+            clean[name] = REDACTED
+            redacted.append(name)
+        else:
+            clean[name] = value
+    return clean, sorted(redacted)
+
+
 def collect_variables(ctx: Context) -> None:
-    variables = ctx.query("SHOW GLOBAL VARIABLES").pairs()
+    variables, redacted = redact_variables(ctx.query("SHOW GLOBAL VARIABLES").pairs())
     ctx.facts["variables"] = dict(sorted(variables.items()))
+    ctx.facts["variables_redacted"] = redacted
     identity = ctx.server
     platform, evidence = detect_platform(identity.version, variables)
     row = ctx.query("SELECT CURRENT_USER(), UTC_TIMESTAMP(), NOW()").rows[0]
@@ -174,7 +191,7 @@ VARIABLES = Collector(
     name="variables",
     title="Server variables",
     reads=("SHOW GLOBAL VARIABLES", "SELECT CURRENT_USER(), UTC_TIMESTAMP(), NOW()"),
-    writes=("variables", "server"),
+    writes=("variables", "variables_redacted", "server"),
     samples=("mysql-variables",),
     collect=collect_variables,
     expected_seconds=0.1,

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collectors.redact import redact_option_text, scrub_text
 from prechecks import __version__
-from prechecks.redact import redact_option_text, scrub_text
 
 FREEFORM_PLACEHOLDER = """# Questionnaire
 

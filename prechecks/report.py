@@ -429,6 +429,9 @@ def _processlist(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         return "Processlist", [_why_missing(facts, "processlist")]
     groups = _map(processlist.get("groups"))
     lines: Lines = []
+    if _num(processlist.get("total")) == 0:
+        own = " other than this tool's own" if processlist.get("excludes_own_connection") else ""
+        return "Processlist", [f"No sessions{own} were connected."]
     for key, label in PROCESSLIST_GROUPS:
         lines.append("")
         lines.append(INDENT + f"{label:<30} {'COUNT(*)':>8} {'Working':>7} {'SUM(Time)':>9} {'MAX(Time)':>9}")
@@ -588,7 +591,8 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     if isinstance(ddl, Mapping):
         cut = ddl.get("cut")
         note = f"; cut short: {cut}" if isinstance(cut, str) and cut else "; cut short" if cut else ""
-        size = shorten(_num(ddl.get("bytes")) or 0, 1)
+        count = _num(ddl.get("bytes")) or 0
+        size = f"{int(count)} bytes" if count < 1024 else shorten(count, 1)
         objects = _text(ddl.get("objects"))
         lines.append(name_val("DDL in the mysqldump sample", f"{objects} objects, {size}{note}"))
     else:

@@ -485,8 +485,12 @@ def start_mariadb(
     server_id: int = 1,
     general_log: bool = False,
     extra_options: Mapping[str, str | None] = {},
+    defaults_file: Path | None = None,
 ) -> MariaDBServer:
     """Start a fresh server with its files under ``base_dir`` (a new or empty directory).
+
+    ``defaults_file`` replaces ``--no-defaults`` with ``--defaults-file=`` (the file must not set
+    options that conflict with the ones given here).
 
     ``require_secure_transport`` implies ``tls``. ``extra_options`` are mariadbd options
     (``{"max_connections": "20", "skip-ssl": None}``); they come last, so they win.
@@ -540,7 +544,8 @@ def start_mariadb(
         socket_dir = _owned_tmpdir("psm-")
         sock = str(socket_dir / "mariadb.sock")
         port = _free_port()
-        command = [mariadbd, "--no-defaults", f"--port={port}", f"--socket={sock}", *options]
+        first = f"--defaults-file={defaults_file}" if defaults_file is not None else "--no-defaults"
+        command = [mariadbd, first, f"--port={port}", f"--socket={sock}", *options]
         with stderr_log.open("ab") as stderr:
             proc = subprocess.Popen(
                 command,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from prechecks.redact import REDACTED, is_secret_key, redact_option_text, scrub_text
+from collectors.redact import REDACTED, is_secret_key, redact_option_text, scrub_text
 
 DATA = Path(__file__).parent / "data"
 
