@@ -1,7 +1,7 @@
 """The server's option file, when the server runs on this machine.
 
 Only the raw text is collected here; the bundle removes every password-like value before anything
-is written (prechecks.redact), and the text never enters facts.json.
+is written (collectors.redact), and the text never enters facts.json.
 """
 
 from __future__ import annotations

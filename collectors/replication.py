@@ -154,11 +154,15 @@ def collect_replication(ctx: Context) -> None:
         ]
     except mysql_errors.Error as exc:
         replication["replicas"] = []
-        notes.append(f"connected replicas not listed (errno {exc.errno}); counted from Binlog Dump threads")
+        # MySQL's SHOW REPLICAS / SHOW SLAVE HOSTS need REPLICATION SLAVE, not REPLICATION CLIENT: say so
+        mysql_privilege = is_privilege_error(exc) and not ctx.server.is_mariadb
+        need = " (SHOW REPLICAS needs REPLICATION SLAVE)" if mysql_privilege else ""
+        notes.append(f"connected replicas not listed (errno {exc.errno}){need}; counted from Binlog Dump threads")
     dumps = ctx.facts.get("processlist", {}).get("binlog_dump_threads")
     replication["binlog_dump_threads"] = dumps
     # SHOW REPLICAS lists only replicas that set report_host; Binlog Dump threads see them all
-    counts = [n for n in (len(replication["replicas"]), dumps) if n is not None]
+    listed = len(replication["replicas"]) if "replicas" in replication["statements"] else None  # None: not seen
+    counts = [n for n in (listed, dumps) if n is not None]
     replication["replica_count"] = max(counts) if counts else None
     has_replicas = bool(replication["replica_count"])
     replication["role"] = (

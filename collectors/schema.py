@@ -155,7 +155,12 @@ def collect_technologies(ctx: Context) -> None:
     )
     have_ssl = variables.get("have_ssl") or variables.get("have_openssl")
     accepts = status.get("Ssl_accepts")
-    if have_ssl is not None or accepts is not None:
+    tls_cert, tls_version = status.get("Current_tls_cert"), status.get("Current_tls_version")
+    if have_ssl is None and tls_cert is not None:  # MySQL 8.4 removed have_ssl: the TLS context in use says it
+        tech["ssl"] = {"value": bool(tls_cert and tls_version),
+                       "evidence": f"Current_tls_cert = {tls_cert or '(none)'}, Current_tls_version = "
+                       f"{tls_version or '(none)'}, Ssl_accepts = {accepts or 'n/a'}"}
+    elif have_ssl is not None or accepts is not None:
         tech["ssl"] = {"value": (have_ssl or "").upper() == "YES",
                        "evidence": f"have_ssl = {have_ssl or 'n/a'}, Ssl_accepts = {accepts or 'n/a'}"}
     else:

@@ -484,7 +484,97 @@ class StandInSession(BaseSession):  # type: ignore[misc]
             if m.group(1):
                 return result([name, "Table_type"], [(r[i_n], r[i_t]) for r in rows])
             return result([name], [(r[i_n],) for r in rows])
+        m = re.fullmatch(r"SHOW CREATE (TABLE|VIEW|PROCEDURE|FUNCTION|TRIGGER|EVENT) (.+)", text, re.I)
+        if m:
+            return self._show_create(m.group(1).upper(), m.group(2))
         raise self._unknown(text)
+
+    # ---------------------------------------------------------------- SHOW CREATE
+
+    def _info_dicts(self, table: str) -> list[dict[str, object]]:
+        data = self.profile.info_schema.get(f"information_schema.{table}")
+        return [dict(zip(data.columns, row, strict=False)) for row in data.rows] if data else []
+
+    def _show_create(self, kind: str, target: str) -> ResultSet:
+        """SHOW CREATE <kind> [db.]name, in the real result layout; the text is synthesised from
+        the profile's information_schema (the stand-in holds no captured DDL)."""
+        parts = [_unquote(p) for p in _split_top_level(target.strip(), ".")]
+        if len(parts) == 1:
+            if not self.database:
+                raise _Fail(1046, "No database selected")
+            parts = [self.database, parts[0]]
+        db, name = parts[0], parts[1]
+        definer = "`root`@`localhost`"
+        cs, coll = "utf8mb4", "utf8mb4_0900_ai_ci"
+        if kind in ("TABLE", "VIEW"):
+            found = [t for t in self._info_dicts("tables") if t["TABLE_SCHEMA"] == db and t["TABLE_NAME"] == name]
+            if not found:
+                raise _Fail(1146, f"Table '{db}.{name}' doesn't exist")
+            table = found[0]
+            if table["TABLE_TYPE"] == "VIEW":
+                view = next((v for v in self._info_dicts("views")
+                             if v["TABLE_SCHEMA"] == db and v["TABLE_NAME"] == name), {})
+                ddl = (f"CREATE ALGORITHM=UNDEFINED DEFINER={definer} SQL SECURITY DEFINER VIEW `{name}` AS "
+                       f"{view.get('VIEW_DEFINITION', 'select 1')}")
+                return result(["View", "Create View", "character_set_client", "collation_connection"],
+                              [(name, ddl, cs, coll)])
+            if kind == "VIEW":
+                raise _Fail(1347, f"'{db}.{name}' is not VIEW")
+            return result(["Table", "Create Table"], [(name, self._create_table(db, name, table))])
+        if kind in ("PROCEDURE", "FUNCTION"):
+            routine = next((r for r in self._info_dicts("routines") if r["ROUTINE_SCHEMA"] == db
+                            and r["ROUTINE_NAME"] == name and r["ROUTINE_TYPE"] == kind), None)
+            if routine is None:
+                raise _Fail(1305, f"{kind} {name} does not exist")
+            returns = f" RETURNS {routine['DATA_TYPE']}" if kind == "FUNCTION" else ""
+            ddl = (f"CREATE DEFINER={definer} {kind} `{name}`(){returns}\n    READS SQL DATA\n"
+                   f"{routine['ROUTINE_DEFINITION']}")
+            title = kind.capitalize()
+            return result([title, "sql_mode", f"Create {title}", "character_set_client", "collation_connection",
+                           "Database Collation"], [(name, "", ddl, cs, coll, coll)])
+        if kind == "TRIGGER":
+            trigger = next((t for t in self._info_dicts("triggers")
+                            if t["TRIGGER_SCHEMA"] == db and t["TRIGGER_NAME"] == name), None)
+            if trigger is None:
+                raise _Fail(1360, "Trigger does not exist")
+            ddl = (f"CREATE DEFINER={definer} TRIGGER `{name}` {trigger['ACTION_TIMING']} "
+                   f"{trigger['EVENT_MANIPULATION']} ON `{trigger['EVENT_OBJECT_TABLE']}` FOR EACH ROW "
+                   f"{trigger['ACTION_STATEMENT']}")
+            return result(["Trigger", "sql_mode", "SQL Original Statement", "character_set_client",
+                           "collation_connection", "Database Collation", "Created"],
+                          [(name, "", ddl, cs, coll, coll, trigger["CREATED"])])
+        event = next((e for e in self._info_dicts("events")
+                      if e["EVENT_SCHEMA"] == db and e["EVENT_NAME"] == name), None)
+        if event is None:
+            raise _Fail(1539, f"Unknown event '{name}'")
+        ddl = (f"CREATE DEFINER={definer} EVENT `{name}` ON SCHEDULE EVERY {event['INTERVAL_VALUE']} "
+               f"{event['INTERVAL_FIELD']} STARTS '{event['STARTS']}' ON COMPLETION {event['ON_COMPLETION']} "
+               f"ENABLE DO {event['EVENT_DEFINITION']}")
+        return result(["Event", "sql_mode", "time_zone", "Create Event", "character_set_client",
+                       "collation_connection", "Database Collation"],
+                      [(name, "", event["TIME_ZONE"], ddl, cs, coll, coll)])
+
+    def _create_table(self, db: str, name: str, table: dict[str, object]) -> str:
+        columns = sorted((c for c in self._info_dicts("columns")
+                          if c["TABLE_SCHEMA"] == db and c["TABLE_NAME"] == name),
+                         key=lambda c: int(str(c["ORDINAL_POSITION"])))
+        lines = []
+        for c in columns:
+            null = " NOT NULL" if c["IS_NULLABLE"] == "NO" else " DEFAULT NULL"
+            extra = f" {c['EXTRA']}" if c["EXTRA"] == "auto_increment" else ""
+            lines.append(f"  `{c['COLUMN_NAME']}` {c['COLUMN_TYPE']}{null}{extra}")
+        primary = [str(c["COLUMN_NAME"]) for c in columns if c["COLUMN_KEY"] == "PRI"]
+        if primary:
+            lines.append("  PRIMARY KEY (" + ",".join(f"`{p}`" for p in primary) + ")")
+        ddl = f"CREATE TABLE `{name}` (\n" + ",\n".join(lines) + "\n)"
+        ddl += f" ENGINE={table['ENGINE']} DEFAULT CHARSET=utf8mb4 COLLATE={table['TABLE_COLLATION']}"
+        parts = [p for p in self._info_dicts("partitions")
+                 if p["TABLE_SCHEMA"] == db and p["TABLE_NAME"] == name and p["PARTITION_NAME"]]
+        if parts:
+            ddl += (f"\n/*!50100 PARTITION BY {parts[0]['PARTITION_METHOD']} ({parts[0]['PARTITION_EXPRESSION']})\n("
+                    + ",\n ".join(f"PARTITION {p['PARTITION_NAME']} VALUES LESS THAN ({p['PARTITION_DESCRIPTION']})"
+                                   f" ENGINE = {table['ENGINE']}" for p in parts) + ") */")
+        return ddl
 
     def _status(self, is_global: bool, filtered: bool) -> dict[str, str]:
         """Snapshot 1 until one unfiltered SHOW GLOBAL STATUS has been answered, then snapshot 2."""

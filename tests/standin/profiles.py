@@ -322,6 +322,12 @@ _COLUMNS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("sakila", "customer", "customer_id", "smallint", "smallint unsigned", "PRI", "auto_increment"),
     ("sakila", "customer", "email", "varchar", "varchar(50)", "", ""),
     ("sakila", "customer", "address_id", "smallint", "smallint unsigned", "MUL", ""),
+    ("sakila", "address", "address_id", "smallint", "smallint unsigned", "PRI", "auto_increment"),
+    ("sakila", "address", "address", "varchar", "varchar(50)", "", ""),
+    ("sakila", "film", "film_id", "smallint", "smallint unsigned", "PRI", "auto_increment"),
+    ("sakila", "film", "title", "varchar", "varchar(128)", "MUL", ""),
+    ("sakila", "rental", "rental_id", "int", "int", "PRI", "auto_increment"),
+    ("sakila", "rental", "rental_date", "datetime", "datetime", "", ""),
     ("sakila", "payment", "payment_id", "smallint", "smallint unsigned", "PRI", "auto_increment"),
     ("sakila", "payment", "customer_id", "smallint", "smallint unsigned", "MUL", ""),
     ("sakila", "payment", "amount", "decimal", "decimal(5,2)", "", ""),
@@ -875,6 +881,15 @@ def _mysql_80_replica(percona: Profile) -> Profile:
         "Get_Source_public_key": 0,
     }
     row = tuple(new.get(c, "") if c != "SQL_Remaining_Delay" else None for c in REPLICA_STATUS_COLUMNS_80)
+    # a replica with no replicas of its own: no Binlog Dump thread (the capture is the source's), but
+    # its receiver and applier threads, as MySQL 8.0 lists them
+    kept = tuple(r for r in p.processlist.rows if r[4] not in ("Binlog Dump", "Binlog Dump GTID"))
+    p.processlist = ResultSetData(p.processlist.columns, (
+        (31, "system user", "connecting host", None, "Connect", 108226, "Waiting for source to send event", None),
+        (32, "system user", "", None, "Query", 0,
+         "Replica has read all relay log; waiting for more updates", None),
+        *kept,
+    ))  # fmt: skip
     p.responses.update(
         {
             "SHOW REPLICA STATUS": ResultSetData(REPLICA_STATUS_COLUMNS_80, (row,)),
