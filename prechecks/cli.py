@@ -20,6 +20,7 @@ from collectors.connection import TLS_MODES, CancelToken, ConnectionFailed, Conn
 from collectors.optionfiles import (
     OptionFileError,
     default_option_files,
+    login_file_path,
     read_login_path,
     read_option_files,
 )
@@ -119,14 +120,23 @@ def _option_values(args: argparse.Namespace) -> dict[str, str]:
     """Connection options from the option files, the way the mysql client reads them."""
     values: dict[str, str] = {}
     if args.defaults_file:
-        values.update(read_option_files([Path(os.path.expanduser(args.defaults_file))]))
+        files = read_option_files([Path(os.path.expanduser(args.defaults_file))])
     else:
-        values.update(read_option_files(default_option_files()))
-        login = read_login_path(args.login_path or "client")
-        values.update(login)
-    if args.login_path and args.defaults_file:
-        values.update(read_login_path(args.login_path))
+        files = read_option_files(default_option_files())
+    for warning in files.warnings:  # e.g. a world-writable ~/.my.cnf: say why its password is not used
+        print(f"ps-prechecks: warning: {warning}", file=sys.stderr)
+    values.update(files)
+    if args.login_path or not args.defaults_file:
+        values.update(_login_path(args.login_path or "client"))
     return values
+
+
+def _login_path(name: str) -> dict[str, str]:
+    try:
+        return read_login_path(name)
+    except OptionFileError as exc:  # the reader's message names neither the file nor a fix
+        raise OptionFileError(f"{exc} ({login_file_path()}) — recreate it with mysql_config_editor, "
+                              "or use --defaults-file") from None
 
 
 def build_spec(args: argparse.Namespace) -> ConnectionSpec:
@@ -137,7 +147,12 @@ def build_spec(args: argparse.Namespace) -> ConnectionSpec:
         print("ps-prechecks: warning: a password on the command line is visible to other users; "
               "prefer --ask-pass or an option file", file=sys.stderr)
     elif args.ask_pass or (hasattr(args, "password") and args.password is None):
-        password = getpass.getpass("Enter password: ")
+        try:
+            password = getpass.getpass("Enter password: ")
+        except EOFError:  # no terminal and nothing on stdin: one line, not a traceback
+            print(file=sys.stderr)  # end the prompt's line
+            raise ValueError("--ask-pass: no password was entered (end of input) — type it at the prompt, "
+                             "pipe it on stdin, or use an option file") from None
     elif os.environ.get("MYSQL_PWD"):
         password = os.environ["MYSQL_PWD"]
     else:
@@ -211,7 +226,10 @@ def run_read_samples(args: argparse.Namespace) -> int:
     report = render_report(facts)
     if args.md:
         out = Path(args.output) / f"ps_report_{timestamp_now()}.md"
-        out.write_text(report, encoding="utf-8")
+        try:
+            out.write_text(report, encoding="utf-8")
+        except OSError as exc:  # a missing or read-only --output: one line, not a traceback
+            return _fail(f"could not write {out}: {exc.strerror or exc}", "create it or pass --output DIR")
         print(report)
         print(out)
     else:
@@ -226,6 +244,9 @@ def run_collection(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if not output.is_dir():
         return _fail(f"output directory {output} does not exist", "create it or pass --output DIR")
+    if args.save_samples and os.path.exists(args.save_samples) and not os.path.isdir(args.save_samples):
+        # found before connecting, not after the archive is written
+        return _fail(f"--save-samples {args.save_samples} is not a directory", "pass a directory (new or existing)")
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
@@ -252,8 +273,13 @@ def run_collection(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
                      "free some space or choose another --output directory")
+    args.archive_written = archive  # an interrupt from here on must not claim nothing was written
     if args.save_samples:
-        _save_samples(archive, Path(args.save_samples), timestamp)
+        try:
+            _save_samples(archive, Path(args.save_samples), timestamp)
+        except OSError as exc:  # the archive is fine: say so instead of a traceback
+            return _fail(f"the archive is written ({archive}) but the samples could not be saved in "
+                         f"{args.save_samples}: {exc.strerror or exc}", "choose another --save-samples directory")
     skipped = [r for r in result.results if r.status != "ok"]
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
@@ -284,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_read_samples(args)
         return run_collection(args)
     except KeyboardInterrupt:
-        print("ps-prechecks: interrupted — nothing was written", file=sys.stderr)
+        written = getattr(args, "archive_written", None)
+        what = f"the archive {written} is complete" if written else "nothing was written"
+        print(f"ps-prechecks: interrupted — {what}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         if previous is not None:

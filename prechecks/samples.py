@@ -672,17 +672,17 @@ class _Loader:
 def _check_directory(directory: Path) -> None:
     if not directory.exists():
         raise SamplesError(
-            f"{directory}: no such directory; pass --read-samples the ps_samples_<ts>/ directory "
+            f"{directory}: no such directory — pass --read-samples the ps_samples_<ts>/ directory "
             "unpacked from a ps-prechecks tarball or written by pt-mysql-summary --save-samples"
         )
     if not directory.is_dir():
         raise SamplesError(
-            f"{directory} is not a directory; unpack the tarball and pass its ps_samples_<ts>/ directory"
+            f"{directory} is not a directory — unpack the tarball and pass its ps_samples_<ts>/ directory"
         )
     if not any((directory / name).is_file() for name in _KNOWN_FILES):
         raise SamplesError(
             f"{directory} is not a samples directory (no mysql-variables, mysql-status or other sample "
-            "file in it); pass the ps_samples_<ts>/ directory written by ps-prechecks or pt-mysql-summary"
+            "file in it) — pass the ps_samples_<ts>/ directory written by ps-prechecks or pt-mysql-summary"
         )
 
 
