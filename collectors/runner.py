@@ -127,6 +127,7 @@ class Runner:
         started = time.monotonic()
         self.facts.setdefault("collection", {})["started_at"] = _now()
         grants = read_grants(self.session)
+        self.scratch["grants"] = grants  # collectors that list objects say what the account cannot see
         items = preflight(grants, self.collectors, self.session.identity)
         missing = {item.collector: item for item in items if not item.partial}
         account = account_literal(grants.account)
