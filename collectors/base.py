@@ -88,6 +88,9 @@ class Collector:
     expected_seconds: float = 0.2  # for progress and ETA
     # privileges that depend on the server (MariaDB 10.5.9 split REPLICATION CLIENT in three)
     requires_on: Callable[[ServerIdentity], tuple[Requirement, ...]] | None = None
+    # False only for collectors that need no privilege and must start at once (the first status
+    # sample starts the --sleep interval); the runner reads the grants before the first other one
+    needs_grants: bool = True
     # without these it still runs, but part of what it reads is missing (said in its reason)
     improves_with: tuple[Requirement, ...] = ()
 

@@ -233,6 +233,11 @@ class Session:
                 rows = [tuple(r) for r in cursor.fetchall()]
             else:
                 columns, rows = (), []
+            # a CALL sends its rows and then one more result: read it, or the next statement of
+            # this session would get it instead of its own
+            while cursor.nextset():
+                if cursor.description:
+                    cursor.fetchall()
         except mysql_errors.Error as exc:
             self.statements.append(
                 StatementRecord(sql, time.monotonic() - started, 0, f"{exc.errno or ''} {type(exc).__name__}")
@@ -365,19 +370,29 @@ def _make_safe(connection: Any, spec: ConnectionSpec) -> Session:
     limit = spec.statement_timeout
     settings: list[tuple[str, str]] = [("SET SESSION TRANSACTION READ ONLY", "read-only transactions")]
     if identity.is_mariadb and identity.at_least(10, 1, 1):
-        settings.append((f"SET SESSION max_statement_time = {limit:.3f}", "statement limit"))
+        limit_sql = f"max_statement_time = {limit:.3f}"
     elif not identity.is_mariadb and identity.at_least(5, 7, 8):
-        settings.append((f"SET SESSION max_execution_time = {int(limit * 1000)}", "statement limit"))
+        limit_sql = f"max_execution_time = {int(limit * 1000)}"
     else:
+        limit_sql = ""
         session.safety_notes.append(
             f"the server has no per-statement limit; a client-side read limit of {int(limit + 10)} s applies"
         )
-    settings.append((f"SET SESSION lock_wait_timeout = {LOCK_WAIT_TIMEOUT}", "lock wait limit"))
+    lock_sql = f"lock_wait_timeout = {LOCK_WAIT_TIMEOUT}"
+    # one round trip for both limits; set apart only if the server refuses the pair
+    settings.append((f"SET SESSION {', '.join(p for p in (limit_sql, lock_sql) if p)}", "time limits"))
     for sql, what in settings:
         try:
             session.query(sql)
         except ConnectionLost:
             raise
         except mysql_errors.Error as exc:
-            session.safety_notes.append(f"could not set {what} ({sql}): errno {exc.errno}")
+            if not (limit_sql and "," in sql):
+                session.safety_notes.append(f"could not set {what} ({sql}): errno {exc.errno}")
+                continue
+            for part in (limit_sql, lock_sql):
+                try:
+                    session.query(f"SET SESSION {part}")
+                except mysql_errors.Error as inner:
+                    session.safety_notes.append(f"could not set SET SESSION {part}: errno {inner.errno}")
     return session

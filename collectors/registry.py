@@ -10,21 +10,32 @@ from dataclasses import replace
 
 from collectors.base import Collector
 from collectors.host import CONFIG_FILE
+from collectors.inventory import INVENTORY
+from collectors.platform_config import RDS_CONFIGURATION
 from collectors.replication import BINARY_LOGS, PROCESSLIST, REPLICATION
 from collectors.schema import SCHEMA_DDL, SCHEMA_INVENTORY, TABLE_SIZES, TECHNOLOGIES
+from collectors.security import SECURITY_COLLECTORS
 from collectors.server import DATABASES, STATUS, STATUS_SAMPLE, VARIABLES
+from collectors.workload import BINLOG_CLIENTS, CLIENTS, DIGESTS, MIGRATION_TABLES
 
 ALL_COLLECTORS: tuple[Collector, ...] = (
+    STATUS,  # first: the --sleep interval starts here and overlaps everything else
     VARIABLES,
-    STATUS,
     DATABASES,
+    RDS_CONFIGURATION,  # RDS/Aurora only: binlog retention hours
     PROCESSLIST,
     REPLICATION,
     BINARY_LOGS,
+    BINLOG_CLIENTS,  # after replication: it tells replicas from CDC tools by the replicas listed
     TABLE_SIZES,
     SCHEMA_INVENTORY,
+    INVENTORY,  # after table_sizes: it adds keys to the tables listed there
     TECHNOLOGIES,
     SCHEMA_DDL,
+    *SECURITY_COLLECTORS,
+    DIGESTS,
+    CLIENTS,
+    MIGRATION_TABLES,
     CONFIG_FILE,
     STATUS_SAMPLE,
 )

@@ -115,6 +115,9 @@ class Runner:
         eta = None
         if fraction > 0.02:
             eta = max(0.0, elapsed / fraction * (1 - fraction))
+        wait_until = self.scratch.get("wait_until")  # a collector's fixed wait (the --sleep interval)
+        if wait_until is not None and fraction < 1.0:
+            eta = max(eta or 0.0, wait_until - time.monotonic())
         try:
             self.progress(
                 ProgressEvent(kind, collector.name, collector.title, index, len(self.collectors), fraction, eta,
@@ -123,25 +126,32 @@ class Runner:
         except Exception:  # noqa: S110 - a broken progress consumer must not break the collection
             pass
 
-    def run(self) -> RunResult:
-        started = time.monotonic()
-        self.facts.setdefault("collection", {})["started_at"] = _now()
+    def _preflight(self, started: float) -> tuple[list[PreflightItem], str]:
         grants = read_grants(self.session)
         self.scratch["grants"] = grants  # collectors that list objects say what the account cannot see
         items = preflight(grants, self.collectors, self.session.identity)
-        missing = {item.collector: item for item in items if not item.partial}
         account = account_literal(grants.account)
         by_name = {c.name: c for c in self.collectors}
         for item in items:
             effect = "reads less" if item.partial else "will be skipped"
             self._emit("log", self.collectors.index(by_name[item.collector]), by_name[item.collector], 0.0, started,
                        f"preflight: {effect} ({item.reason}); to fix: {' '.join(item.grant_statements(account))}")
+        return items, account
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        self.facts.setdefault("collection", {})["started_at"] = _now()
+        items: list[PreflightItem] | None = None
+        account = ""
         results: list[CollectorResult] = []
         artifacts: dict[str, str] = {}
         done = 0.0
         for index, collector in enumerate(self.collectors):
             if self.cancel.cancelled:
                 raise RunAborted("cancelled by the user", cancelled=True)
+            if items is None and collector.needs_grants:
+                items, account = self._preflight(started)
+            missing = {i.collector: i for i in items or () if not i.partial}
             self._emit("started", index, collector, done, started)
             not_applicable = collector.applies(self.session.identity, self.options)
             if not_applicable is None and collector.name in missing:
@@ -152,7 +162,7 @@ class Runner:
                 result = CollectorResult(collector.name, collector.title, "skipped", not_applicable)
             else:
                 result = self._run_one(collector, artifacts)
-                partial = next((i for i in items if i.partial and i.collector == collector.name), None)
+                partial = next((i for i in items or () if i.partial and i.collector == collector.name), None)
                 if partial is not None and result.reason:
                     result.remedy = " ".join(partial.grant_statements(account))
             results.append(result)
@@ -165,7 +175,8 @@ class Runner:
              "safety_notes": list(self.session.safety_notes)}
         )
         statements = [(s.sql, s.seconds, s.rows, s.error) for s in self.session.statements]
-        return RunResult(self.facts, results, artifacts, statements, grants, items)
+        grants = self.scratch.get("grants")
+        return RunResult(self.facts, results, artifacts, statements, grants, items or [])
 
     def _run_one(self, collector: Collector, artifacts: dict[str, str]) -> CollectorResult:
         before = len(self.session.statements)

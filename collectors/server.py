@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,37 +12,116 @@ from collectors.connection import parse_version
 from collectors.redact import REDACTED, has_url_password, is_secret_key
 
 
-def detect_flavor(version: str, comment: str, variables: dict[str, str]) -> str:
+def _on(value: str | None) -> bool:
+    return (value or "").strip().upper() in ("ON", "1", "YES", "TRUE")
+
+
+def _wsrep_active(variables: dict[str, str]) -> bool:
+    provider = (variables.get("wsrep_provider") or "").strip().lower()
+    return _on(variables.get("wsrep_on")) and provider not in ("", "none")
+
+
+def identify_flavor(version: str, comment: str, variables: dict[str, str]) -> tuple[str, list[str]]:
+    """The server flavor and what made us say so.
+
+    mysql | mariadb | percona | percona-xtradb-cluster | galera (MariaDB or MySQL-wsrep with an
+    active Galera provider) | aurora | tidb | vitess (vtgate: -Vitess in the version). A mysqld
+    behind a Vitess tablet (a ``_vt`` schema) keeps its own flavor; its platform says vitess.
+    """
     low = f"{version} {comment}".lower()
     if "tidb" in low:
-        return "tidb"
+        return "tidb", [f"version = {version}"]
     if "vitess" in low:
-        return "vitess"
+        return "vitess", [f"version = {version}" if "vitess" in version.lower() else f"version_comment = {comment}"]
+    galera = [f"wsrep_on = {variables.get('wsrep_on')}", "wsrep_provider set"] if _wsrep_active(variables) else []
     if "mariadb" in low:
-        return "mariadb"
-    if variables.get("aurora_version"):
-        return "aurora"
-    if "percona xtradb cluster" in low or variables.get("pxc_strict_mode"):
-        return "percona-xtradb-cluster"
-    if "percona" in low:
-        return "percona"
-    return "mysql"
-
-
-def detect_platform(version: str, variables: dict[str, str]) -> tuple[str, list[str]]:
-    """The hosting platform from SQL alone, with the evidence. Unknown -> self-managed."""
-    basedir = variables.get("basedir", "")
-    datadir = variables.get("datadir", "")
+        if galera:
+            return "galera", ["version says MariaDB", *galera]
+        return "mariadb", [f"version = {version}"]
     if variables.get("aurora_version"):
         return "aurora", [f"aurora_version = {variables['aurora_version']}"]
-    if basedir.startswith("/rdsdbbin/") or datadir.startswith("/rdsdbdata/"):
-        return "rds", [f"basedir = {basedir}", f"datadir = {datadir}"]
-    if version.endswith("-google") or "-google" in version:
-        return "cloudsql", [f"version = {version}"]
-    azure = sorted(k for k in variables if k in ("aad_auth_only", "azure_server_name", "aad_auth"))
+    if "percona xtradb cluster" in low or "pxc_strict_mode" in variables:
+        evidence = [f"version_comment = {comment}"] if "percona xtradb cluster" in low else []
+        if "pxc_strict_mode" in variables:
+            evidence.append(f"pxc_strict_mode = {variables['pxc_strict_mode']}")
+        return "percona-xtradb-cluster", evidence
+    if "percona" in low:
+        return "percona", [f"version_comment = {comment}"]
+    if galera:
+        return "galera", galera
+    return "mysql", [f"version_comment = {comment}" if comment else f"version = {version}"]
+
+
+def detect_flavor(version: str, comment: str, variables: dict[str, str]) -> str:
+    return identify_flavor(version, comment, variables)[0]
+
+
+_AZURE_VARIABLES = ("aad_auth_only", "aad_auth_validate_oids_in_tenant", "aad_auth", "azure_server_name")
+# DigitalOcean Managed MySQL answers like any MySQL 8; these are its defaults, not proof
+_DO_PORT = 25060
+
+
+def detect_platform(version: str, variables: dict[str, str], databases: list[str] | None = None,
+                    comment: str = "") -> tuple[str, list[str]]:
+    """The hosting platform from SQL alone, with the evidence. Unknown -> self-managed.
+
+    ``databases`` (SHOW DATABASES) lets the heuristics that need the schema list speak
+    (DigitalOcean's ``defaultdb``, Vitess's ``_vt``); without it they stay silent.
+    """
+    basedir = variables.get("basedir", "")
+    datadir = variables.get("datadir", "")
+    low = f"{version} {comment}".lower()
+    if variables.get("aurora_version"):
+        return "aurora", [f"aurora_version = {variables['aurora_version']}"]
+    rds = [f"basedir = {basedir}"] if basedir.startswith("/rdsdbbin/") else []
+    rds += [f"datadir = {datadir}"] if datadir.startswith("/rdsdbdata/") else []
+    if rds:
+        return "rds", rds
+    google = [f"version = {version}"] if "-google" in version.lower() else []
+    google += [f"variable {k} present" for k in sorted(variables) if k.startswith("cloudsql_")][:3]
+    if google:
+        return "cloudsql", google
+    azure = sorted(k for k in variables if k in _AZURE_VARIABLES or k.startswith("azure_"))
     if azure:
         return "azure", [f"variable {k} present" for k in azure]
+    if "vitess" in low or (databases is not None and "_vt" in databases):
+        evidence = [f"version = {version}"] if "vitess" in version.lower() else []
+        evidence += ["schema _vt exists"] if databases is not None and "_vt" in databases else []
+        return "vitess", evidence or [f"version_comment = {comment}"]
+    if "tidb" in low and "serverless" in low:
+        return "tidb-cloud", [f"version = {version}"]
+    signals = []
+    if str(variables.get("port", "")) == str(_DO_PORT):
+        signals.append(f"heuristic: port = {_DO_PORT} (DigitalOcean's managed MySQL port)")
+    if databases is not None and "defaultdb" in databases:
+        signals.append("heuristic: database defaultdb exists (DigitalOcean's default database)")
+    if _on(variables.get("sql_require_primary_key")) and signals:
+        signals.append("heuristic: sql_require_primary_key = ON (DigitalOcean's default)")
+    if len(signals) >= 2 and signals[0].startswith("heuristic: port"):
+        return "digitalocean", signals
     return "self-managed", ["no hosting platform's variables found"]
+
+
+def identify(version: str, comment: str, variables: dict[str, str], databases: list[str] | None = None,
+             source_host: str | None = None) -> dict[str, Any]:
+    """server.flavor / flavor_evidence / platform / platform_evidence from what SQL told us.
+
+    The connection host name only names the platform when SQL was silent (a PlanetScale or
+    DigitalOcean endpoint), and says it is the host name.
+    """
+    flavor, flavor_evidence = identify_flavor(version, comment, variables)
+    platform, evidence = detect_platform(version, variables, databases, comment)
+    host = (source_host or "").lower().rstrip(".")
+    if platform == "vitess" and host.endswith(".psdb.cloud"):
+        platform, evidence = "planetscale", [*evidence, "connection host name ends with .psdb.cloud"]
+    elif platform == "self-managed" and host.endswith(".db.ondigitalocean.com"):
+        platform, evidence = "digitalocean", ["connection host name ends with .db.ondigitalocean.com"]
+    return {"flavor": flavor, "flavor_evidence": flavor_evidence, "platform": platform,
+            "platform_evidence": evidence}
+
+
+# variables whose value is a list of account names (server_audit_incl_users, audit_log_exclude_accounts)
+ACCOUNT_LIST_VARIABLE = re.compile(r"(incl|excl|include|exclude)_(users|accounts)$")
 
 
 def redact_variables(variables: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -51,7 +131,8 @@ def redact_variables(variables: dict[str, str]) -> tuple[dict[str, str], list[st
     for name, value in variables.items():
         # numbers and switches are settings (max_password_errors, *_encryption_key_id), not secrets
         setting = value.replace(".", "", 1).isdigit() or value.upper() in ("ON", "OFF", "YES", "NO")
-        if value and ((is_secret_key(name) and not setting) or has_url_password(value)):
+        names_accounts = ACCOUNT_LIST_VARIABLE.search(name) is not None  # audit include/exclude lists
+        if value and ((is_secret_key(name) and not setting) or has_url_password(value) or names_accounts):
             clean[name] = REDACTED
             redacted.append(name)
         else:
@@ -64,15 +145,17 @@ def collect_variables(ctx: Context) -> None:
     ctx.facts["variables"] = dict(sorted(variables.items()))
     ctx.facts["variables_redacted"] = redacted
     identity = ctx.server
-    platform, evidence = detect_platform(identity.version, variables)
+    source_host = (ctx.facts.get("source") or {}).get("host")
+    found = identify(identity.version, identity.version_comment, variables, None, source_host)
     row = ctx.query("SELECT CURRENT_USER(), UTC_TIMESTAMP(), NOW()").rows[0]
-    ctx.facts["server"] = {
+    ctx.facts.setdefault("server", {}).update({
         "version": identity.version,
         "version_comment": identity.version_comment,
         "version_tuple": list(parse_version(identity.version)),
-        "flavor": detect_flavor(identity.version, identity.version_comment, variables),
-        "platform": platform,
-        "platform_evidence": evidence,
+        "flavor": found["flavor"],
+        "flavor_evidence": found["flavor_evidence"],
+        "platform": found["platform"],
+        "platform_evidence": found["platform_evidence"],
         "hostname": variables.get("hostname", ""),
         "port": _int(variables.get("port")),
         "datadir": variables.get("datadir", ""),
@@ -83,7 +166,7 @@ def collect_variables(ctx: Context) -> None:
         "utc_time": _iso(row[1]),
         "local_time": _iso(row[2]),
         "time_zone": variables.get("system_time_zone", ""),
-    }
+    })
 
 
 def _iso(value: Any) -> str:
@@ -103,6 +186,7 @@ def collect_status_first(ctx: Context) -> None:
     first = ctx.query("SHOW GLOBAL STATUS").pairs()
     ctx.facts["status"] = {"first": first}
     ctx.scratch["status_first_at"] = time.monotonic()
+    ctx.scratch["wait_until"] = ctx.scratch["status_first_at"] + float(ctx.options.get("sleep", 10))
     uptime = _int(first.get("Uptime"))
     server = ctx.facts.setdefault("server", {})
     if uptime is not None:
@@ -124,7 +208,9 @@ def collect_status_second(ctx: Context) -> None:
         ctx.cancel.sleep(remaining)
     status["second"] = ctx.query("SHOW GLOBAL STATUS").pairs()
     status["interval_seconds"] = round(time.monotonic() - first_at, 3)
-    ctx.facts["workload"] = compute_workload(status, ctx.facts.get("server", {}).get("uptime_seconds"))
+    # update, not assign: the workload collectors (collectors/workload.py) wrote their keys earlier
+    ctx.facts.setdefault("workload", {}).update(
+        compute_workload(status, ctx.facts.get("server", {}).get("uptime_seconds")))
 
 
 def compute_workload(status: dict[str, Any], uptime: int | None) -> dict[str, Any]:
@@ -184,7 +270,15 @@ def row_totals(status: dict[str, str]) -> tuple[int | None, int | None, str]:
 
 
 def collect_databases(ctx: Context) -> None:
-    ctx.facts["databases"] = [str(row[0]) for row in ctx.query("SHOW DATABASES").rows]
+    databases = [str(row[0]) for row in ctx.query("SHOW DATABASES").rows]
+    ctx.facts["databases"] = databases
+    # the schema list sharpens the flavor and platform read from the variables (Vitess's _vt,
+    # DigitalOcean's defaultdb): refine them now that it is known
+    server, variables = ctx.facts.get("server"), ctx.facts.get("variables")
+    if isinstance(server, dict) and isinstance(variables, dict) and "flavor" in server:
+        source_host = (ctx.facts.get("source") or {}).get("host")
+        server.update(identify(str(server.get("version", "")), str(server.get("version_comment", "")),
+                               variables, databases, source_host))
 
 
 VARIABLES = Collector(
@@ -205,6 +299,7 @@ STATUS = Collector(
     samples=("mysql-status",),
     collect=collect_status_first,
     expected_seconds=0.1,
+    needs_grants=False,
 )
 
 STATUS_SAMPLE = Collector(
@@ -222,7 +317,7 @@ DATABASES = Collector(
     name="databases",
     title="Databases",
     reads=("SHOW DATABASES",),
-    writes=("databases",),
+    writes=("databases", "server.platform", "server.platform_evidence", "server.flavor"),
     samples=("mysql-databases",),
     collect=collect_databases,
     expected_seconds=0.05,

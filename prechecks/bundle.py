@@ -95,6 +95,7 @@ def write_bundle(
     before_rename: Callable[[], None] | None = None,
 ) -> Path:
     """Write ps_archive_<ts>.tgz into output_dir atomically and return its path."""
+    from prechecks.readiness import evaluate
     from prechecks.samples import write_samples
 
     output_dir = Path(output_dir)
@@ -118,13 +119,14 @@ def write_bundle(
                     path.write_text(scrub_text(path.read_text(encoding="utf-8"), secrets), encoding="utf-8")
             _write(root / f"ps_report_{content.timestamp}.md", content.report, secrets)
             _write(root / "facts.json", json.dumps(facts, indent=2, sort_keys=True) + "\n", secrets)
+            _write(root / "readiness.json", json.dumps(evaluate(facts), indent=2) + "\n", secrets)
             _write(root / "freeform_questions.md", FREEFORM_PLACEHOLDER, secrets)
             for name, text in content.extra_files.items():
                 _write(root / name, text, secrets)
             manifest = build_manifest(root, facts, manifest_extra or {})
             _write(root / "manifest.json", json.dumps(manifest, indent=2) + "\n", secrets)
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
                 for path in sorted(root.rglob("*")):
                     tar.add(path, arcname=path.relative_to(root).as_posix(), recursive=False,
                             filter=_normalise_member)

@@ -15,7 +15,6 @@ from collectors.registry import collectors_for
 from collectors.runner import Progress, Runner, RunResult
 from prechecks import __version__
 from prechecks.bundle import BundleContent
-from prechecks.report import render_report
 
 FACTS_FORMAT_VERSION = 1
 
@@ -80,6 +79,8 @@ def collect(
 
 
 def bundle_content(result: RunResult, timestamp: str, *, secrets: list[str], top_tables: int = 20) -> BundleContent:
+    from prechecks.report import render_report  # not needed before the run ends: keep start-up short
+
     samples = {k: v for k, v in result.artifacts.items() if k in ("mysqldump", "mysql-config-file")}
     return BundleContent(
         timestamp=timestamp,

@@ -192,6 +192,36 @@ def _title(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     return "PlanetScale Migration Pre-Check Report", [name_val("System time", when)]
 
 
+READINESS_SHOWN = 3  # objects named per check line; readiness.json has them all
+READINESS_MARKS = {"pass": "ok", "fail": "FAIL", "skipped": "skipped", "not_applicable": "n/a"}
+
+
+def _readiness(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+    """The verdict, then one line per check (prechecks/readiness.py); remediation under each failure."""
+    from prechecks.readiness import evaluate, verdict
+
+    readiness = evaluate(facts)
+    lines = [name_val("Verdict", verdict(readiness))]
+    for check in readiness["checks"]:
+        status = _text(check.get("status"))
+        mark = READINESS_MARKS.get(status, status)
+        if status == "fail":
+            mark = f"{mark} ({_text(check.get('severity'))})"
+        value = _text(check.get("title"))
+        objects = [_text(o) for o in _seq(check.get("objects"))]
+        if objects:
+            shown = ", ".join(objects[:READINESS_SHOWN])
+            more = f", +{len(objects) - READINESS_SHOWN} more" if len(objects) > READINESS_SHOWN else ""
+            value += f" — {len(objects)}: {shown}{more}"
+        elif status in ("fail", "skipped", "not_applicable"):
+            value += f" — {_text(check.get('detail'))}"
+        lines.append(name_val(f"{mark} {_text(check.get('id'))}", value))
+        if status == "fail" and check.get("remediation"):
+            lines.append(f"{INDENT}fix: {_text(check.get('remediation'))}")
+            lines.append(f"{INDENT}see: {_text(check.get('docs'))}")
+    return "PlanetScale import readiness", lines
+
+
 def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     collection = facts.get("collection")
     if not isinstance(collection, Mapping):
@@ -650,6 +680,7 @@ def _binary_logging(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
 
 SECTIONS: tuple[tuple[str, Section], ...] = (
     ("PlanetScale Migration Pre-Check Report", _title),
+    ("PlanetScale import readiness", _readiness),
     ("Collection", _collection),
     ("Summary", _summary),
     ("Table Information", _table_information),

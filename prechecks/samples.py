@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.replication import BINLOG_DUMP_COMMANDS, aggregate_processlist
-from collectors.server import compute_workload
+from collectors.server import compute_workload, identify
 
 __all__ = [
     "SamplesError",
@@ -562,27 +562,12 @@ def _server(variables: Mapping[str, str] | None, first: Mapping[str, str] | None
     if variables is not None:
         version = variables.get("version", "")
         comment = variables.get("version_comment", "")
-        if "mariadb" in version.lower():
-            flavor = "mariadb"
-        elif "percona" in comment.lower():
-            flavor = "percona"
-        else:
-            flavor = "mysql"
-        platform, evidence = (
-            "self-managed",
-            ["read from a samples directory; no platform markers in variables"],
-        )
-        if "aurora_version" in variables:
-            platform, evidence = "aurora", [f"aurora_version = {variables['aurora_version']}"]
-        elif variables.get("basedir", "").startswith("/rdsdbbin"):
-            platform, evidence = "rds", [f"basedir = {variables['basedir']}"]
+        identity = identify(version, comment, dict(variables), None)
         server.update(
             {
                 "version": version,
                 "version_comment": comment,
-                "flavor": flavor,
-                "platform": platform,
-                "platform_evidence": evidence,
+                **identity,
                 "hostname": variables.get("hostname", ""),
                 "port": _int_or_none(variables.get("port")),
                 "datadir": variables.get("datadir", ""),

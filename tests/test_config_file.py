@@ -86,9 +86,13 @@ def test_variable_redaction_keeps_settings_and_hides_secrets() -> None:
         "report_password": "planted-2", "ssl_key": "/etc/mysql/server-key.pem",
         "log_backup_target": "s3://u:planted-3@bucket/x", "default_password_lifetime": "0",
         "wsrep_cluster_address": "gcomm://10.0.0.1,10.0.0.2",
+        "server_audit_incl_users": "planted_user_4", "audit_log_exclude_accounts": "planted_user_5@%",
+        "server_audit_events": "CONNECT,QUERY",
     }
     clean, redacted = redact_variables(variables)
-    assert redacted == ["log_backup_target", "report_password", "wsrep_sst_auth"]
+    assert redacted == ["audit_log_exclude_accounts", "log_backup_target", "report_password",
+                        "server_audit_incl_users", "wsrep_sst_auth"]
+    assert clean["server_audit_events"] == "CONNECT,QUERY"
     assert "planted" not in repr(clean)
     assert clean["ssl_key"] == "/etc/mysql/server-key.pem"
     assert clean["wsrep_cluster_address"] == "gcomm://10.0.0.1,10.0.0.2"

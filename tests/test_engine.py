@@ -54,8 +54,10 @@ def test_full_run_writes_every_declared_key(mariadb) -> None:
             for part in key.split("."):
                 assert part in node, f"{collector.name} declared {key} but did not write it"
                 node = node[part]
-    # on this server only the option file is out of reach (started with --no-defaults)
-    assert [r.name for r in result.results if r.status != "ok"] == ["config_file"]
+    # on this server only the option file is out of reach (started with --no-defaults), and the
+    # RDS configuration does not apply
+    assert [r.name for r in result.results if r.status != "ok"] == ["rds_configuration", "config_file"]
+    assert "only on Amazon RDS and Aurora" in statuses["rds_configuration"].reason
     assert "--no-defaults" in statuses["config_file"].reason
 
 

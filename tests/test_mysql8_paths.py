@@ -39,8 +39,7 @@ BINLOG_STATUS_NAMES = ("SHOW BINARY LOG STATUS", "SHOW MASTER STATUS")
 REMOVED_IN_84 = ("SHOW SLAVE STATUS", "SHOW SLAVE HOSTS", "SHOW MASTER STATUS")
 SAFETY_STATEMENTS = (
     "SET SESSION TRANSACTION READ ONLY",
-    "SET SESSION MAX_EXECUTION_TIME = 5000",
-    "SET SESSION LOCK_WAIT_TIMEOUT = 5",
+    "SET SESSION MAX_EXECUTION_TIME = 5000, LOCK_WAIT_TIMEOUT = 5",
 )
 NOT_A_REPLICA = "Is not a replica, has 1 replicas connected"
 # the Replication line of the report for each profile
@@ -128,7 +127,7 @@ def test_mysql_84_sends_only_the_new_statement_names(mysql_standin) -> None:
 def test_statement_limit_follows_the_option(mysql_standin) -> None:
     standin = mysql_standin("mysql-8.4")
     result = run(standin, statement_timeout=2.5)
-    assert "SET SESSION MAX_EXECUTION_TIME = 2500" in sent(standin)
+    assert "SET SESSION MAX_EXECUTION_TIME = 2500, LOCK_WAIT_TIMEOUT = 5" in sent(standin)
     assert result.facts["collection"]["statement_timeout_seconds"] == 2.5
 
 
@@ -145,7 +144,7 @@ def test_mysql_57_sends_the_old_names_first(mysql_standin) -> None:
     # the old names answer, so the new ones (a syntax error on 5.7) are never tried
     for new in ("SHOW REPLICA STATUS", "SHOW REPLICAS", "SHOW BINARY LOG STATUS"):
         assert new not in statements
-    assert "SET SESSION MAX_EXECUTION_TIME = 5000" in statements  # 5.7.8 and later have it
+    assert "SET SESSION MAX_EXECUTION_TIME = 5000, LOCK_WAIT_TIMEOUT = 5" in statements  # 5.7.8+ have it
     assert_every_collector_accounted_for(result)
     assert standin.errors == [] and standin.unknown == []
 
@@ -331,7 +330,8 @@ def test_unknown_statement_skips_one_collector_and_the_run_goes_on(mysql_standin
     recorded = statuses(result)
     status, reason = recorded["binary_logs"]
     assert status == "skipped" and "not supported by this server (errno 1064" in reason
-    assert all(s == "ok" for n, (s, _r) in recorded.items() if n not in ("binary_logs", "config_file"))
+    expected_not_ok = ("binary_logs", "config_file", "rds_configuration")
+    assert all(s == "ok" for n, (s, _r) in recorded.items() if n not in expected_not_ok)
     assert "binlog" not in result.facts
     report = render_report(result.facts)
     assert "Not collected: skipped — not supported by this server (errno 1064" in report

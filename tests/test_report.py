@@ -24,6 +24,7 @@ needs_pt = pytest.mark.skipif(
 
 HEADINGS = [
     "## PlanetScale Migration Pre-Check Report",
+    "## PlanetScale import readiness",
     "## Collection",
     "## Summary",
     "## Table Information (top 20, approx. row counts)",

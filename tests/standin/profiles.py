@@ -128,7 +128,8 @@ def read_vertical(text: str) -> list[dict[str, str]]:
         if current is None:
             continue
         m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*): ?(.*)$", line)
-        if m and (last is None or m.group(1) not in current):
+        # SHOW ENGINE INNODB STATUS's Status is last and multi-line, with "Ibuf: size 1" lines in it
+        if m and (last is None or m.group(1) not in current) and last != "Status":
             last = m.group(1)
             current[last] = m.group(2)
         elif last is not None:  # continuation of a multi-line value (SHOW ENGINE INNODB STATUS)
@@ -282,6 +283,15 @@ IS_COLUMNS: dict[str, tuple[str, ...]] = {
         "CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_SCHEMA", "TABLE_NAME",
         "CONSTRAINT_TYPE", "ENFORCED",
     ),
+    "key_column_usage": (
+        "CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_CATALOG", "TABLE_SCHEMA",
+        "TABLE_NAME", "COLUMN_NAME", "ORDINAL_POSITION", "POSITION_IN_UNIQUE_CONSTRAINT",
+        "REFERENCED_TABLE_SCHEMA", "REFERENCED_TABLE_NAME", "REFERENCED_COLUMN_NAME",
+    ),
+    "check_constraints": ("CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "CHECK_CLAUSE"),
+    "collations": (
+        "COLLATION_NAME", "CHARACTER_SET_NAME", "ID", "IS_DEFAULT", "IS_COMPILED", "SORTLEN", "PAD_ATTRIBUTE",
+    ),
     "plugins": (
         "PLUGIN_NAME", "PLUGIN_VERSION", "PLUGIN_STATUS", "PLUGIN_TYPE", "PLUGIN_TYPE_VERSION",
         "PLUGIN_LIBRARY", "PLUGIN_LIBRARY_VERSION", "PLUGIN_AUTHOR", "PLUGIN_DESCRIPTION",
@@ -349,6 +359,19 @@ _ENGINES: tuple[Row, ...] = (
     ("BLACKHOLE", "YES", "/dev/null storage engine (anything you write to it disappears)", "NO", "NO", "NO"),
     ("CSV", "YES", "CSV storage engine", "NO", "NO", "NO"),
     ("ARCHIVE", "YES", "Archive storage engine", "NO", "NO", "NO"),
+)  # fmt: skip
+
+
+_COLLATIONS: tuple[tuple[str, str, int, str], ...] = (
+    ("utf8mb4_0900_ai_ci", "utf8mb4", 255, "Yes"),
+    ("utf8mb4_general_ci", "utf8mb4", 45, ""),
+    ("utf8mb3_general_ci", "utf8mb3", 33, "Yes"),
+    ("latin1_swedish_ci", "latin1", 8, "Yes"),
+    ("ascii_general_ci", "ascii", 11, "Yes"),
+    ("binary", "binary", 63, "Yes"),
+    ("ujis_japanese_ci", "ujis", 12, "Yes"),
+    ("sjis_japanese_ci", "sjis", 13, "Yes"),
+    ("cp1251_general_ci", "cp1251", 51, "Yes"),
 )  # fmt: skip
 
 
@@ -549,6 +572,35 @@ def build_info_schema(databases: Iterable[str], plugins: Iterable[Row]) -> dict[
         (s, t, "PRIMARY", "PRIMARY KEY") for s, t, _nu, i, seq, _c, _ in indexes if i == "PRIMARY" and seq == 1
     ]
     constraints += [("sakila", t, n, "FOREIGN KEY") for n, t, _ in fks]
+    checks = [("sakila", "payment", "payment_chk_amount", "(`amount` >= 0)")]
+    constraints += [(s, t, n, "CHECK") for s, t, n, _clause in checks]
+    out["check_constraints"] = _rows(
+        "check_constraints",
+        (
+            {"CONSTRAINT_CATALOG": "def", "CONSTRAINT_SCHEMA": s, "CONSTRAINT_NAME": n, "CHECK_CLAUSE": clause}
+            for s, _t, n, clause in checks
+            if s in dbs
+        ),
+    )  # fmt: skip
+    fk_columns = {"fk_payment_customer": ("customer_id", "customer_id"),
+                  "fk_customer_address": ("address_id", "address_id")}
+    key_usage: list[tuple[str, str, str, str, int, str | None, str | None, str | None]] = [
+        (s, t, "PRIMARY", c, seq, None, None, None) for s, t, _nu, i, seq, c, _ in indexes if i == "PRIMARY"
+    ]
+    key_usage += [("sakila", t, n, fk_columns[n][0], 1, "sakila", r, fk_columns[n][1]) for n, t, r in fks]
+    out["key_column_usage"] = _rows(
+        "key_column_usage",
+        (
+            {
+                "CONSTRAINT_CATALOG": "def", "CONSTRAINT_SCHEMA": s, "CONSTRAINT_NAME": n, "TABLE_CATALOG": "def",
+                "TABLE_SCHEMA": s, "TABLE_NAME": t, "COLUMN_NAME": c, "ORDINAL_POSITION": seq,
+                "POSITION_IN_UNIQUE_CONSTRAINT": 1 if rs else None, "REFERENCED_TABLE_SCHEMA": rs,
+                "REFERENCED_TABLE_NAME": rt, "REFERENCED_COLUMN_NAME": rc,
+            }
+            for s, t, n, c, seq, rs, rt, rc in key_usage
+            if s in dbs
+        ),
+    )  # fmt: skip
     out["table_constraints"] = _rows(
         "table_constraints",
         (
@@ -572,7 +624,72 @@ def build_info_schema(databases: Iterable[str], plugins: Iterable[Row]) -> dict[
         ),
     )  # fmt: skip
     out["engines"] = ResultSetData(IS_COLUMNS["engines"], _ENGINES)
-    return {f"information_schema.{k}": v for k, v in out.items()}
+    out["collations"] = _rows(
+        "collations",
+        (
+            {"COLLATION_NAME": c, "CHARACTER_SET_NAME": cs, "ID": i, "IS_DEFAULT": d, "IS_COMPILED": "Yes",
+             "SORTLEN": 1, "PAD_ATTRIBUTE": "NO PAD" if c.endswith("_0900_ai_ci") else "PAD SPACE"}
+            for c, cs, i, d in _COLLATIONS
+        ),
+    )  # fmt: skip
+    tables_out = {f"information_schema.{k}": v for k, v in out.items()}
+    tables_out["information_schema.innodb_tablespaces"] = _innodb_tablespaces(t for t in tables if t[3] == "InnoDB")
+    if "mysql" in dbs:
+        tables_out.update(mysql_account_tables())
+        # mysql.func: the user-defined functions (none loaded on the captured servers)
+        tables_out["mysql.func"] = ResultSetData(("name", "ret", "dl", "type"))
+    return tables_out
+
+
+# --------------------------------------------------------------------------------------------
+# mysql.user / mysql.role_edges: the accounts collector aggregates them in SQL (names never leave)
+
+#: An account name that sits in every profile's mysql.user, so tests can prove no collector copies
+#: account names into facts, samples or the report.
+PLANTED_ACCOUNT = "planted_standin_acct"
+MYSQL_USER_COLUMNS = (
+    "Host", "User", "plugin", "authentication_string", "ssl_type", "password_expired", "account_locked",
+)  # fmt: skip
+_SHA2 = "$A$005$" + "x" * 63
+_INTERNAL = "$A$005$THISISACOMBINATIONOFINVALIDSALTANDPASSWORDTHATMUSTNEVERBRBEUSED"
+# (host, user, plugin, authentication_string, ssl_type, password_expired, account_locked)
+MYSQL_USERS: tuple[Row, ...] = (
+    ("%", "root", "caching_sha2_password", _SHA2, "", "N", "N"),
+    ("localhost", "root", "caching_sha2_password", _SHA2, "", "N", "N"),
+    ("localhost", "mysql.infoschema", "caching_sha2_password", _INTERNAL, "", "N", "Y"),
+    ("localhost", "mysql.session", "caching_sha2_password", _INTERNAL, "", "N", "Y"),
+    ("localhost", "mysql.sys", "caching_sha2_password", _INTERNAL, "", "N", "Y"),
+    ("10.0.%", "app", "mysql_native_password", "*" + "A" * 40, "", "N", "N"),
+    ("%", PLANTED_ACCOUNT, "mysql_native_password", "", "", "N", "N"),  # no password, wildcard host
+    ("10.1.2.3", "reporting", "caching_sha2_password", _SHA2, "ANY", "N", "N"),  # REQUIRE SSL
+    ("localhost", "backup", "auth_socket", "", "", "N", "N"),  # socket: no password by design
+    ("%", "old_app", "mysql_native_password", "*" + "B" * 40, "", "N", "Y"),  # ACCOUNT LOCK
+    ("%", "app_role", "caching_sha2_password", "", "", "Y", "Y"),  # CREATE ROLE (8.0+)
+)  # fmt: skip
+ROLE_EDGES_COLUMNS = ("FROM_HOST", "FROM_USER", "TO_HOST", "TO_USER", "WITH_ADMIN_OPTION")
+#: what the accounts collector must make of MYSQL_USERS (and ROLE_EDGES on MySQL 8)
+MYSQL_ACCOUNTS_EXPECTED = {
+    "total": 10, "without_password": 1, "wildcard_host": 4, "locked": 4, "require_tls": 1, "internal": 3,
+    "roles": 1, "plugins": {"caching_sha2_password": 6, "mysql_native_password": 3, "auth_socket": 1},
+}  # fmt: skip
+
+
+def mysql_account_tables(users: tuple[Row, ...] = MYSQL_USERS) -> dict[str, ResultSetData]:
+    return {
+        "mysql.user": ResultSetData(MYSQL_USER_COLUMNS, users),
+        "mysql.role_edges": ResultSetData(ROLE_EDGES_COLUMNS, (
+            ("%", "app_role", "10.0.%", "app", "N"),
+            ("%", "app_role", "%", "root", "N"),  # one role granted twice is still one role
+        )),
+    }  # fmt: skip
+
+
+def _innodb_tablespaces(tables: Iterable[tuple[object, ...]]) -> ResultSetData:
+    """information_schema.INNODB_TABLESPACES (the columns the collectors read): one encrypted table."""
+    rows: list[Row] = [(1, "mysql", "N"), (4294967294, "innodb_system", "N")]
+    for i, t in enumerate(tables):
+        rows.append((10 + i, f"{t[0]}/{t[1]}", "Y" if (t[0], t[1]) == ("sakila", "payment") else "N"))
+    return ResultSetData(("SPACE", "NAME", "ENCRYPTION"), tuple(rows))
 
 
 # --------------------------------------------------------------------------------------------
@@ -945,6 +1062,9 @@ def _mysql_57(percona: Profile) -> Profile:
     )
     p.grants = ["GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION"]
     p.auth_plugin = "mysql_native_password"
+    # 5.7 has no roles and no INNODB_TABLESPACES; its mysql.user has the same columns we read
+    del p.info_schema["mysql.role_edges"], p.info_schema["information_schema.innodb_tablespaces"]
+    p.info_schema["mysql.user"] = ResultSetData(MYSQL_USER_COLUMNS, tuple(u for u in MYSQL_USERS if u[1] != "app_role"))
     return p
 
 
@@ -1057,6 +1177,63 @@ def _digitalocean_8(percona: Profile) -> Profile:
     return p
 
 
+def _tidb_75(percona: Profile) -> Profile:
+    """TiDB 7.5 as the MySQL protocol shows it: a MySQL 8.0.11 version with -TiDB- in it.
+
+    Only the identity changes; the statements the other collectors send are answered as MySQL 8
+    would (real TiDB rejects some of them: SHOW ENGINE INNODB STATUS, SHOW SLAVE HOSTS...).
+    """
+    p = _community_80(percona, "8.0.11-TiDB-v7.5.1", "tidb-7.5")
+    p.variables.update(
+        {
+            "version_comment": "TiDB Server (Apache License 2.0) Community Edition, MySQL 8.0 compatible",
+            "port": "4000",
+            "tidb_enable_clustered_index": "ON",
+            "tidb_gc_life_time": "10m0s",
+            "tidb_txn_mode": "pessimistic",
+            "tidb_isolation_read_engines": "tikv,tiflash,tidb",
+        }
+    )
+    p.variables = _sorted(p.variables)
+    return p
+
+
+def _vitess_19(percona: Profile) -> Profile:
+    """vtgate (Vitess 19, as PlanetScale runs it): -Vitess in the version, Vitess's version_comment."""
+    p = _community_80(percona, "8.0.34-Vitess", "vitess-19")
+    p.variables.update(
+        {
+            "version_comment": "Version: 19.0.4 (Git revision 8f6ac8c6a2 branch 'heads/v19.0.4') built on "
+            "Tue May 14 10:12:11 UTC 2024 by runner@fv-az1 using go1.22.3 linux/amd64",
+        }
+    )
+    p.variables = _sorted(p.variables)
+    return p
+
+
+def _pxc_80(percona: Profile) -> Profile:
+    """Percona XtraDB Cluster 8.0: Percona Server's variables plus wsrep_* and pxc_strict_mode."""
+    p = copy.deepcopy(percona)
+    p.name = "pxc-8.0"
+    p.variables.update(
+        {
+            "version": "8.0.35-27.1",
+            "version_comment": "Percona XtraDB Cluster (GPL), Release rel27, Revision 2f8eed8, WSREP version 26.1.4.3",
+            "wsrep_on": "ON",
+            "wsrep_provider": "/usr/lib/galera4/libgalera_smm.so",
+            "wsrep_cluster_name": "pxc-cluster",
+            "wsrep_cluster_address": "gcomm://10.0.0.11,10.0.0.12,10.0.0.13",
+            "wsrep_node_address": "10.0.0.11",
+            "wsrep_sst_method": "xtrabackup-v2",
+            "pxc_strict_mode": "ENFORCING",
+            "pxc_maint_mode": "DISABLED",
+            "pxc_encrypt_cluster_traffic": "ON",
+        }
+    )
+    p.variables = _sorted(p.variables)
+    return p
+
+
 _BUILDERS: dict[str, Callable[[Profile], Profile]] = {
     "mysql-8.4": _mysql_84,
     "mysql-8.0-replica": _mysql_80_replica,
@@ -1066,9 +1243,77 @@ _BUILDERS: dict[str, Callable[[Profile], Profile]] = {
     "cloudsql-mysql-8.0": _cloudsql_80,
     "azure-mysql-8.0": _azure_80,
     "digitalocean-mysql-8": _digitalocean_8,
+    "tidb-7.5": _tidb_75,
+    "vitess-19": _vitess_19,
+    "pxc-8.0": _pxc_80,
 }
 
 PROFILE_NAMES: tuple[str, ...] = ("percona-8.0.32", *_BUILDERS)
+
+
+# --------------------------------------------------------------------------------------------
+# performance_schema tables the workload collectors read (collectors/workload.py). Hand-made, in
+# MySQL 8.4's column layout: the top digests (one carries a literal performance_schema would not
+# leave, to prove the scrubbing; the NULL-digest row says the table is full) and the connection
+# attributes of the processlist's sessions (one with a custom attribute holding SECRET_LITERAL).
+
+DIGEST_COLUMNS = (
+    "SCHEMA_NAME", "DIGEST", "DIGEST_TEXT", "COUNT_STAR", "SUM_TIMER_WAIT", "MIN_TIMER_WAIT",
+    "AVG_TIMER_WAIT", "MAX_TIMER_WAIT", "SUM_LOCK_TIME", "SUM_ERRORS", "SUM_WARNINGS",
+    "SUM_ROWS_AFFECTED", "SUM_ROWS_SENT", "SUM_ROWS_EXAMINED", "SUM_CREATED_TMP_DISK_TABLES",
+    "SUM_CREATED_TMP_TABLES", "SUM_SELECT_FULL_JOIN", "SUM_SELECT_FULL_RANGE_JOIN", "SUM_SELECT_RANGE",
+    "SUM_SELECT_RANGE_CHECK", "SUM_SELECT_SCAN", "SUM_SORT_MERGE_PASSES", "SUM_SORT_RANGE",
+    "SUM_SORT_ROWS", "SUM_SORT_SCAN", "SUM_NO_INDEX_USED", "SUM_NO_GOOD_INDEX_USED", "SUM_CPU_TIME",
+    "MAX_CONTROLLED_MEMORY", "MAX_TOTAL_MEMORY", "COUNT_SECONDARY", "FIRST_SEEN", "LAST_SEEN",
+    "QUANTILE_95", "QUANTILE_99", "QUANTILE_999", "QUERY_SAMPLE_TEXT", "QUERY_SAMPLE_SEEN",
+    "QUERY_SAMPLE_TIMER_WAIT",
+)  # fmt: skip
+CONNECT_ATTRS_COLUMNS = ("PROCESSLIST_ID", "ATTR_NAME", "ATTR_VALUE", "ORDINAL_POSITION")
+
+
+def _digest(schema: str | None, digest: str | None, text: str | None, count: int, total_ps: int,
+            rows: int, first: str, last: str, sample: str | None = None) -> Row:
+    values: dict[str, object] = {
+        "SCHEMA_NAME": schema, "DIGEST": digest, "DIGEST_TEXT": text, "COUNT_STAR": count,
+        "SUM_TIMER_WAIT": total_ps, "AVG_TIMER_WAIT": total_ps // count, "SUM_ROWS_SENT": rows,
+        "SUM_ROWS_EXAMINED": rows, "FIRST_SEEN": first, "LAST_SEEN": last, "QUERY_SAMPLE_TEXT": sample,
+    }
+    return tuple(values.get(c, 0 if c.startswith(("SUM_", "MIN_", "MAX_", "COUNT_", "QUANTILE_")) else None)
+                 for c in DIGEST_COLUMNS)
+
+
+def workload_tables() -> dict[str, ResultSetData]:
+    digests = (
+        _digest("sakila", "5d1a" * 16,
+                "SELECT `c` . `customer_id` , `c` . `email` FROM `sakila` . `customer` `c` WHERE `c` . `email` = ?",
+                4200, 12_500_000_000_000, 4200, "2024-11-01 09:00:00", "2024-11-03 17:30:00",
+                f"SELECT c.customer_id, c.email FROM sakila.customer c WHERE c.email = '{SECRET_LITERAL}'"),
+        _digest(None, None, None, 1234, 9_000_000_000_000, 0, "2024-11-02 08:00:00", "2024-11-03 17:30:00"),
+        _digest("sakila", "7e2b" * 16, "UPDATE `rental` SET `return_date` = NOW ( ) WHERE `rental_id` = ?",
+                900, 3_000_000_000_000, 900, "2024-11-01 09:00:00", "2024-11-03 17:29:00"),
+        _digest("sakila", "9c3d" * 16, f"SELECT * FROM `film` WHERE `title` = '{SECRET_LITERAL}' ...",
+                10, 1_000_000_000_000, 10, "2024-11-02 10:00:00", "2024-11-03 12:00:00"),
+        _digest(None, "0f4e" * 16, "GRANT SELECT ON `sakila` . * TO `app` @`%` ",
+                1, 500_000_000, 0, "2024-11-01 09:00:00", "2024-11-01 09:00:00"),
+    )
+    attrs: dict[int, dict[str, str]] = {
+        14: {"_os": "Linux", "_client_name": "libmysql", "_pid": "1201", "_client_version": "8.4.3",
+             "_platform": "x86_64", "program_name": "mysqld", "_client_role": "binary_log_listener",
+             "_client_replication_channel_name": ""},
+        2436: {"_os": "Linux", "_client_name": "libmysql", "_pid": "2212", "_client_version": "8.4.3"},
+        3175: {"_client_name": "mysql-connector-java", "_client_version": "8.0.33", "_runtime_vendor": "Eclipse"},
+        3301: {"_client_name": "mysql-connector-python", "_client_version": "9.1.0", "program_name": "billing-api",
+               "api_token": SECRET_LITERAL},
+    }
+    rows = tuple(
+        (pid, name, value, position)
+        for pid, named in attrs.items()
+        for position, (name, value) in enumerate(named.items())
+    )
+    return {
+        "performance_schema.events_statements_summary_by_digest": ResultSetData(DIGEST_COLUMNS, digests),
+        "performance_schema.session_connect_attrs": ResultSetData(CONNECT_ATTRS_COLUMNS, rows),
+    }
 
 
 @cache
@@ -1079,9 +1324,13 @@ def _base() -> Profile:
 def get_profile(name: str) -> Profile:
     """A fresh (deep-copied, so freely mutable) profile by name."""
     if name == "percona-8.0.32":
-        return copy.deepcopy(_base())
-    try:
-        builder = _BUILDERS[name]
-    except KeyError:
-        raise KeyError(f"unknown stand-in profile {name!r}; known: {', '.join(PROFILE_NAMES)}") from None
-    return builder(_base())
+        profile = copy.deepcopy(_base())
+    else:
+        try:
+            builder = _BUILDERS[name]
+        except KeyError:
+            raise KeyError(f"unknown stand-in profile {name!r}; known: {', '.join(PROFILE_NAMES)}") from None
+        profile = builder(_base())
+    for key, table in workload_tables().items():  # every profile: the builders rebuild info_schema
+        profile.info_schema.setdefault(key, table)
+    return profile

@@ -57,6 +57,9 @@ EXPECTED_VERSIONS = {
     "cloudsql-mysql-8.0": "8.0.31-google",
     "azure-mysql-8.0": "8.0.37",
     "digitalocean-mysql-8": "8.0.35",
+    "tidb-7.5": "8.0.11-TiDB-v7.5.1",
+    "vitess-19": "8.0.34-Vitess",
+    "pxc-8.0": "8.0.35-27.1",
 }
 
 

@@ -1,0 +1,161 @@
+"""Wall time of our CLI against pt-mysql-summary on the same throwaway MariaDB with real-world schemas.
+
+    python benchmarks/cli_vs_pt.py [--runs 5] [--sleep 1]
+
+Starts a MariaDB (tests.servers.start_mariadb), loads cacti, MediaWiki and phpMyAdmin's schemas
+(tests.realworld), then runs `ps-prechecks` and `pt-mysql-summary` alternately, both with the
+same --sleep and the same [client] option file (root over the socket). Prints the median wall
+time of each, the ratio ours/pt (target <= 0.6), our peak RSS and the longest statement our runs
+sent (manifest.json statements.longest_seconds). The server and temp dirs are removed on every
+exit path, Ctrl-C and SIGTERM included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 0.6
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_kib: int
+    longest_statement: float | None = None
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[Sample, str]:
+    """Run one command; wall time and the peak RSS of that process (wait4 gives its own rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited {proc.returncode}: {err.decode(errors='replace')[-800:]}")
+    return Sample(seconds, int(usage.ru_maxrss)), out.decode(errors="replace")
+
+
+def _longest_statement(archive: Path) -> float:
+    with tarfile.open(archive, "r:gz") as tar:
+        handle = tar.extractfile("manifest.json")
+        assert handle is not None
+        return float(json.load(handle)["statements"]["longest_seconds"])
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each tool (5)")
+    parser.add_argument("--sleep", type=float, default=1.0, help="--sleep given to both tools (1)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each tool first (1)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE as it is (default: compile once into a temp "
+                        "pycache, as an installed package is)")
+    args = parser.parse_args(argv)
+    pt = shutil.which("pt-mysql-summary")
+    if pt is None:
+        print("pt-mysql-summary not found: apt-get install percona-toolkit", file=sys.stderr)
+        return 1
+
+    sys.path.insert(0, str(REPO))
+    from tests import realworld, servers
+
+    if not servers.mariadb_available():
+        print(servers.MARIADB_MISSING, file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    work = Path(tempfile.mkdtemp(prefix="ps-bench-"))
+    server = None
+    try:
+        print("starting MariaDB and loading cacti, mediawiki, phpmyadmin ...", file=sys.stderr)
+        server = servers.start_mariadb(work / "server")
+        realworld.load_schemas(server)
+        defaults = f"--defaults-file={server.client_defaults_file}"
+        sleep = f"--sleep={args.sleep:g}"
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        env.pop("MYSQL_PWD", None)
+        if not args.no_bytecode_cache:  # an installed package has its .pyc; a dev checkout may not
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        out = work / "out"
+        out.mkdir()
+        ours_cmd = [sys.executable, "-m", "prechecks.cli", defaults, sleep, "--quiet", "--output", str(out)]
+        pt_cmd = [pt, sleep, "--", defaults]
+        ours: list[Sample] = []
+        theirs: list[Sample] = []
+
+        def run_ours(keep: bool) -> None:
+            sample, stdout = _timed(ours_cmd, env)
+            archive = Path(stdout.strip().splitlines()[-1])
+            sample.longest_statement = _longest_statement(archive)
+            archive.unlink()
+            if keep:
+                ours.append(sample)
+
+        def run_pt(keep: bool) -> None:
+            sample, _ = _timed(pt_cmd, env)
+            if keep:
+                theirs.append(sample)
+
+        for _ in range(args.warmup):
+            run_ours(False)
+            run_pt(False)
+        for i in range(args.runs):  # alternate who goes first
+            for step in ((run_ours, run_pt) if i % 2 == 0 else (run_pt, run_ours)):
+                step(True)
+            print(f"run {i + 1}/{args.runs}: ours {ours[-1].seconds:.2f} s, pt {theirs[-1].seconds:.2f} s",
+                  file=sys.stderr)
+
+        ours_median = statistics.median(s.seconds for s in ours)
+        pt_median = statistics.median(s.seconds for s in theirs)
+        ratio = ours_median / pt_median
+        longest = [s.longest_statement or 0.0 for s in ours]
+        version = subprocess.run([pt, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+        print(f"server: {server.admin('SELECT VERSION()')[0][0]}; {version}; --sleep={args.sleep:g}; "
+              f"{args.runs} runs each, alternating; bytecode cache {'off' if args.no_bytecode_cache else 'on'}")
+        print(f"ours (ps-prechecks) median wall time: {ours_median:.3f} s  "
+              f"(min {min(s.seconds for s in ours):.3f}, max {max(s.seconds for s in ours):.3f})")
+        print(f"pt-mysql-summary    median wall time: {pt_median:.3f} s  "
+              f"(min {min(s.seconds for s in theirs):.3f}, max {max(s.seconds for s in theirs):.3f})")
+        verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
+        print(f"ratio ours/pt: {ratio:.2f}  (target <= {TARGET_RATIO}: {verdict})")
+        print(f"ours peak RSS: {max(s.max_rss_kib for s in ours) / 1024:.1f} MiB "
+              f"(pt-mysql-summary, its largest reaped process: {max(s.max_rss_kib for s in theirs) / 1024:.1f} MiB)")
+        print(f"ours longest statement (manifest statements.longest_seconds): max {max(longest):.3f} s, "
+              f"median {statistics.median(longest):.3f} s")
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if server is not None:
+            servers.discard(server)
+        servers.shutdown_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
