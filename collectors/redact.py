@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from collectors.optionfiles import strip_end_comment
 
 REDACTED = "<redacted>"
+MIN_SCRUB_LENGTH = 4
 
 # Substrings of a normalised option name (lower case, "-" -> "_", "loose_" dropped) that mark a secret.
 _SECRET_SUBSTRINGS = (
@@ -91,6 +92,7 @@ def redact_option_text(text: str) -> tuple[str, list[str]]:
     (``"group.key"`` as written in the file; ``"key"`` before any group header)."""
     out: list[str] = []
     redacted: list[str] = []
+    values: list[str] = []
     group = ""
 
     def note(key: str) -> None:
@@ -117,9 +119,12 @@ def redact_option_text(text: str) -> tuple[str, list[str]]:
             lead = value[: len(value) - len(value.lstrip())]
             out.append(f"{prefix}{key}={lead}{REDACTED}{ending}")
             note(key_text)
+            values.append(strip_end_comment(value).strip().strip("'\""))
             continue
         out.append(_redact_free_text(body) + ending)
-    return "".join(out), redacted
+    # a secret found once is a secret everywhere in the file (a password equal to the user name);
+    # very short values are left alone, as replacing them would garble unrelated text
+    return scrub_text("".join(out), [v for v in values if len(v) >= MIN_SCRUB_LENGTH]), redacted
 
 
 def _redact_free_text(body: str) -> str:

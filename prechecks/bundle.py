@@ -1,19 +1,18 @@
-"""The upload-ready tarball: staged in a private temp dir, checked, then renamed into place.
+"""The upload-ready tarball: built in memory, written next to its final name, checked, renamed.
 
-Nothing partial survives an error or Ctrl-C: the staging dir and the partial archive are removed on
-every exit path, and the final name appears only through an atomic rename.
+Nothing partial survives an error or Ctrl-C: the partial archive is removed on every exit path, no
+temp dir is used, and the final name appears only through an atomic rename.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import shutil
 import tarfile
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,47 +43,46 @@ def archive_name(timestamp: str) -> str:
     return f"ps_archive_{timestamp}.tgz"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@contextmanager
-def private_staging_dir(prefix: str = "ps-prechecks-") -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    os.chmod(path, 0o700)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _write(path: Path, text: str, secrets: Sequence[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(scrub_text(text, secrets) if secrets else text)
-
-
-def build_manifest(root: Path, facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    files = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel == "manifest.json":
-            continue
-        files.append({"path": rel, "size": path.stat().st_size, "sha256": _sha256(path)})
+def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest of every other file of the archive: path, size and SHA-256, plus the run's record."""
     collection = facts.get("collection", {})
     return {
         "format_version": 1,
         "tool": {"name": "ps-prechecks", "version": __version__},
         "created_at": collection.get("finished_at") or facts.get("collected_at"),
-        "files": files,
+        "files": [{"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for path, data in sorted(files.items())],
         "collectors": collection.get("collectors", []),
         **extra,
     }
+
+
+def bundle_files(content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+    """Every file of the archive, path -> bytes, redacted and scrubbed: exactly what will be saved."""
+    from prechecks.readiness import evaluate
+    from prechecks.samples import render_samples
+
+    secrets = [s for s in content.secrets if s]
+    facts = json.loads(json.dumps(content.facts, default=str))
+    config_text = content.samples.get("mysql-config-file")
+    if config_text is not None:
+        config_text, redacted = redact_option_text(config_text)
+        facts.setdefault("config_file", {})["redacted"] = redacted
+    texts: dict[str, str] = {}
+    samples = render_samples(facts, schema_ddl=content.samples.get("mysqldump"), config_text=config_text)
+    for name, text in samples.items():
+        texts[f"ps_samples_{content.timestamp}/{name}"] = text
+    texts[f"ps_report_{content.timestamp}.md"] = content.report
+    texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
+    texts["readiness.json"] = json.dumps(evaluate(facts), indent=2) + "\n"
+    texts["freeform_questions.md"] = FREEFORM_PLACEHOLDER
+    texts.update(content.extra_files)
+    # the writers do not know the password: scrub it from every file as a last line of defence
+    files = {path: (scrub_text(text, secrets) if secrets else text).encode("utf-8", "backslashreplace")
+             for path, text in texts.items()}
+    manifest = build_manifest(files, facts, manifest_extra or {})
+    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+    return files
 
 
 def write_bundle(
@@ -94,70 +92,56 @@ def write_bundle(
     manifest_extra: Mapping[str, Any] | None = None,
     before_rename: Callable[[], None] | None = None,
 ) -> Path:
-    """Write ps_archive_<ts>.tgz into output_dir atomically and return its path."""
-    from prechecks.readiness import evaluate
-    from prechecks.samples import write_samples
+    """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
 
+    The files are built in memory; the only thing on disk before the rename is the partial
+    archive next to the final name, removed on every error and on Ctrl-C.
+    """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
     final = output_dir / archive_name(content.timestamp)
     partial = output_dir / f".{final.name}.partial"
-    secrets = [s for s in content.secrets if s]
-    facts = json.loads(json.dumps(content.facts, default=str))
+    files = bundle_files(content, manifest_extra=manifest_extra)
     try:
-        with private_staging_dir() as root:
-            samples_dir = root / f"ps_samples_{content.timestamp}"
-            samples_dir.mkdir(mode=0o700)
-            config_text = content.samples.get("mysql-config-file")
-            if config_text is not None:
-                config_text, redacted = redact_option_text(config_text)
-                facts.setdefault("config_file", {})["redacted"] = redacted
-            write_samples(facts, samples_dir, schema_ddl=content.samples.get("mysqldump"), config_text=config_text)
-            for path in samples_dir.iterdir():  # the samples writer does not know our secrets
-                if path.is_file() and secrets:
-                    path.write_text(scrub_text(path.read_text(encoding="utf-8"), secrets), encoding="utf-8")
-            _write(root / f"ps_report_{content.timestamp}.md", content.report, secrets)
-            _write(root / "facts.json", json.dumps(facts, indent=2, sort_keys=True) + "\n", secrets)
-            _write(root / "readiness.json", json.dumps(evaluate(facts), indent=2) + "\n", secrets)
-            _write(root / "freeform_questions.md", FREEFORM_PLACEHOLDER, secrets)
-            for name, text in content.extra_files.items():
-                _write(root / name, text, secrets)
-            manifest = build_manifest(root, facts, manifest_extra or {})
-            _write(root / "manifest.json", json.dumps(manifest, indent=2) + "\n", secrets)
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
-                for path in sorted(root.rglob("*")):
-                    tar.add(path, arcname=path.relative_to(root).as_posix(), recursive=False,
-                            filter=_normalise_member)
-                raw.flush()
-                os.fsync(raw.fileno())
-            _verify(partial, manifest)
-            if before_rename is not None:
-                before_rename()
-            os.replace(partial, final)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
+            directories = sorted({path.rsplit("/", 1)[0] for path in files if "/" in path})
+            for directory in directories:
+                tar.addfile(_member(directory, None))
+            for path, data in sorted(files.items()):
+                tar.addfile(_member(path, len(data)), io.BytesIO(data))
+            tar.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        _verify(partial, files)
+        if before_rename is not None:
+            before_rename()
+        os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return final
 
 
-def _normalise_member(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    # no local user names or ids in the archive
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.mode = 0o755 if info.isdir() else 0o644
+def _member(path: str, size: int | None) -> tarfile.TarInfo:
+    """A tar entry with no local user names or ids, a fixed mode and the current time."""
+    info = tarfile.TarInfo(path)
+    info.mtime = int(time.time())
+    if size is None:
+        info.type, info.mode = tarfile.DIRTYPE, 0o755
+    else:
+        info.size, info.mode = size, 0o644
     return info
 
 
-def _verify(archive: Path, manifest: Mapping[str, Any]) -> None:
-    """Re-read the archive and check every file against the manifest before it gets its name."""
+def _verify(archive: Path, files: Mapping[str, bytes]) -> None:
+    """Re-read the archive and check every file against what was meant to be written."""
     with tarfile.open(archive, "r:gz") as tar:
-        names = {m.name: m for m in tar.getmembers() if m.isfile()}
-        for entry in manifest["files"]:
-            member = names.get(entry["path"])
-            if member is None or member.size != entry["size"]:
-                raise OSError(f"archive check failed for {entry['path']}")
-            handle = tar.extractfile(member)
-            if handle is None or hashlib.sha256(handle.read()).hexdigest() != entry["sha256"]:
-                raise OSError(f"archive check failed for {entry['path']}")
+        members = {m.name: m for m in tar.getmembers() if m.isfile()}
+        if set(members) != set(files):
+            raise OSError("archive check failed: the files in it are not the files written")
+        for path, data in files.items():
+            handle = tar.extractfile(members[path])
+            if handle is None or handle.read() != data:
+                raise OSError(f"archive check failed for {path}")

@@ -223,7 +223,13 @@ def run_read_samples(args: argparse.Namespace) -> int:
         facts = read_samples(Path(args.read_samples))
     except SamplesError as exc:
         return _fail(str(exc))
-    report = render_report(facts)
+    from collectors.redact import redact_option_text
+    from prechecks.samples import read_config_text
+
+    config_text = read_config_text(Path(args.read_samples))
+    if config_text is not None:  # pt-mysql-summary's samples keep passwords in it
+        config_text, _keys = redact_option_text(config_text)
+    report = render_report(facts, config_text=config_text)
     if args.md:
         out = Path(args.output) / f"ps_report_{timestamp_now()}.md"
         try:

@@ -79,13 +79,20 @@ def collect(
 
 
 def bundle_content(result: RunResult, timestamp: str, *, secrets: list[str], top_tables: int = 20) -> BundleContent:
+    """What goes into the archive; the option file is redacted here, before anything renders it."""
+    from collectors.redact import redact_option_text
     from prechecks.report import render_report  # not needed before the run ends: keep start-up short
 
-    samples = {k: v for k, v in result.artifacts.items() if k in ("mysqldump", "mysql-config-file")}
+    samples = {k: v for k, v in result.artifacts.items() if k == "mysqldump"}
+    config_text = result.artifacts.get("mysql-config-file")
+    if config_text is not None:
+        config_text, redacted = redact_option_text(config_text)
+        result.facts.setdefault("config_file", {})["redacted"] = redacted
+        samples["mysql-config-file"] = config_text
     return BundleContent(
         timestamp=timestamp,
         facts=result.facts,
-        report=render_report(result.facts, top_tables=top_tables),
+        report=render_report(result.facts, top_tables=top_tables, config_text=config_text),
         samples=samples,
         secrets=secrets,
     )

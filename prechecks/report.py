@@ -370,9 +370,10 @@ def _report_on_port(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     started = _parse_time(server.get("started_at"))
     if started is None and moment is not None and uptime is not None:
         started = moment - timedelta(seconds=uptime)
-    started_text = f"{started:%Y-%m-%d %H:%M} UTC" if started else unknown
+    started_text = f"{started:%Y-%m-%d %H:%M} UTC" if started else ""
     if uptime is not None:
-        started_text += f" (up {secs_to_time(uptime)})"
+        started_text = f"{started_text} (up {secs_to_time(uptime)})".strip()
+    started_text = started_text or unknown
 
     databases = facts.get("databases")
     first = _status(facts)
@@ -587,7 +588,7 @@ def _configuration_file(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines
         return title, [_why_missing(facts, "config_file")]
     path = _text(config.get("path"))
     lines = [name_val("Config File", path or "Cannot autodetect or find, giving up")]
-    lines += [INDENT + line if line else "" for line in pretty_print_cnf(_text(config.get("redacted")))]
+    lines += [INDENT + line if line else "" for line in pretty_print_cnf(_text(config.get("text")))]
     return title, lines
 
 
@@ -697,9 +698,15 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
 )
 
 
-def render_report(facts: Mapping[str, Any], *, top_tables: int = 20) -> str:
-    """The ps_report_<ts>.md text for one facts document; never raises on a partial one."""
+def render_report(facts: Mapping[str, Any], *, top_tables: int = 20, config_text: str | None = None) -> str:
+    """The ps_report_<ts>.md text for one facts document; never raises on a partial one.
+
+    ``config_text`` is the server's option file, already redacted: it is shown in the report but
+    never stored in the facts.
+    """
     facts = _map(facts)
+    if config_text is not None and isinstance(facts.get("config_file"), Mapping):
+        facts = {**facts, "config_file": {**facts["config_file"], "text": config_text}}
     blocks = []
     for fallback_title, section in SECTIONS:
         try:

@@ -71,6 +71,7 @@ _TABLE_ROWS_RE = re.compile(r"^\s*\((\d+|NULL) rows\)\s*$")
 _TOTAL_RE = re.compile(r"^Total\s+(\d+)\s*$")
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 _PT_INTERNAL_PREFIXES = ("pt-summary-internal-", "internal::")
+INTERVAL_LINE = "internal::status_interval_seconds"
 _SEPARATOR_STARS = "*" * 27
 
 
@@ -205,16 +206,29 @@ def write_samples(
 ) -> list[str]:
     """Write the sample files the facts support into ``directory``; return the names written."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    written: list[str] = []
+    files = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
+    for name, text in files.items():
+        _write_file(directory, name, text)
+    return list(files)
+
+
+def render_samples(
+    facts: Mapping[str, Any], *, schema_ddl: str | None, config_text: str | None
+) -> dict[str, str]:
+    """The sample files the facts support, name -> text (newline-terminated), in writing order."""
+    written: dict[str, str] = {}
 
     def put(name: str, text: str) -> None:
-        _write_file(directory, name, text)
-        written.append(name)
+        written[name] = text + "\n" if text and not text.endswith("\n") else text
 
     variables = facts.get("variables")
     if isinstance(variables, Mapping):
         names = sorted(variables, key=lambda n: (str(n).lower(), str(n)))
-        put("mysql-variables", _lines(f"{name}\t{_escape(variables[name])}" for name in names))
+        lines = [f"{name}\t{_escape(variables[name])}" for name in names]
+        interval = (facts.get("status") or {}).get("interval_seconds")
+        if interval:  # pt's own internal-line form: the measured interval survives --read-samples
+            lines.append(f"{INTERVAL_LINE} {float(interval)!r}")
+        put("mysql-variables", _lines(lines))
 
     status = facts.get("status")
     if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
@@ -326,6 +340,23 @@ def _file_lines(path: Path, *, strict: bool = True) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]
+
+
+def _measured_interval(path: Path | None) -> float | None:
+    """The interval ps-prechecks measured between the status samples (its internal:: line)."""
+    if path is None:
+        return None
+    try:
+        lines = _file_lines(path, strict=False)
+    except _Unreadable:
+        return None
+    for line in lines:
+        if line.startswith(INTERVAL_LINE + " "):
+            try:
+                return float(line.split(" ", 1)[1])
+            except ValueError:
+                return None
+    return None
 
 
 def _parse_name_value(lines: Sequence[str]) -> dict[str, str]:
@@ -715,8 +746,10 @@ def read_samples(directory: Path) -> dict[str, Any]:
         if second is not None:
             status["second"] = second
             up1, up2 = _int_or_none(first.get("Uptime")), _int_or_none(second.get("Uptime"))
-            if up1 is not None and up2 is not None and up2 > up1:
-                interval = float(up2 - up1)
+            found = loader.find("mysql-variables")
+            interval = _measured_interval(loader.directory / found if found else None)
+            if interval is None and up1 is not None and up2 is not None and up2 > up1:
+                interval = float(up2 - up1)  # pt's whole-second measure, when ours is not there
         status["interval_seconds"] = interval
         facts["status"] = status
     note("status", "mysql-status", "mysql-status-defer", loaded=first is not None)
@@ -823,6 +856,13 @@ def read_samples(directory: Path) -> dict[str, Any]:
             collectors.append(_collector(collector))
         else:
             collectors.append(_collector(collector, "skipped", f"the samples directory has no {name} file"))
+    ddl = read_schema_ddl(directory)
+    if ddl is not None:  # what the report says of the mysqldump sample
+        cut = next((line[len("-- CUT:"):].strip() for line in ddl.splitlines() if line.startswith("-- CUT:")), None)
+        facts["schema_ddl"] = {"objects": len(re.findall(r"^CREATE ", ddl, re.M)), "bytes": len(ddl.encode()),
+                               "cut": cut}
+    if (directory / "mysql-config-file").is_file():
+        facts["config_file"] = {"path": "(the samples directory's mysql-config-file)", "found_by": "read-samples"}
 
     facts["collection"] = {"collectors": collectors, "started_at": None, "finished_at": None, "error": None}
     return facts

@@ -543,16 +543,17 @@ def test_interrupt_while_writing_the_tarball_leaves_nothing(
     out = tmp_path / "out"
     out.mkdir()
     calls = 0
-    original = bundle._normalise_member
+    original = bundle._member
 
-    def interrupt_on_third(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    def interrupt_on_third(path: str, size: int | None) -> tarfile.TarInfo:
         nonlocal calls
         calls += 1
-        if calls == 3:
+        if calls == 3:  # the partial archive exists by now, half written
+            assert any(p.name.endswith(".partial") for p in out.iterdir())
             raise KeyboardInterrupt
-        return original(info)
+        return original(path, size)
 
-    monkeypatch.setattr(bundle, "_normalise_member", interrupt_on_third)
+    monkeypatch.setattr(bundle, "_member", interrupt_on_third)
     with pytest.raises(KeyboardInterrupt):
         write_bundle(_content(), out)
     assert calls == 3

@@ -20,9 +20,24 @@ def test_pt_mysql_summary_sample():
     after = redacted.splitlines()
     assert len(before) == len(after)
     changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
-    assert changed == [("password = msandbox", "password = <redacted>")]
-    # user = msandbox is a user name, not a secret
-    assert "user     = msandbox" in redacted
+    # this sandbox's password is also its user name: a secret found once is scrubbed everywhere
+    assert changed == [
+        ("user     = msandbox", "user     = <redacted>"),
+        ("password = msandbox", "password = <redacted>"),
+    ]
+    assert "msandbox" not in redacted
+
+
+def test_user_names_that_are_not_the_password_stay():
+    redacted, keys = redact_option_text("[client]\nuser = app_reader\npassword = s3cr3t-pw\n")
+    assert redacted == "[client]\nuser = app_reader\npassword = <redacted>\n"
+    assert keys == ["client.password"]
+
+
+def test_short_password_values_are_not_scrubbed_elsewhere():
+    # replacing "ab" everywhere would garble the file; its own line is still redacted
+    redacted, _keys = redact_option_text("[client]\npassword = ab\nsocket = /tmp/ab.sock\n")
+    assert redacted == "[client]\npassword = <redacted>\nsocket = /tmp/ab.sock\n"
 
 
 PLANTED = """\

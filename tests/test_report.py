@@ -167,9 +167,7 @@ def full_facts() -> dict[str, Any]:
                      "qps_sampled": 100.0, "rows_read_total": 1000000, "rows_written_total": 123,
                      "rows_read_per_day": 1000000.0, "rows_written_per_day": 123.0},
         "schema_ddl": {"objects": 31, "bytes": 48000, "cut": ""},
-        "config_file": {"path": "/etc/mysql/my.cnf",
-                        "redacted": "# comment\n[mysqld]\nport = 3306\npassword = <redacted>\n"
-                                    "skip-name-resolve\n!includedir /etc/mysql/conf.d/\n"},
+        "config_file": {"path": "/etc/mysql/my.cnf", "redacted": ["mysqld.password"]},
         "collection": {"collectors": _collectors(technologies=("failed", "lost connection to server")),
                        "started_at": "2026-11-26T07:46:57+00:00",
                        "finished_at": "2026-11-26T07:47:10+00:00", "error": None},
@@ -318,8 +316,12 @@ def test_status_counters_section():
     assert not any("Bytes_sent" in line for line in body)  # 0 prints nothing, as in pt
 
 
+CONFIG_TEXT = ("# comment\n[mysqld]\nport = 3306\npassword = <redacted>\n"
+               "skip-name-resolve\n!includedir /etc/mysql/conf.d/\n")
+
+
 def test_galera_query_cache_config_schema_binlog():
-    report = render_report(full_facts())
+    report = render_report(full_facts(), config_text=CONFIG_TEXT)
     galera = section(report, "Galera")
     assert "                       Cluster Name | galera1" in galera
     assert "                       Cluster Size | 3" in galera

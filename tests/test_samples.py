@@ -131,7 +131,8 @@ def test_mariadb_ps_prechecks_sample():
     assert binlog["current"] == {"file": "binlog.000001", "position": 433440, "gtid_executed": ""}
 
     assert all(c["status"] == "ok" for c in facts["collection"]["collectors"])
-    assert "config_text" not in facts and "schema_ddl" not in facts
+    assert "config_text" not in facts  # the text is read apart (read_config_text), never kept in facts
+    assert facts["schema_ddl"]["objects"] > 0 and facts["schema_ddl"]["cut"] is None
     ddl = read_schema_ddl(MARIADB)
     assert ddl is not None and ddl.startswith("/*M!999999\\- enable the sandbox mode */")
     assert "CREATE TABLE `BaseFiles`" in ddl
@@ -369,7 +370,10 @@ def test_written_formats(tmp_path: Path):
         "mysql-config-file",
     ]
     d = tmp_path / "s"
-    assert (d / "mysql-variables").read_text() == ("init_connect\ta\\tb\\nc\nlog_bin\tON\nPort\tx\nversion\t8.0.36\n")
+    assert (d / "mysql-variables").read_text() == (
+        "init_connect\ta\\tb\\nc\nlog_bin\tON\nPort\tx\nversion\t8.0.36\n"
+        "internal::status_interval_seconds 10.0\n"  # the measured interval, in pt's internal-line form
+    )
     assert (d / "mysql-status").read_text() == "Uptime\t100\nQuestions\t50\nSsl_cipher\t\nTls\tJul  9 2033\n"
     # mysql-status-defer is `join mysql-status <second snapshot>`, as pt-mysql-summary writes it
     assert (d / "mysql-status-defer").read_text() == (
