@@ -81,6 +81,8 @@ def collect_schema_inventory(ctx: Context) -> None:
             if table_type == "VIEW":
                 entry["views"] += _int(count)
                 continue
+            if table_type not in ("BASE TABLE", "SYSTEM VERSIONED"):  # a MariaDB SEQUENCE is no table
+                continue
             entry["tables"] += _int(count)
             entry["data_bytes"] += _int(data)
             entry["index_bytes"] += _int(index)
@@ -132,7 +134,7 @@ def collect_technologies(ctx: Context) -> None:
             tables_with["partitioning"].add(f"{schema}.{name}")
         for name, row_format, options in ctx.query(
             "SELECT TABLE_NAME, ROW_FORMAT, CREATE_OPTIONS FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'", (schema,)).rows:
+            " WHERE TABLE_SCHEMA = %s AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')", (schema,)).rows:
             if is_compressed(str(row_format or ""), str(options or "")):
                 tables_with["compression"].add(f"{schema}.{name}")
     status = ctx.facts.get("status", {}).get("first", {})
