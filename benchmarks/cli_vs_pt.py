@@ -13,57 +13,20 @@ exit path, Ctrl-C and SIGTERM included.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
-REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import Sample, longest_statement, on_sigterm, read_manifest, run_env, timed
+
 TARGET_RATIO = 0.6
-
-
-@dataclass
-class Sample:
-    seconds: float
-    max_rss_kib: int
-    longest_statement: float | None = None
-
-
-def _timed(command: list[str], env: dict[str, str]) -> tuple[Sample, str]:
-    """Run one command; wall time and the peak RSS of that process (wait4 gives its own rusage)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{command[0]} exited {proc.returncode}: {err.decode(errors='replace')[-800:]}")
-    return Sample(seconds, int(usage.ru_maxrss)), out.decode(errors="replace")
-
-
-def _longest_statement(archive: Path) -> float:
-    with tarfile.open(archive, "r:gz") as tar:
-        handle = tar.extractfile("manifest.json")
-        assert handle is not None
-        return float(json.load(handle)["statements"]["longest_seconds"])
-
-
-def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         print("pt-mysql-summary not found: apt-get install percona-toolkit", file=sys.stderr)
         return 1
 
-    sys.path.insert(0, str(REPO))
     from tests import realworld, servers
 
     if not servers.mariadb_available():
         print(servers.MARIADB_MISSING, file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="ps-bench-"))
     server = None
     try:
@@ -95,11 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         realworld.load_schemas(server)
         defaults = f"--defaults-file={server.client_defaults_file}"
         sleep = f"--sleep={args.sleep:g}"
-        env = dict(os.environ, PYTHONPATH=str(REPO))
-        env.pop("MYSQL_PWD", None)
-        if not args.no_bytecode_cache:  # an installed package has its .pyc; a dev checkout may not
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        # an installed package has its .pyc; a dev checkout may not
+        env = run_env(work, bytecode_cache=not args.no_bytecode_cache)
         out = work / "out"
         out.mkdir()
         ours_cmd = [sys.executable, "-m", "prechecks.cli", defaults, sleep, "--quiet", "--output", str(out)]
@@ -108,15 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         theirs: list[Sample] = []
 
         def run_ours(keep: bool) -> None:
-            sample, stdout = _timed(ours_cmd, env)
+            sample, stdout = timed(ours_cmd, env)
             archive = Path(stdout.strip().splitlines()[-1])
-            sample.longest_statement = _longest_statement(archive)
+            sample.longest_statement = longest_statement(read_manifest(archive))
             archive.unlink()
             if keep:
                 ours.append(sample)
 
         def run_pt(keep: bool) -> None:
-            sample, _ = _timed(pt_cmd, env)
+            sample, _ = timed(pt_cmd, env)
             if keep:
                 theirs.append(sample)
 

@@ -31,7 +31,7 @@ from mysql.connector import errors as mysql_errors
 from collectors.base import Collector, Context, Degraded
 from collectors.connection import is_privilege_error, is_timeout_error, is_unsupported_error
 from collectors.privileges import Grants
-from collectors.schema import SPATIAL_TYPES, quote_identifier
+from collectors.schema import SPATIAL_TYPES, quote_identifier, schema_tables
 
 SUPPORTED_CHARSETS = frozenset({"utf8", "utf8mb3", "utf8mb4", "latin1", "ascii", "binary"})
 TEXT_BLOB_TYPES = frozenset({
@@ -209,9 +209,7 @@ def _charset_of(collation: str, charsets: dict[str, str]) -> str | None:
 def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inventory) -> None:
     objects = inv.objects
     tables: dict[str, _Table] = {}
-    for name, table_type, collation, engine in ctx.query(
-        "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, ENGINE FROM information_schema.TABLES"
-        " WHERE TABLE_SCHEMA = %s", (schema,)).rows:
+    for name, table_type, engine, *_, collation in schema_tables(ctx, schema):  # read once, shared
         name, table_type = _text(name), _text(table_type)
         if table_type == "VIEW":
             objects["views"].append(f"{schema}.{name}")
@@ -224,7 +222,9 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,"
         " CHARACTER_SET_NAME, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s",
         (schema,)).rows
+    spatial_columns = 0
     for table_name, column, position, data_type, column_type, nullable, charset, extra in columns:
+        spatial_columns += _text(data_type).lower() in SPATIAL_TYPES  # views' columns too, as technologies counts
         table = tables.get(_text(table_name))
         if table is None:  # a view's column
             continue
@@ -234,9 +234,13 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
             "charset": _opt(charset), "extra": _text(extra).upper(),
         })
 
+    special_indexes: dict[str, set[tuple[str, str]]] = {"FULLTEXT": set(), "SPATIAL": set()}
     for table_name, index, non_unique, seq, column, sub_part, index_type in ctx.query(
         "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
         " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s", (schema,)).rows:
+        kind = _text(index_type).upper()
+        if kind in ("FULLTEXT", "SPATIAL"):
+            special_indexes[kind].add((_text(table_name), _text(index)))
         table = tables.get(_text(table_name))
         if table is None:
             continue
@@ -245,19 +249,27 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         })
         entry["parts"].append((_int(seq), _opt(column), sub_part))
 
+    partitioned: set[str] = set()
     for table_name, method, submethod in ctx.query(
         "SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD FROM information_schema.PARTITIONS"
         " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
+        partitioned.add(_text(table_name))
         table = tables.get(_text(table_name))
         if table is not None:
             table.partition_method = _opt(method)
             table.subpartition_method = _opt(submethod)
 
     foreign_keys: dict[tuple[str, str], dict[str, Any]] = {}
-    for constraint, table_name, ref_schema, ref_table, on_update, on_delete in ctx.query(
+    constraints = ctx.query(
         "SELECT CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, UPDATE_RULE,"
         " DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
-        (schema,)).rows:
+        (schema,)).rows
+    # what the technologies collector would read again from the same tables: counted here, shared
+    ctx.scratch.setdefault("technology_counts", {})[schema] = {
+        "fulltext": len(special_indexes["FULLTEXT"]), "spatial_index": len(special_indexes["SPATIAL"]),
+        "spatial_columns": spatial_columns, "foreign_keys": len(constraints), "partitioned": partitioned,
+    }
+    for constraint, table_name, ref_schema, ref_table, on_update, on_delete in constraints:
         table_name, constraint = _text(table_name), _text(constraint)
         foreign_keys[(table_name, constraint)] = {
             "name": f"{schema}.{table_name}.{constraint}", "table": f"{schema}.{table_name}", "columns": [],

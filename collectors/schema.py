@@ -13,6 +13,7 @@ from mysql.connector import errors as mysql_errors
 
 from collectors.base import SYSTEM_SCHEMAS, Collector, Context, Degraded, Skip
 from collectors.connection import is_privilege_error, is_unsupported_error
+from collectors.redact import scrub_literals
 
 SPATIAL_TYPES = (
     "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
@@ -39,6 +40,25 @@ def _budget_cut(ctx: Context, done: int, total: int, what: str) -> bool:
     return True
 
 
+_TABLES_SQL = (
+    "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, ROW_FORMAT, CREATE_OPTIONS,"
+    " TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
+)
+BASE_TABLE_TYPES = ("BASE TABLE", "SYSTEM VERSIONED")
+
+
+def schema_tables(ctx: Context, schema: str) -> list[tuple[Any, ...]]:
+    """information_schema.TABLES of one schema, every table type: (name, type, engine, rows, data, index,
+    row format, create options, collation). Read once per run and shared through ctx.scratch: on a server
+    with thousands of tables each such read opens every table (DATA_LENGTH), and four collectors need it."""
+    cache: dict[str, list[tuple[Any, ...]]] = ctx.scratch.setdefault("information_schema.TABLES", {})
+    rows = cache.get(schema)
+    if rows is None:
+        rows = ctx.query(_TABLES_SQL, (schema,)).rows
+        cache[schema] = rows
+    return rows
+
+
 def collect_table_sizes(ctx: Context) -> None:
     schemas = ctx.user_schemas()
     tables: list[dict[str, Any]] = []
@@ -46,13 +66,9 @@ def collect_table_sizes(ctx: Context) -> None:
         ctx.cancel.raise_if_cancelled()
         if _budget_cut(ctx, done, len(schemas), "table sizes"):
             break
-        result = ctx.query(
-            "SELECT TABLE_NAME, ENGINE, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, ROW_FORMAT, CREATE_OPTIONS,"
-            " TABLE_COLLATION FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA = %s AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
-            (schema,),
-        )
-        for name, engine, rows, data, index, row_format, options, collation in result.rows:
+        for name, table_type, engine, rows, data, index, row_format, options, collation in schema_tables(ctx, schema):
+            if table_type not in BASE_TABLE_TYPES:
+                continue
             tables.append({
                 "schema": schema, "name": str(name), "engine": engine or "", "rows": _int(rows),
                 "data_bytes": _int(data), "index_bytes": _int(index), "row_format": row_format or "",
@@ -73,20 +89,16 @@ def collect_schema_inventory(ctx: Context) -> None:
         entry: dict[str, Any] = {"name": schema, "tables": 0, "views": 0, "routines": 0, "triggers": 0,
                                  "events": 0, "data_bytes": 0, "index_bytes": 0, "engines": {}}
         engines: Counter[str] = Counter()
-        for table_type, engine, count, data, index in ctx.query(
-            "SELECT TABLE_TYPE, ENGINE, COUNT(*), SUM(DATA_LENGTH), SUM(INDEX_LENGTH)"
-            " FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s GROUP BY TABLE_TYPE, ENGINE",
-            (schema,),
-        ).rows:
+        for _name, table_type, engine, _rows, data, index, *_ in schema_tables(ctx, schema):
             if table_type == "VIEW":
-                entry["views"] += _int(count)
+                entry["views"] += 1
                 continue
-            if table_type not in ("BASE TABLE", "SYSTEM VERSIONED"):  # a MariaDB SEQUENCE is no table
+            if table_type not in BASE_TABLE_TYPES:  # a MariaDB SEQUENCE is no table
                 continue
-            entry["tables"] += _int(count)
+            entry["tables"] += 1
             entry["data_bytes"] += _int(data)
             entry["index_bytes"] += _int(index)
-            engines[str(engine or "unknown")] += _int(count)
+            engines[str(engine or "unknown")] += 1
         entry["engines"] = dict(sorted(engines.items()))
         for key, sql in (
             ("routines", "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s"),
@@ -115,27 +127,16 @@ def collect_technologies(ctx: Context) -> None:
         ctx.cancel.raise_if_cancelled()
         if _budget_cut(ctx, done, len(schemas), "technologies"):
             break
-        counts["fulltext"] += _int(ctx.session.scalar(
-            "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
-            " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'FULLTEXT'", (schema,)))
-        counts["spatial_index"] += _int(ctx.session.scalar(
-            "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
-            " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'SPATIAL'", (schema,)))
-        placeholders = ", ".join(["%s"] * len(SPATIAL_TYPES))
-        counts["spatial_columns"] += _int(ctx.session.scalar(
-            "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
-            f" AND DATA_TYPE IN ({placeholders})", (schema, *SPATIAL_TYPES)))
-        counts["foreign_keys"] += _int(ctx.session.scalar(
-            "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
-            (schema,)))
-        for (name,) in ctx.query(
-            "SELECT DISTINCT TABLE_NAME FROM information_schema.PARTITIONS"
-            " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
-            tables_with["partitioning"].add(f"{schema}.{name}")
-        for name, row_format, options in ctx.query(
-            "SELECT TABLE_NAME, ROW_FORMAT, CREATE_OPTIONS FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA = %s AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')", (schema,)).rows:
-            if is_compressed(str(row_format or ""), str(options or "")):
+        shared = ctx.scratch.get("technology_counts", {}).get(schema)
+        if shared is not None:  # the inventory read the same STATISTICS, COLUMNS, REFERENTIAL_CONSTRAINTS, PARTITIONS
+            for key in ("fulltext", "spatial_index", "spatial_columns", "foreign_keys"):
+                counts[key] += shared[key]
+            tables_with["partitioning"].update(f"{schema}.{name}" for name in shared["partitioned"])
+        else:
+            _read_technologies(ctx, schema, counts, tables_with)
+        for name, table_type, _engine, _rows, _data, _index, row_format, options, _collation in schema_tables(
+                ctx, schema):
+            if table_type in BASE_TABLE_TYPES and is_compressed(str(row_format or ""), str(options or "")):
                 tables_with["compression"].add(f"{schema}.{name}")
     status = ctx.facts.get("status", {}).get("first", {})
     variables = ctx.facts.get("variables", {})
@@ -180,6 +181,27 @@ def collect_technologies(ctx: Context) -> None:
         tech[key] = {"value": total > 0, "evidence": " + ".join(present) + f" = {total} since startup"}
     ctx.facts["technologies"] = tech
     ctx.facts["technology_objects"] = {k: sorted(v)[:100] for k, v in tables_with.items()}
+
+
+def _read_technologies(ctx: Context, schema: str, counts: Counter[str], tables_with: dict[str, set[str]]) -> None:
+    """What technologies counts in one schema, when the inventory did not read it first."""
+    counts["fulltext"] += _int(ctx.session.scalar(
+        "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
+        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'FULLTEXT'", (schema,)))
+    counts["spatial_index"] += _int(ctx.session.scalar(
+        "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
+        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'SPATIAL'", (schema,)))
+    placeholders = ", ".join(["%s"] * len(SPATIAL_TYPES))
+    counts["spatial_columns"] += _int(ctx.session.scalar(
+        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
+        f" AND DATA_TYPE IN ({placeholders})", (schema, *SPATIAL_TYPES)))
+    counts["foreign_keys"] += _int(ctx.session.scalar(
+        "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
+        (schema,)))
+    for (name,) in ctx.query(
+        "SELECT DISTINCT TABLE_NAME FROM information_schema.PARTITIONS"
+        " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
+        tables_with["partitioning"].add(f"{schema}.{name}")
 
 
 def is_compressed(row_format: str, create_options: str) -> bool:
@@ -243,6 +265,8 @@ def collect_schema_ddl(ctx: Context) -> None:
             if text is None:
                 unreadable[kind.lower()] += 1
                 continue
+            if kind != "TABLE":  # view, routine, trigger and event bodies may hold data literals
+                text = scrub_literals(text)
             objects += 1
             parts.append(f"\n{text};\n")
         if cut:
@@ -295,7 +319,7 @@ def _create_text(kind: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]
 TABLE_SIZES = Collector(
     name="table_sizes",
     title="Table sizes",
-    reads=("information_schema.TABLES, one schema at a time",),
+    reads=("information_schema.TABLES, one schema at a time (shared with the inventories)",),
     writes=("tables",),
     samples=("table-sizes",),
     collect=collect_table_sizes,

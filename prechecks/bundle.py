@@ -17,14 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collectors.redact import redact_option_text, scrub_text
+from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
-
-FREEFORM_PLACEHOLDER = """# Questionnaire
-
-The technical questionnaire is not part of this version of ps-prechecks yet.
-Please answer PlanetScale's questionnaire separately and send it with this archive.
-"""
+from prechecks.attachments import read_attachment
+from prechecks.redaction import Redactor
 
 
 @dataclass
@@ -37,10 +33,50 @@ class BundleContent:
     samples: Mapping[str, str]  # sample file name -> text
     extra_files: Mapping[str, str] = field(default_factory=dict)  # top-level name -> text
     secrets: Sequence[str] = ()  # scrubbed from every file as a last line of defence
+    # freeform_questions.md and submission.json (prechecks.prefill.questionnaire_files); empty: prefill only
+    questionnaire_files: Mapping[str, str] = field(default_factory=dict)
+    attachments: Mapping[str, Path] = field(default_factory=dict)  # safe name -> file, into attachments/
+    top_tables: int = 20  # for the report when it is re-rendered from redacted facts
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    """One file of the archive as it will be saved: final, redacted content."""
+
+    path: str
+    size: int
+    text: str | None  # None for a binary file
+    sha256: str
+
+
+@dataclass
+class PreparedBundle:
+    """Every file of the archive (path -> bytes) and the redaction map that goes next to it."""
+
+    files: dict[str, bytes]
+    redactor: Redactor
+
+    def preview(self) -> list[PreviewFile]:
+        return [PreviewFile(path, len(data), _as_text(data), hashlib.sha256(data).hexdigest())
+                for path, data in sorted(self.files.items())]
+
+
+def _as_text(data: bytes) -> str | None:
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def archive_name(timestamp: str) -> str:
     return f"ps_archive_{timestamp}.tgz"
+
+
+def redaction_map_name(timestamp: str) -> str:
+    """The pseudonym map, written next to the archive (never inside it) when a class was asked for."""
+    return f"ps_archive_{timestamp}.redaction-map.json"
 
 
 def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,32 +93,87 @@ def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: 
     }
 
 
-def bundle_files(content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None) -> dict[str, bytes]:
-    """Every file of the archive, path -> bytes, redacted and scrubbed: exactly what will be saved."""
+def bundle_files(
+    content: BundleContent,
+    *,
+    manifest_extra: Mapping[str, Any] | None = None,
+    redact: Sequence[str] = (),
+    redactor: Redactor | None = None,
+) -> dict[str, bytes]:
+    """Every file of the archive, path -> bytes, redacted and scrubbed: exactly what will be saved.
+
+    ``redact``: the optional classes (prechecks.redaction.CLASSES); the secrets are always removed.
+    Pass a ``redactor`` to keep its pseudonym map (prepare_bundle does).
+    """
     from prechecks.readiness import evaluate
     from prechecks.samples import render_samples
 
-    secrets = [s for s in content.secrets if s]
+    redactor = redactor or Redactor(redact, secrets=content.secrets)
     facts = json.loads(json.dumps(content.facts, default=str))
     config_text = content.samples.get("mysql-config-file")
     if config_text is not None:
         config_text, redacted = redact_option_text(config_text)
         facts.setdefault("config_file", {})["redacted"] = redacted
+    schema_ddl = content.samples.get("mysqldump")
+    # learn every name first (facts, option file, DDL), then rewrite the facts everything renders from
+    redactor.learn_vocabulary(facts)
+    redactor.learn_facts(facts)
+    redactor.learn_config(config_text)
+    if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
+        redactor.learn_sql(schema_ddl)
+    facts = redactor.facts(facts)
+    if schema_ddl is not None:
+        # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
+        # scrubbed view and routine bodies already: this is the second line of defence)
+        schema_ddl = redactor.sql(schema_ddl, ddl=True) if redactor.classes else scrub_ddl_literals(schema_ddl)
+    config_text = redactor.config(config_text) if config_text is not None else None
+    report = content.report
+    if redactor.classes:  # the given report shows the original names: render it from the redacted facts
+        from prechecks.report import render_report
+
+        report = render_report(facts, top_tables=content.top_tables, config_text=config_text)
     texts: dict[str, str] = {}
-    samples = render_samples(facts, schema_ddl=content.samples.get("mysqldump"), config_text=config_text)
+    samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
     for name, text in samples.items():
         texts[f"ps_samples_{content.timestamp}/{name}"] = text
-    texts[f"ps_report_{content.timestamp}.md"] = content.report
+    texts[f"ps_report_{content.timestamp}.md"] = report
     texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
     texts["readiness.json"] = json.dumps(evaluate(facts), indent=2) + "\n"
-    texts["freeform_questions.md"] = FREEFORM_PLACEHOLDER
+    texts.update(content.questionnaire_files or _questionnaire_files(facts, content))
     texts.update(content.extra_files)
-    # the writers do not know the password: scrub it from every file as a last line of defence
-    files = {path: (scrub_text(text, secrets) if secrets else text).encode("utf-8", "backslashreplace")
+    # every file and file name through the text pass: the password (the writers do not know it) and
+    # URL credentials always, addresses and learnt names when asked for
+    files = {redactor.path(path): redactor.text(text).encode("utf-8", "backslashreplace")
              for path, text in texts.items()}
-    manifest = build_manifest(files, facts, manifest_extra or {})
+    for name, source in sorted(content.attachments.items()):  # the user's own files, byte for byte
+        files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)  # only the name redacted
+    extra = redactor.json_text(dict(manifest_extra or {}), sql_keys=("sql",))
+    manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
     return files
+
+
+def prepare_bundle(
+    content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None, redact: Sequence[str] = ()
+) -> PreparedBundle:
+    """The archive's files and the redaction map, in memory; write_bundle(prepared=...) saves exactly these."""
+    redactor = Redactor(redact, secrets=content.secrets)
+    files = bundle_files(content, manifest_extra=manifest_extra, redactor=redactor)
+    return PreparedBundle(files, redactor)
+
+
+def preview(
+    content: BundleContent, redact_classes: Sequence[str] = (), *, manifest_extra: Mapping[str, Any] | None = None
+) -> list[PreviewFile]:
+    """The archive's files with their final (redacted) content, before anything is written."""
+    return prepare_bundle(content, manifest_extra=manifest_extra, redact=redact_classes).preview()
+
+
+def _questionnaire_files(facts: Mapping[str, Any], content: BundleContent) -> dict[str, str]:
+    """The questionnaire outputs from the prefill alone, so that every archive has them."""
+    from prechecks.prefill import questionnaire_files
+
+    return questionnaire_files(facts, attachments=sorted(content.attachments))
 
 
 def write_bundle(
@@ -91,18 +182,26 @@ def write_bundle(
     *,
     manifest_extra: Mapping[str, Any] | None = None,
     before_rename: Callable[[], None] | None = None,
+    redact: Sequence[str] = (),
+    prepared: PreparedBundle | None = None,
 ) -> Path:
     """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
 
-    The files are built in memory; the only thing on disk before the rename is the partial
-    archive next to the final name, removed on every error and on Ctrl-C.
+    The files are built in memory (or taken from ``prepared``, e.g. what the preview showed); the
+    only things on disk before the renames are the partial archive (and map) next to the final
+    names, removed on every error and on Ctrl-C. With redaction classes the pseudonym map is written
+    next to the archive (0600, redaction_map_name()); it exists only if the archive does.
     """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
     final = output_dir / archive_name(content.timestamp)
     partial = output_dir / f".{final.name}.partial"
-    files = bundle_files(content, manifest_extra=manifest_extra)
+    map_final = output_dir / redaction_map_name(content.timestamp)
+    map_partial = output_dir / f".{map_final.name}.partial"
+    prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact)
+    files = prepared.files
+    map_written = False
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
@@ -115,11 +214,25 @@ def write_bundle(
             raw.flush()
             os.fsync(raw.fileno())
         _verify(partial, files)
+        if prepared.redactor.classes:
+            document = prepared.redactor.map_document(final.name)
+            fd = os.open(map_partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, indent=2, ensure_ascii=False)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
         if before_rename is not None:
             before_rename()
+        if prepared.redactor.classes:
+            os.replace(map_partial, map_final)
+            map_written = True
         os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
+        map_partial.unlink(missing_ok=True)
+        if map_written:
+            map_final.unlink(missing_ok=True)
         raise
     return final
 

@@ -97,6 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the report is Markdown (always; kept for ps-prechecks compatibility); with "
                      "--read-samples also write ps_report_<ts>.md into --output")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    out.add_argument("--redact", metavar="CLASSES", type=_redact_classes, default=(),
+                     help="replace these by consistent pseudonyms in every file of the archive (comma-separated, "
+                     "any of: hostnames, ips, users, identifiers); the map to the originals is written next to "
+                     "the archive, never in it. Passwords, secrets and query literals are always removed")
+    quest = parser.add_argument_group("questionnaire and attachments")
+    quest.add_argument("--questionnaire", action="store_true",
+                       help="print the questionnaire's questions with their ids, types and help, and exit")
+    quest.add_argument("--answers", metavar="FILE",
+                       help="your answers: a JSON or TOML file of question id -> answer, over the prefilled ones")
+    quest.add_argument("--no-draft", action="store_true",
+                       help="neither restore nor save the saved answers (draft) for this server")
+    quest.add_argument("--attach", metavar="FILE", action="append", default=[],
+                       help="add a file to the archive under attachments/ (repeatable; 25 MB each, 100 MB in all)")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -109,6 +122,15 @@ def _ssl_mode(value: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown --ssl-mode {value!r}: use DISABLED, PREFERRED, REQUIRED, "
                                          "VERIFY_CA or VERIFY_IDENTITY")
     return mode
+
+
+def _redact_classes(value: str) -> tuple[str, ...]:
+    from prechecks.redaction import UnknownRedactionClass, parse_classes
+
+    try:
+        return parse_classes(value)
+    except UnknownRedactionClass as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def normalise_argv(argv: Sequence[str]) -> list[str]:
@@ -243,6 +265,58 @@ def run_read_samples(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _usage(message: str) -> int:
+    print(f"ps-prechecks: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _user_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The --answers file and the --attach files, checked before connecting. Raises ValueError."""
+    from prechecks.attachments import Attachments
+    from prechecks.questionnaire import load_answers_file
+
+    answers: dict[str, Any] = load_answers_file(Path(args.answers)) if args.answers else {}
+    attachments = Attachments()
+    for name in args.attach:
+        attachments.add(name)
+    return answers, attachments.as_mapping()
+
+
+def _draft_answers(args: argparse.Namespace, spec: ConnectionSpec, answers: dict[str, Any]) -> dict[str, Any]:
+    """The draft saved for this server and account, and --answers saved into it (unless --no-draft)."""
+    from prechecks import drafts
+
+    if args.no_draft:
+        return {}
+    where: dict[str, Any] = {"host": spec.host, "port": spec.port, "socket": spec.socket, "user": spec.effective_user}
+    key = drafts.server_key(**where)
+    draft = drafts.load_draft(key)
+    restored = dict(draft.answers) if draft else {}
+    if draft and restored and not args.quiet:
+        print(f"ps-prechecks: restored {len(restored)} answer(s) saved on {draft.saved_at} ({draft.path}); "
+              "--no-draft ignores them", file=sys.stderr)
+    if answers:
+        try:
+            drafts.save_draft(key, {**restored, **answers}, label=drafts.server_label(**where),
+                              secrets=[spec.password] if spec.password else [])
+        except drafts.DraftError as exc:  # the run goes on: the answers are in the archive anyway
+            print(f"ps-prechecks: warning: {exc}", file=sys.stderr)
+    return restored
+
+
+def _questionnaire_summary(facts: dict[str, Any], draft: dict[str, Any], answers: dict[str, Any]) -> str:
+    from prechecks.prefill import build_answers
+    from prechecks.questionnaire import load_questionnaire, missing_required
+
+    merged = build_answers(facts, draft=draft, answers=answers)
+    answered = [a for a in merged if a.answered]
+    prefilled = sum(1 for a in answered if a.prefilled)
+    missing = len(missing_required(load_questionnaire(), merged))
+    return (f"questionnaire: {len(answered)} of {len(merged)} questions answered ({prefilled} prefilled from the "
+            f"server, {len(answered) - prefilled} by you); {missing} required still open — see "
+            "freeform_questions.md, answer with --answers FILE (ids: --questionnaire)")
+
+
 def run_collection(args: argparse.Namespace) -> int:
     from prechecks.bundle import write_bundle
     from prechecks.collection import RunOptions, bundle_content, collect, manifest_extra, timestamp_now
@@ -254,9 +328,14 @@ def run_collection(args: argparse.Namespace) -> int:
         # found before connecting, not after the archive is written
         return _fail(f"--save-samples {args.save_samples} is not a directory", "pass a directory (new or existing)")
     try:
+        answers, attachments = _user_inputs(args)  # a bad answers file or attachment: before connecting
+    except ValueError as exc:
+        return _usage(str(exc))
+    try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
         return _fail(str(exc))
+    draft = _draft_answers(args, spec, answers)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
                          schema_ddl_budget=args.schema_ddl_budget)
@@ -273,9 +352,12 @@ def run_collection(args: argparse.Namespace) -> int:
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     secrets = [spec.password] if spec.password else []
-    content = bundle_content(result, timestamp, secrets=secrets)
+    content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
+                             attachments=attachments)
     try:
-        archive = write_bundle(content, output, manifest_extra=manifest_extra(result))
+        archive = write_bundle(content, output, manifest_extra=manifest_extra(result), redact=args.redact)
+    except ValueError as exc:  # an attachment that changed or vanished since the start
+        return _fail(str(exc))
     except OSError as exc:
         return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
                      "free some space or choose another --output directory")
@@ -290,6 +372,11 @@ def run_collection(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
               "(reasons in the report and manifest.json)", file=sys.stderr)
+        print(_questionnaire_summary(result.facts, draft, answers), file=sys.stderr)
+    if args.redact:
+        from prechecks.bundle import redaction_map_name
+
+        print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
     print(archive)
     return EXIT_OK
 
@@ -312,6 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: Any = parser.parse_args(normalise_argv(raw))
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if hasattr(signal, "SIGTERM") else None
     try:
+        if args.questionnaire:  # no connection
+            from prechecks.questionnaire import load_questionnaire, render_question_list
+
+            print(render_question_list(load_questionnaire()), end="")
+            return EXIT_OK
         if args.read_samples:
             return run_read_samples(args)
         return run_collection(args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from collectors.connection import CancelToken, ConnectionSpec, open_session
@@ -15,6 +16,7 @@ from collectors.registry import collectors_for
 from collectors.runner import Progress, Runner, RunResult
 from prechecks import __version__
 from prechecks.bundle import BundleContent
+from prechecks.questionnaire import Value
 
 FACTS_FORMAT_VERSION = 1
 
@@ -78,9 +80,23 @@ def collect(
         session.close()
 
 
-def bundle_content(result: RunResult, timestamp: str, *, secrets: list[str], top_tables: int = 20) -> BundleContent:
-    """What goes into the archive; the option file is redacted here, before anything renders it."""
+def bundle_content(
+    result: RunResult,
+    timestamp: str,
+    *,
+    secrets: list[str],
+    top_tables: int = 20,
+    answers: Mapping[str, Value] | None = None,
+    draft: Mapping[str, Value] | None = None,
+    attachments: Mapping[str, Path] | None = None,
+) -> BundleContent:
+    """What goes into the archive; the option file is redacted here, before anything renders it.
+
+    The questionnaire's answers are the prefill from the facts, under the ``draft``, under ``answers``
+    (the user's); ``attachments`` (safe name -> file, see prechecks.attachments) go under attachments/.
+    """
     from collectors.redact import redact_option_text
+    from prechecks.prefill import questionnaire_files
     from prechecks.report import render_report  # not needed before the run ends: keep start-up short
 
     samples = {k: v for k, v in result.artifacts.items() if k == "mysqldump"}
@@ -95,6 +111,10 @@ def bundle_content(result: RunResult, timestamp: str, *, secrets: list[str], top
         report=render_report(result.facts, top_tables=top_tables, config_text=config_text),
         samples=samples,
         secrets=secrets,
+        questionnaire_files=questionnaire_files(result.facts, draft=draft, answers=answers,
+                                                attachments=sorted(attachments or {})),
+        attachments=dict(attachments or {}),
+        top_tables=top_tables,
     )
 
 

@@ -415,3 +415,15 @@ def test_unused_path_is_not_needed(tmp_path: Path) -> None:
             " print('PySide6' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_schema_ddl_scrubs_literals_of_views_and_routines(mariadb_factory) -> None:
+    server = mariadb_factory()
+    server.admin("CREATE DATABASE lit")
+    server.admin("CREATE TABLE lit.t (id INT PRIMARY KEY, s VARCHAR(20) DEFAULT 'kept-default')")
+    server.admin("CREATE VIEW lit.v AS SELECT id FROM lit.t WHERE s = 'planted-view-literal'")
+    server.admin("CREATE PROCEDURE lit.p() SELECT 'planted-proc-literal'")
+    ddl = collect(spec_for(server), RunOptions(sleep=0.1)).artifacts["mysqldump"]
+    assert "kept-default" in ddl  # CREATE TABLE keeps its defaults: schema, not data
+    assert "planted-view-literal" not in ddl and "planted-proc-literal" not in ddl
+    assert "VIEW `lit`.`v`" in ddl and "PROCEDURE `p`" in ddl

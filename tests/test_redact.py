@@ -228,3 +228,15 @@ def test_scrub_text():
     assert scrub_text("pw=ab abc", ["ab", "abc"]) == f"pw={REDACTED} {REDACTED}"
     assert scrub_text("x", []) == "x"
     assert scrub_text("a.b", ["."]) == f"a{REDACTED}b"
+
+
+def test_ddl_literals_scrubbed_except_in_create_table():
+    from collectors.redact import scrub_ddl_literals
+
+    ddl = ("CREATE TABLE `t` (\n  `s` enum('a','b') DEFAULT 'a' COMMENT 'kept'\n);\n"
+           "CREATE VIEW `v` AS select 1 from `t` where `s` = 'planted-view-literal';\n"
+           "CREATE PROCEDURE `p`()\nBEGIN\n  SELECT \"planted-proc-literal\";\n  SELECT 'x''y';\nEND;\n")
+    out = scrub_ddl_literals(ddl)
+    assert "enum('a','b') DEFAULT 'a' COMMENT 'kept'" in out
+    assert "planted" not in out and "x''y" not in out
+    assert out.count("'?'") == 3

@@ -1,0 +1,67 @@
+"""Helpers shared by the benchmarks: timed runs with peak RSS, the manifest of an archive, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_kib: int
+    longest_statement: float | None = None
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[Sample, str]:
+    """Run one command; wall time and the peak RSS of that process (wait4 gives its own rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited {proc.returncode}: {err.decode(errors='replace')[-800:]}")
+    return Sample(seconds, int(usage.ru_maxrss)), out.decode(errors="replace")
+
+
+def read_manifest(archive: Path) -> dict[str, Any]:
+    with tarfile.open(archive, "r:gz") as tar:
+        handle = tar.extractfile("manifest.json")
+        assert handle is not None
+        manifest: dict[str, Any] = json.load(handle)
+        return manifest
+
+
+def longest_statement(manifest: dict[str, Any]) -> float:
+    return float(manifest["statements"]["longest_seconds"])
+
+
+def run_env(work: Path, *, bytecode_cache: bool = True) -> dict[str, str]:
+    """The environment for our CLI: the checkout on PYTHONPATH, no MYSQL_PWD, and (by default) a
+    private pycache so our modules are compiled once, as they are in an installed package."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env.pop("MYSQL_PWD", None)
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
+def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM handler: unwind like Ctrl-C, so every `finally` cleans up."""
+    raise KeyboardInterrupt

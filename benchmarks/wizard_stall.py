@@ -1,0 +1,148 @@
+"""The wizard's longest event-loop stall during a collection (target: <= 50 ms).
+
+A 10 ms QTimer heartbeat runs on the GUI thread while the wizard collects from a throwaway
+MariaDB with some schemas (prechecks.demo); the longest gap between two beats, minus the 10 ms
+period, is how long the window could not repaint or react.
+
+    .venv/bin/python benchmarks/wizard_stall.py [--schemas 20] [--tables 25] [--sleep 3] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gui.qt import QApplication, Qt, QTimer
+from gui.sample import MemoryKeychain
+from gui.settings import RecentConnection, Settings
+from gui.state import PageId
+from gui.wizard import Wizard
+from prechecks.demo import DemoServer, available
+
+HEARTBEAT_MS = 10
+TARGET_MS = 50.0
+
+
+def wait_until(app: QApplication, condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the wizard did not get there in time")
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) -> tuple[float, float, float]:
+    """(longest stall ms, p99 gap ms, collection seconds)"""
+    wizard = Wizard(settings=Settings(scratch), keychain=MemoryKeychain())
+    wizard.show()
+    wizard.next()
+    wizard.connection.fill(RecentConnection(host=server.host, port=server.port, user=server.user), server.password)
+    wizard.next()
+    wait_until(app, lambda: wizard.currentId() == PageId.OPTIONS, 30)
+    wizard.options_page.sampling_interval.setValue(sleep)
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(HEARTBEAT_MS)
+    timer.timeout.connect(beat)
+    started = time.monotonic()
+    wizard.next()  # starts the collection
+    last[0] = time.perf_counter()
+    timer.start()
+    # run the real event loop (not processEvents polling) until the run ends
+    from gui.qt import QtCore
+
+    loop = QtCore.QEventLoop()
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: loop.quit() if wizard.collect.isComplete() or wizard.collect.task is None else None)
+    poll.start()
+    loop.exec()
+    timer.stop()
+    poll.stop()
+    took = time.monotonic() - started
+    if not wizard.collect.isComplete():
+        raise RuntimeError(f"the collection did not finish: {wizard.collect.headline.text()}")
+    wizard.close()
+    wizard.deleteLater()
+    app.processEvents()
+    stalls = [g - HEARTBEAT_MS for g in gaps]
+    return max(stalls), statistics.quantiles(stalls, n=100)[98], took
+
+
+def idle_stall(seconds: float) -> float:
+    """The same heartbeat with no collection: the machine's own noise floor."""
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(HEARTBEAT_MS)
+    timer.timeout.connect(beat)
+    from gui.qt import QtCore
+
+    loop = QtCore.QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    last[0] = time.perf_counter()
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return max(gaps) - HEARTBEAT_MS
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schemas", type=int, default=20)
+    parser.add_argument("--tables", type=int, default=25, help="tables per schema")
+    parser.add_argument("--sleep", type=int, default=3, help="sampling interval of each run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="sys.setswitchinterval for this run (default: what the wizard sets)")
+    args = parser.parse_args()
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    if not available():
+        print("wizard_stall: mariadbd is not installed (apt-get install mariadb-server)", file=sys.stderr)
+        return 1
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    print(f"starting a throwaway MariaDB with {args.schemas} x {args.tables} tables (+ the sample shop schema)")
+    with DemoServer(extra_schemas=args.schemas, tables_per_schema=args.tables) as server, \
+            tempfile.TemporaryDirectory(prefix="ps-prechecks-bench-") as scratch:
+        idle = idle_stall(args.sleep)
+        print(f"idle (no collection): longest stall {idle:.1f} ms  (the machine's noise floor)")
+        worst = []
+        for n in range(args.runs):
+            stall, p99, took = one_run(app, server, args.sleep, Path(scratch))
+            worst.append(stall)
+            print(f"run {n + 1}: longest stall {stall:.1f} ms, p99 {p99:.1f} ms, collection {took:.1f} s")
+    longest = max(worst)
+    verdict = "met" if longest <= TARGET_MS else "NOT met"
+    print(f"longest event-loop stall during a collection: {longest:.1f} ms (target <= {TARGET_MS:.0f} ms: {verdict})")
+    return 0 if longest <= TARGET_MS else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

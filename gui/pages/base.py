@@ -1,0 +1,54 @@
+"""What every page shares: typed access to the wizard's state, tasks and log."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, cast
+
+from gui.qt import QGuiApplication, QLabel, QPushButton, Qt, QWizardPage
+from gui.state import WizardState
+from gui.worker import TaskRunner
+
+if TYPE_CHECKING:
+    from gui.wizard import Wizard
+
+log = logging.getLogger("ps_prechecks.gui")
+
+
+class Page(QWizardPage):
+    @property
+    def host(self) -> Wizard:
+        return cast("Wizard", self.wizard())
+
+    @property
+    def state(self) -> WizardState:
+        return self.host.state
+
+    @property
+    def tasks(self) -> TaskRunner:
+        return self.host.tasks
+
+
+def wrapped_label(text: str = "", *, rich: bool = False, selectable: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    if rich:
+        label.setOpenExternalLinks(True)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    return label
+
+
+def copy_button(text_for: object, label: str = "Copy", accessible: str = "") -> QPushButton:
+    """A button that copies `text_for()` (a callable) to the clipboard."""
+    button = QPushButton(label)
+    button.setAccessibleName(accessible or label.replace("&", ""))
+
+    def copy() -> None:
+        text = text_for() if callable(text_for) else str(text_for)
+        QGuiApplication.clipboard().setText(text)
+
+    button.clicked.connect(copy)
+    return button

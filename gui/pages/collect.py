@@ -1,0 +1,274 @@
+"""Page 4: the collection, in a worker thread; one row per collector, progress, ETA, log, Cancel.
+
+The runner's progress callback runs on the worker thread and only emits a signal; every widget
+update happens here, on the GUI thread. Cancel sets the CancelToken, which wakes the sampling wait
+and breaks a statement in flight, so the run ends within a second.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from collectors.connection import ConnectionFailed
+from collectors.registry import collectors_for
+from collectors.runner import CollectorResult, ProgressEvent, RunAborted, RunResult
+from gui.pages.base import Page, log, wrapped_label
+from gui.qt import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTimer,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+from gui.state import PageId
+from gui.worker import Task
+from prechecks.collection import collect, timestamp_now
+from prechecks.readiness import evaluate
+
+STATE_WORDS = {"started": "running…", "finished": "ok", "skipped": "skipped", "failed": "failed"}
+
+
+class CollectPage(Page):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Collecting")
+        self.setSubTitle("Read-only; you can cancel at any time and nothing is written.")
+        self.task: Task | None = None
+        self._done = False
+        self._rows: dict[str, QTreeWidgetItem] = {}
+        self._started = 0.0
+        self._eta: float | None = None
+        self._eta_at = 0.0
+
+        layout = QVBoxLayout(self)
+        self.headline = wrapped_label()
+        self.headline.setAccessibleName("Collection status")
+        layout.addWidget(self.headline)
+        bar_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setAccessibleName("Overall progress")
+        self.progress.setTextVisible(False)
+        bar_row.addWidget(self.progress, 1)
+        self.eta = QLabel()
+        self.eta.setAccessibleName("Time left")
+        self.eta.setMinimumWidth(170)
+        bar_row.addWidget(self.eta)
+        layout.addLayout(bar_row)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTreeWidget()
+        self.table.setColumnCount(4)
+        self.table.setHeaderLabels(["Part", "State", "Time", "Why"])
+        self.table.setRootIsDecorated(False)
+        self.table.setAccessibleName("Collectors")
+        header = self.table.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        splitter.addWidget(self.table)
+        self.log_pane = QPlainTextEdit()
+        self.log_pane.setReadOnly(True)
+        self.log_pane.setMaximumBlockCount(5000)
+        self.log_pane.setAccessibleName("Collection log")
+        self.log_pane.setPlaceholderText("Log")
+        splitter.addWidget(self.log_pane)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+
+        buttons = QHBoxLayout()
+        self.back_to_connection = QPushButton("Back to &Connection")
+        self.back_to_connection.setVisible(False)
+        self.back_to_connection.clicked.connect(lambda: self.host.go_back_to(PageId.CONNECTION))
+        buttons.addWidget(self.back_to_connection)
+        buttons.addStretch(1)
+        self.run_again = QPushButton("Run a&gain")
+        self.run_again.setEnabled(False)
+        self.run_again.clicked.connect(self.start)
+        buttons.addWidget(self.run_again)
+        self.cancel_button = QPushButton("C&ancel collection")
+        self.cancel_button.setAccessibleName("Cancel collection")
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def initializePage(self) -> None:
+        state = self.state
+        if state.result is not None and state.result_for == state.run_key():
+            self.show_result(state.result)  # back and next again: keep the run
+        else:
+            self.start()
+
+    def cleanupPage(self) -> None:  # Back: stop a run in flight and wait for its thread
+        self.stop_and_join()
+
+    def stop_and_join(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait()
+
+    def isComplete(self) -> bool:
+        return self._done
+
+    def _set_done(self, done: bool) -> None:
+        self._done = done
+        self.completeChanged.emit()
+
+    def _reset_rows(self, sleep: float) -> None:
+        self.table.clear()
+        self._rows = {}
+        for collector in collectors_for(sleep):
+            row = QTreeWidgetItem([collector.title, "waiting", "", ""])
+            self._rows[collector.name] = row
+            self.table.addTopLevelItem(row)
+
+    def start(self) -> None:
+        state = self.state
+        spec, options = state.spec, state.options
+        if spec is None or (self.task is not None and self.task.isRunning()):
+            return
+        self._set_done(False)
+        state.result = state.readiness = None
+        state.archive = None
+        state.timestamp = timestamp_now()
+        self._reset_rows(options.sleep)
+        self.log_pane.clear()
+        self.progress.setValue(0)
+        self.back_to_connection.setVisible(False)
+        self.run_again.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.headline.setText(f"Collecting from {spec.target} as {spec.effective_user}…")
+        self._started = time.monotonic()
+        self._eta = options.sleep + 5
+        self._eta_at = self._started
+        self._tick()
+        self.ticker.start()
+        key = state.run_key()
+        log.info("collection started: %s, sampling %.0f s", spec.target, options.sleep)
+
+        def op(task: Task) -> tuple[RunResult, dict[str, Any]]:
+            result = collect(spec, options, progress=task.emit_progress, cancel=task.cancel_token)
+            return result, evaluate(result.facts)  # off the GUI thread too
+
+        self.task = self.tasks.run_in_background(
+            op, progress=self.on_event, success=lambda value: self._succeeded(key, value), failure=self._failed,
+        )
+
+    def cancel(self) -> None:
+        if self.task is not None and self.task.isRunning():
+            self.cancel_button.setEnabled(False)
+            self.headline.setText("Cancelling…")
+            log.info("collection cancelled by the user")
+            self.task.cancel()
+
+    # -- events (GUI thread) -------------------------------------------------------------------
+    def on_event(self, event: ProgressEvent) -> None:
+        if event.kind == "log":
+            self.log_pane.appendPlainText(f"{event.title}: {event.message}")
+            return
+        row = self._rows.get(event.collector)
+        if row is not None:
+            row.setText(1, STATE_WORDS[event.kind])
+            if event.kind != "started":
+                row.setText(2, f"{event.seconds:.2f} s")
+                row.setText(3, event.message)
+                row.setToolTip(3, event.message)
+                if event.kind == "failed":
+                    row.setForeground(1, Qt.GlobalColor.red)
+            self.table.scrollToItem(row)
+        if event.kind != "started":
+            word = STATE_WORDS[event.kind]
+            self.log_pane.appendPlainText(f"[{event.index + 1}/{event.total}] {event.title}: {word}"
+                                          + (f" ({event.message})" if event.message else ""))
+            log.info("%s: %s %s", event.collector, word, event.message)
+        self.progress.setValue(int(event.fraction * 1000))
+        self._eta, self._eta_at = event.eta_seconds, time.monotonic()
+        self._tick()
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self._started
+        if self._eta is None:
+            self.eta.setText(f"{elapsed:.0f} s elapsed")
+            return
+        left = max(0.0, self._eta - (time.monotonic() - self._eta_at))
+        self.eta.setText(f"{elapsed:.0f} s elapsed, about {left:.0f} s left")
+
+    def _finish(self) -> None:
+        self.task = None
+        self.ticker.stop()
+        self.cancel_button.setEnabled(False)
+        self.run_again.setEnabled(True)
+
+    def _succeeded(self, key: tuple[Any, ...], value: tuple[RunResult, dict[str, Any]]) -> None:
+        self._finish()
+        result, readiness = value
+        self.state.result, self.state.result_for, self.state.readiness = result, key, readiness
+        self.show_result(result, seconds=time.monotonic() - self._started)
+        log.info("collection finished")
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.progress.setValue(0)
+        self.eta.clear()
+        if isinstance(exc, RunAborted) and exc.cancelled:
+            self.headline.setText("Cancelled: nothing was written. Run again, or go back to change the options.")
+        elif isinstance(exc, RunAborted):
+            self.headline.setText(f"The run stopped: {exc}.\nWhat to do: {exc.remedy or 'run again'}.")
+            self.back_to_connection.setVisible(True)
+            self.back_to_connection.setFocus()
+            log.warning("collection aborted: %s", exc)
+        elif isinstance(exc, ConnectionFailed):
+            self.headline.setText(f"Could not connect: {exc.problem.message}.\n"
+                                  f"What to do: {exc.problem.remedy}.")
+            self.back_to_connection.setVisible(True)
+            self.back_to_connection.setFocus()
+            log.warning("collection could not connect: %s", exc.problem.one_line())
+        else:
+            self.headline.setText(f"The run failed: {type(exc).__name__}: {exc}. Nothing was written.")
+            log.error("collection failed: %s: %s", type(exc).__name__, exc)
+        self._set_done(False)
+
+    def show_result(self, result: RunResult, seconds: float | None = None) -> None:
+        """Rows, bar and headline for a finished run (also when coming back to the page)."""
+        self._finish()
+        if not self._rows or set(self._rows) != {r.name for r in result.results}:
+            self.table.clear()
+            self._rows = {}
+        for item in result.results:
+            self._show_row(item)
+        self.progress.setValue(1000)
+        ok = sum(1 for r in result.results if r.status == "ok")
+        skipped = sum(1 for r in result.results if r.status == "skipped")
+        failed = sum(1 for r in result.results if r.status == "failed")
+        took = f" in {seconds:.1f} s" if seconds is not None else ""
+        self.headline.setText(f"Done{took}: {ok} parts ok, {skipped} skipped, {failed} failed "
+                              "(each with its reason below). Next: the findings.")
+        self.eta.setText("finished")
+        self._set_done(True)
+
+    def _show_row(self, item: CollectorResult) -> None:
+        row = self._rows.get(item.name)
+        if row is None:
+            row = QTreeWidgetItem([item.title, "", "", ""])
+            self._rows[item.name] = row
+            self.table.addTopLevelItem(row)
+        word = {"ok": "ok", "skipped": "skipped", "failed": "failed"}[item.status]
+        reason = item.reason + (f" — to fix: {item.remedy}" if item.remedy else "")
+        row.setText(1, word)
+        row.setText(2, f"{item.seconds:.2f} s")
+        row.setText(3, reason)
+        row.setToolTip(3, reason)

@@ -1,0 +1,123 @@
+"""Recent connections (never a password) and keychain access for the wizard.
+
+Recent connections live in a JSON file in platformdirs' user config dir; passwords only ever go to
+the system keychain (keyring), and only when the user ticks "Remember".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backends.fail
+import keyring.errors
+import platformdirs
+
+log = logging.getLogger("ps_prechecks.gui")
+
+KEYRING_SERVICE = "ps-prechecks"
+MAX_RECENT = 8
+
+
+@dataclass(frozen=True)
+class RecentConnection:
+    """What the Connection page needs to refill its fields. No password, ever."""
+
+    via: str = "tcp"  # tcp | socket
+    host: str = ""
+    port: int = 3306
+    socket: str = ""
+    user: str = ""
+    tls_mode: str = "preferred"
+    ssl_ca: str = ""
+
+    @property
+    def label(self) -> str:
+        where = self.socket if self.via == "socket" else f"{self.host}:{self.port}"
+        return f"{self.user or '(current user)'} @ {where}"
+
+    @property
+    def keychain_user(self) -> str:
+        where = self.socket if self.via == "socket" else f"{self.host}:{self.port}"
+        return f"{self.user}@{where}"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("ps-prechecks", appauthor=False))
+
+
+class Settings:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or config_dir()
+        self.path = self.directory / "recent-connections.json"
+
+    def recent(self) -> list[RecentConnection]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        names = {f.name for f in fields(RecentConnection)}
+        out = []
+        for entry in raw if isinstance(raw, list) else []:
+            if isinstance(entry, dict):
+                try:
+                    out.append(RecentConnection(**{k: v for k, v in entry.items() if k in names}))
+                except TypeError:
+                    continue
+        return out
+
+    def remember(self, connection: RecentConnection) -> None:
+        entries = [connection] + [c for c in self.recent() if c != connection]
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump([asdict(c) for c in entries[:MAX_RECENT]], handle, indent=2)
+        os.replace(tmp, self.path)
+
+
+class Keychain:
+    """keyring, or a clear 'no keychain' when there is none (the fail backend)."""
+
+    def available(self) -> bool:
+        try:
+            backend: Any = keyring.get_keyring()
+        except Exception:
+            return False
+        if isinstance(backend, keyring.backends.fail.Keyring):
+            return False
+        # a chainer over no backends is no keychain either
+        return not (type(backend).__name__ == "ChainerBackend" and not getattr(backend, "backends", None))
+
+    def get(self, user: str) -> str | None:
+        if not self.available():
+            return None
+        try:
+            return keyring.get_password(KEYRING_SERVICE, user)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keychain read failed: %s", type(exc).__name__)
+            return None
+
+    def store(self, user: str, password: str) -> bool:
+        """True when stored; False (and the password stays in memory only) when there is no keychain."""
+        if not self.available():
+            return False
+        try:
+            keyring.set_password(KEYRING_SERVICE, user, password)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keychain write failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    def forget(self, user: str) -> None:
+        if not self.available():
+            return
+        try:
+            keyring.delete_password(KEYRING_SERVICE, user)
+        except keyring.errors.KeyringError:
+            pass

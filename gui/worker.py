@@ -1,0 +1,111 @@
+"""Background work for the wizard, after Anki's QueryOp: one call runs an op off the GUI thread and
+hands its result (or exception) back to callbacks that run on the GUI thread.
+
+Widgets are only ever touched by those callbacks. A QThread destroyed while running aborts the
+process, so every task is joined when it ends and `join_all()` is called before the window goes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from collectors.connection import CancelToken
+from collectors.runner import ProgressEvent
+from gui.qt import QObject, QThread, Signal, Slot
+
+log = logging.getLogger("ps_prechecks.gui")
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class Task(QThread):
+    """Runs `op(task)` in its own thread; the op reads `task.cancel_token` and calls `task.emit_progress`.
+
+    The signals are delivered to this object, which lives on the GUI thread, so the callbacks run
+    there (a queued connection across threads)."""
+
+    _delivered = Signal(object, object)  # (value, exception)
+    _progressed = Signal(object)
+
+    def __init__(self, op: Callable[[Task], Any], success: Success, failure: Failure,
+                 progress: Callable[[ProgressEvent], None] | None, parent: TaskRunner) -> None:
+        super().__init__(parent)
+        self._runner = parent
+        self.cancel_token = CancelToken()
+        self._op = op
+        self._success = success
+        self._failure = failure
+        self._progress = progress
+        self.outcome: str = "running"  # running | succeeded | failed
+        self._delivered.connect(self._deliver)
+        self._progressed.connect(self._forward_progress)
+
+    def emit_progress(self, event: ProgressEvent) -> None:
+        """Called on the worker thread (the runner's progress callback)."""
+        self._progressed.emit(event)
+
+    def run(self) -> None:  # the worker thread
+        try:
+            value = self._op(self)
+        except BaseException as exc:  # every failure goes back to the page, never into Qt
+            self._delivered.emit(None, exc)
+            return
+        self._delivered.emit(value, None)
+
+    @Slot(object)
+    def _forward_progress(self, event: ProgressEvent) -> None:
+        if self._progress is not None:
+            self._progress(event)
+
+    @Slot(object, object)
+    def _deliver(self, value: Any, exc: BaseException | None) -> None:
+        self.wait()  # run() has returned: the thread ends at once
+        self._runner.forget(self)
+        if exc is None:
+            self.outcome = "succeeded"
+            self._success(value)
+        else:
+            self.outcome = "failed"
+            self._failure(exc)
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+
+class TaskRunner(QObject):
+    """Owns every running task; the wizard calls `join_all()` before it closes."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: set[Task] = set()
+
+    def run_in_background(self, op: Callable[[Task], Any], *, success: Success,
+                          failure: Failure | None = None,
+                          progress: Callable[[ProgressEvent], None] | None = None) -> Task:
+        task = Task(op, success, failure or self._log_failure, progress, self)
+        self._tasks.add(task)
+        task.start()
+        return task
+
+    def forget(self, task: Task) -> None:
+        self._tasks.discard(task)
+
+    @staticmethod
+    def _log_failure(exc: BaseException) -> None:
+        log.error("background task failed: %s: %s", type(exc).__name__, exc)
+
+    @property
+    def running(self) -> list[Task]:
+        return [t for t in self._tasks if t.isRunning()]
+
+    def join_all(self, *, cancel: bool = True) -> None:
+        """Cancel (cooperatively) and wait for every task: no thread outlives the window."""
+        for task in list(self._tasks):
+            if cancel:
+                task.cancel()
+        for task in list(self._tasks):
+            task.wait()
+        self._tasks.clear()

@@ -1,0 +1,531 @@
+"""Prefill: rules that turn facts.json into questionnaire answers, with provenance and a confidence.
+
+Each rule reads one question's facts and returns a :class:`~prechecks.questionnaire.Prefill` naming the
+fact path it rests on (a dotted path into facts.json that exists in it), or None when the facts are not
+there: nothing is guessed that was not measured. Confidence: ``measured`` (read from the server as is),
+``estimate`` (derived with a stated rule of thumb) or ``heuristic`` (a hint, partial by nature).
+
+A pure function of the facts, like the report: an old facts.json gives the same prefill.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prechecks.questionnaire import (
+    NO,
+    YES,
+    Answer,
+    Confidence,
+    Prefill,
+    Questionnaire,
+    Value,
+    load_questionnaire,
+    merge_answers,
+    questionnaire_outputs,
+)
+
+GiB = 1024**3
+MANAGED_PLATFORMS = ("rds", "aurora", "cloudsql", "azure", "digitalocean", "planetscale", "tidb-cloud")
+SHARDING_NOTICE_BYTES = 250 * 10**9  # the readiness rule database_size uses the same threshold per schema
+BUFFER_POOL_SHARE = 0.75  # the usual rule of thumb, and RDS/Aurora's default: 3/4 of the instance memory
+SMALL_BUFFER_POOL = 1 * GiB
+SHORT_UPTIME = 86400
+
+Rule = Callable[[Mapping[str, Any]], Prefill | None]
+
+
+def fact(facts: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of facts.json (``status.second.Threads_running``), or None."""
+    node: Any = facts
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def fact_exists(facts: Mapping[str, Any], path: str) -> bool:
+    node: Any = facts
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover - the loop always returns
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _status(facts: Mapping[str, Any], name: str) -> tuple[float | None, str]:
+    """A status counter from the second sample (the first when there is no second), and its path."""
+    for sample in ("second", "first"):
+        path = f"status.{sample}.{name}"
+        value = _number(fact(facts, path))
+        if value is not None:
+            return value, path
+    return None, ""
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes" if seconds >= 60 else f"{seconds:.0f} seconds"
+
+
+# --------------------------------------------------------------------------------------------- rules
+
+FLAVOR_NAMES = {"mysql": "MySQL", "mariadb": "MariaDB", "percona": "Percona Server for MySQL",
+                "percona-xtradb-cluster": "Percona XtraDB Cluster", "galera": "MySQL/MariaDB with Galera",
+                "aurora": "Aurora MySQL", "tidb": "TiDB", "vitess": "Vitess"}
+
+
+def server_version(facts: Mapping[str, Any]) -> Prefill | None:
+    version = fact(facts, "server.version")
+    if not version:
+        return None
+    flavor = fact(facts, "server.flavor")
+    comment = fact(facts, "server.version_comment")
+    platform = fact(facts, "server.platform")
+    value = f"{FLAVOR_NAMES.get(str(flavor), 'MySQL-compatible server')} {version}"
+    if comment:
+        value += f" ({comment})"
+    note = ", ".join(x for x in (f"flavor {flavor}" if flavor else "", f"platform {platform}" if platform else "") if x)
+    return Prefill(value, "server.version", "measured", note)
+
+
+def hosting(facts: Mapping[str, Any]) -> Prefill | None:
+    platform = fact(facts, "server.platform")
+    if not platform:
+        return None
+    evidence = fact(facts, "server.platform_evidence") or []
+    heuristic = platform == "self-managed" or any(str(e).startswith("heuristic:") for e in evidence)
+    note = "; ".join(str(e) for e in evidence[:3])
+    if platform == "self-managed":
+        note = (note + "; " if note else "") + "no managed platform recognised: check if it is a managed service"
+    return Prefill(str(platform), "server.platform", "heuristic" if heuristic else "measured", note)
+
+
+def instance_count(facts: Mapping[str, Any]) -> Prefill | None:
+    role = fact(facts, "replication.role")
+    replicas = fact(facts, "replication.replica_count")
+    sources = fact(facts, "replication.sources") or []
+    path = "replication.replica_count"
+    if not isinstance(replicas, int) or isinstance(replicas, bool):
+        threads = fact(facts, "replication.binlog_dump_threads")
+        if not isinstance(threads, int) or isinstance(threads, bool) or role is None:
+            return None
+        replicas, path = threads, "replication.binlog_dump_threads"
+    count = 1 + replicas + (len(sources) if isinstance(sources, list) else 0)
+    seen = f"this server and the {replicas} replica(s) connected to it"
+    if sources:
+        seen += f", plus its {len(sources)} source(s)"
+        return Prefill(count, path, "estimate",
+                       f"{seen}; other replicas of the same source and other applications' databases are not "
+                       "visible from here")
+    return Prefill(count, path, "measured", f"{seen}; other applications' databases are not visible from here")
+
+
+def roles(facts: Mapping[str, Any]) -> Prefill | None:
+    role = fact(facts, "replication.role")
+    if not role:
+        return None
+    replicas = fact(facts, "replication.replica_count")
+    sources = fact(facts, "replication.sources") or []
+    parts: list[str] = []
+    if role == "standalone":
+        parts.append("this server is standalone: it replicates from no source and no replica is connected")
+    else:
+        parts.append(f"this server is a {role}")
+    if sources:
+        where = ", ".join(f"{s.get('source_host')}:{s.get('source_port')}" for s in sources[:5] if isinstance(s, dict))
+        parts.append(f"replicating from {where}")
+    if isinstance(replicas, int) and replicas:
+        parts.append(f"{replicas} replica(s) read from it")
+    return Prefill("; ".join(parts), "replication.role", "measured",
+                   "what this server sees; analytics replicas and other applications' databases are for you to add")
+
+
+def instance_size(facts: Mapping[str, Any]) -> Prefill | None:
+    pool = _number(fact(facts, "variables.innodb_buffer_pool_size"))
+    if not pool:
+        return None
+    platform = fact(facts, "server.platform")
+    value = f"InnoDB buffer pool {human_bytes(pool)}"
+    if pool < SMALL_BUFFER_POOL:
+        return Prefill(value + " (a small setting that says little about the machine's memory)",
+                       "variables.innodb_buffer_pool_size", "measured",
+                       "vCPUs and memory are not visible from SQL")
+    memory = pool / BUFFER_POOL_SHARE
+    if platform in ("rds", "aurora"):
+        value += (f"; the instance class is not visible from SQL, but the default parameter group sizes the pool at "
+                  f"3/4 of the instance memory: about {human_bytes(memory)} of memory (estimate)")
+    else:
+        value += (f"; if the pool is about 3/4 of the memory, as usual, the machine has about {human_bytes(memory)} "
+                  "(estimate)")
+    return Prefill(value, "variables.innodb_buffer_pool_size", "estimate",
+                   "memory estimated from the buffer pool; vCPUs are not visible from SQL")
+
+
+def disk(facts: Mapping[str, Any]) -> Prefill | None:
+    schemas = fact(facts, "schemas")
+    binlog_bytes = _number(fact(facts, "binlog.total_bytes"))
+    if not isinstance(schemas, list):
+        if binlog_bytes is None:
+            return None
+        return Prefill(f"binary logs {human_bytes(binlog_bytes)}; data size not collected", "binlog.total_bytes",
+                       "measured", "allocated disk and IOPS are not visible from SQL")
+    data = sum(_number(s.get("data_bytes")) or 0 for s in schemas if isinstance(s, dict))
+    index = sum(_number(s.get("index_bytes")) or 0 for s in schemas if isinstance(s, dict))
+    tables = sum(int(s.get("tables") or 0) for s in schemas if isinstance(s, dict))
+    value = (f"used: data {human_bytes(data)} + indexes {human_bytes(index)} = {human_bytes(data + index)} "
+             f"in {len(schemas)} schema(s), {tables} table(s)")
+    if binlog_bytes is not None:
+        value += f"; binary logs {human_bytes(binlog_bytes)}"
+    return Prefill(value, "schemas", "measured",
+                   "sizes from information_schema (InnoDB's are approximate); allocated disk and IOPS are not "
+                   "visible from SQL")
+
+
+_REGION_PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    # (host name pattern with a "region" group, what it is, the platforms it confirms)
+    (re.compile(r"\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.rds\.amazonaws\.com(?:\.cn)?$"), "Amazon RDS endpoint",
+     ("rds", "aurora")),
+    (re.compile(r"\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.compute\.(?:amazonaws\.com|internal)$"),
+     "Amazon EC2 host name", ()),
+    (re.compile(r"^ip-[\d-]+\.(?P<region>[a-z]{2}-[a-z]+-\d)\.compute\.internal$"), "Amazon EC2 host name", ()),
+    (re.compile(r"\.(?P<region>[a-z]+\d*)\.cloudapp\.azure\.com$"), "Azure host name", ("azure",)),
+    (re.compile(r"\.(?P<region>[a-z]+(?:-[a-z]+)*\d)\.sql\.goog\.?$"), "Cloud SQL DNS name", ("cloudsql",)),
+    (re.compile(r"^db-[a-z]+-(?P<region>[a-z]{3}\d)-.*\.db\.ondigitalocean\.com$"), "DigitalOcean endpoint",
+     ("digitalocean",)),
+)
+
+
+def region_from_host(host: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """(region, what kind of name encoded it, platforms it confirms) from a host name, or None."""
+    name = host.strip().lower()
+    for pattern, kind, platforms in _REGION_PATTERNS:
+        match = pattern.search(name)
+        if match:
+            return match.group("region"), kind, platforms
+    return None
+
+
+def regions(facts: Mapping[str, Any]) -> Prefill | None:
+    platform = fact(facts, "server.platform")
+    for path in ("source.host", "server.hostname"):
+        host = fact(facts, path)
+        if not isinstance(host, str) or not host:
+            continue
+        found = region_from_host(host)
+        if found is None:
+            continue
+        region, kind, platforms = found
+        confidence: Confidence = "measured" if platform in platforms else "heuristic"
+        return Prefill(region, path, confidence,
+                       f"from the {kind} this tool connected through; replicas elsewhere are not visible"
+                       if path == "source.host" else f"from the server's {kind}")
+    return None
+
+
+# what a migration table says about the stack
+STACK_HINTS = {"rails": "Ruby on Rails", "rails or dbmate": "Ruby on Rails or dbmate", "django": "Django (Python)",
+               "alembic": "SQLAlchemy/Alembic (Python)", "flyway": "Flyway (JVM)", "liquibase": "Liquibase (JVM)",
+               "laravel": "Laravel (PHP)", "doctrine": "Doctrine (PHP)", "yii": "Yii (PHP)", "phinx": "Phinx (PHP)",
+               "knex": "Knex (Node.js)", "sequelize": "Sequelize (Node.js)", "typeorm": "TypeORM (Node.js)",
+               "prisma": "Prisma (Node.js)", "mikro-orm": "MikroORM (Node.js)", "drizzle": "Drizzle (Node.js)",
+               "entity-framework": "Entity Framework (.NET)", "goose": "goose (Go)", "sql-migrate": "sql-migrate (Go)",
+               "diesel": "Diesel (Rust)", "sqlx": "SQLx (Rust)", "play-evolutions": "Play (Scala/Java)",
+               "sqlalchemy-migrate": "sqlalchemy-migrate (Python)", "atlas": "Atlas"}
+NOT_SET = "(not set)"  # collectors.workload's name for a session without the attribute
+ONLINE_SCHEMA_TOOLS = ("gh-ost", "spirit", "pt-online-schema-change", "vitess", "fb-osc", "lhm")
+
+
+def _counts(mapping: Any, limit: int = 8) -> str:
+    if not isinstance(mapping, Mapping):
+        return ""
+    items = sorted(((str(k), v) for k, v in mapping.items() if k != NOT_SET),
+                   key=lambda kv: (-int(kv[1] or 0), kv[0]))
+    return ", ".join(f"{k} ({v})" for k, v in items[:limit])
+
+
+def stack(facts: Mapping[str, Any]) -> Prefill | None:
+    clients = fact(facts, "workload.clients")
+    tools = sorted({str(t.get("tool")) for t in fact(facts, "workload.migration_tables") or []
+                    if isinstance(t, dict) and t.get("tool")})
+    frameworks = [STACK_HINTS[t] for t in tools if t in STACK_HINTS]
+    parts: list[str] = []
+    drivers = _counts(clients.get("drivers")) if isinstance(clients, Mapping) else ""
+    programs = _counts(clients.get("programs")) if isinstance(clients, Mapping) else ""
+    if drivers or programs:
+        if drivers:
+            parts.append(f"drivers seen: {drivers}")
+        if programs:
+            parts.append(f"client programs: {programs}")
+        if frameworks:
+            parts.append(f"migration tables suggest {', '.join(frameworks)}")
+        return Prefill("; ".join(parts), "workload.clients", "measured",
+                       "sessions connected during the run (connection attributes), counts in brackets; "
+                       "caches and poolers are not visible")
+    if frameworks:
+        return Prefill(f"migration tables suggest {', '.join(frameworks)}", "workload.migration_tables", "heuristic",
+                       "from the names of schema-migration tables; no client sessions were seen")
+    return None
+
+
+def downstream(facts: Mapping[str, Any]) -> Prefill | None:
+    readers = fact(facts, "workload.binlog_clients")
+    if not isinstance(readers, list):
+        return None
+    if not readers:
+        return Prefill("no binlog reader (replica or CDC tool) was connected during the run",
+                       "workload.binlog_clients", "measured",
+                       "ETL jobs that read with queries, and CDC tools not connected at the time, are not visible")
+    parts = []
+    for r in readers[:10]:
+        if not isinstance(r, dict):
+            continue
+        what = r.get("tool") or r.get("kind") or "unknown"
+        kind = f" {r.get('kind')}" if r.get("tool") and r.get("kind") else ""
+        parts.append(f"{what}{kind} from {r.get('host') or 'unknown host'} ({r.get('count', 1)})")
+    return Prefill("binlog readers connected: " + "; ".join(parts), "workload.binlog_clients", "measured",
+                   "ETL jobs that read with queries are not visible")
+
+
+def qps_average(facts: Mapping[str, Any]) -> Prefill | None:
+    qps = _number(fact(facts, "workload.qps_average_since_start"))
+    if qps is None:
+        return None
+    uptime = _number(fact(facts, "workload.uptime_seconds")) or _number(fact(facts, "server.uptime_seconds"))
+    note = "Questions since the server started"
+    if uptime:
+        note += f" {_duration(uptime)} ago"
+        if uptime < SHORT_UPTIME:
+            note += " (less than a day: it may miss the daily cycle)"
+    return Prefill(round(qps, 1), "workload.qps_average_since_start", "measured", note)
+
+
+def qps_peak(facts: Mapping[str, Any]) -> Prefill | None:
+    sampled = _number(fact(facts, "workload.qps_sampled"))
+    if sampled is None:
+        return None
+    average = _number(fact(facts, "workload.qps_average_since_start"))
+    interval = _number(fact(facts, "workload.sampled_interval_seconds")) or _number(
+        fact(facts, "status.interval_seconds"))
+    over = f" over {interval:.0f} s" if interval else ""
+    if average is not None and average > sampled:
+        return Prefill(round(average, 1), "workload.qps_average_since_start", "heuristic",
+                       f"a lower bound: the average since start, above the {sampled:.1f} queries/s sampled{over} "
+                       "during the run; the real peak is higher")
+    return Prefill(round(sampled, 1), "workload.qps_sampled", "heuristic",
+                   f"a lower bound: the rate sampled{over} during the run; the real peak is likely higher")
+
+
+def cpu(facts: Mapping[str, Any]) -> Prefill | None:
+    running, path = _status(facts, "Threads_running")
+    if running is None:
+        return None
+    parts = [f"Threads_running {running:.0f} during the run (statements executing at once, this tool's included)"]
+    connected, _ = _status(facts, "Threads_connected")
+    max_conn = _number(fact(facts, "variables.max_connections"))
+    max_used, _ = _status(facts, "Max_used_connections")
+    if connected is not None:
+        parts.append(f"{connected:.0f} connection(s)" + (f" of max_connections {max_conn:.0f}" if max_conn else ""))
+    if max_used is not None:
+        parts.append(f"at most {max_used:.0f} at once since start (Max_used_connections)")
+    return Prefill("; ".join(parts), path, "heuristic", "CPU use itself is not visible from SQL: add it from "
+                   "your monitoring")
+
+
+def memory(facts: Mapping[str, Any]) -> Prefill | None:
+    data, path = _status(facts, "Innodb_buffer_pool_pages_data")
+    total, _ = _status(facts, "Innodb_buffer_pool_pages_total")
+    if data is None or not total:
+        return None
+    free, _ = _status(facts, "Innodb_buffer_pool_pages_free")
+    value = f"InnoDB buffer pool: {data:.0f} of {total:.0f} pages hold data ({100 * data / total:.0f}%)"
+    if free is not None:
+        value += f", {free:.0f} free"
+    hit = _number(fact(facts, "innodb_status.buffer_pool_hit_rate"))
+    if hit is not None:
+        value += f"; hit rate {100 * hit:.1f}% at the time"
+    return Prefill(value, path, "measured", "the memory use of the machine is not visible from SQL")
+
+
+def io(facts: Mapping[str, Any]) -> Prefill | None:
+    writes_path = "status.second.Innodb_data_writes"
+    first_r = _number(fact(facts, "status.first.Innodb_data_reads"))
+    first_w = _number(fact(facts, "status.first.Innodb_data_writes"))
+    second_r = _number(fact(facts, "status.second.Innodb_data_reads"))
+    second_w = _number(fact(facts, "status.second.Innodb_data_writes"))
+    interval = _number(fact(facts, "status.interval_seconds"))
+    uptime = _number(fact(facts, "status.second.Uptime")) or _number(fact(facts, "server.uptime_seconds"))
+    if second_r is None or second_w is None:
+        return None
+    parts = []
+    if interval and first_r is not None and first_w is not None:
+        parts.append(f"InnoDB data reads {(second_r - first_r) / interval:.1f}/s and writes "
+                     f"{(second_w - first_w) / interval:.1f}/s sampled over {interval:.0f} s")
+    if uptime:
+        parts.append(f"{second_r / uptime:.1f} reads/s and {second_w / uptime:.1f} writes/s on average since start")
+    if not parts:
+        return None
+    return Prefill("; ".join(parts), writes_path, "measured",
+                   "InnoDB's own I/O requests (Innodb_data_reads/writes); the disk's IOPS and peaks are not visible "
+                   "from SQL")
+
+
+def tls(facts: Mapping[str, Any]) -> Prefill | None:
+    in_use = fact(facts, "security.tls_in_use")
+    if not isinstance(in_use, bool):
+        return None
+    require = fact(facts, "security.require_secure_transport")
+    accepts = fact(facts, "security.ssl_accepts")
+    note = f"TLS connections accepted since start: {accepts}" if accepts is not None else ""
+    if require is not None:
+        note += f"{'; ' if note else ''}require_secure_transport = {require}"
+    if in_use:
+        note += "; whether every application uses it is not visible"
+    else:
+        note += "; no TLS connection since start besides this tool's own"
+    return Prefill(YES if in_use else NO, "security.tls_in_use", "measured", note)
+
+
+def encryption_at_rest(facts: Mapping[str, Any]) -> Prefill | None:
+    enc = fact(facts, "security.encryption_at_rest")
+    if not isinstance(enc, Mapping):
+        return None
+    platform = fact(facts, "server.platform")
+    tables = enc.get("encrypted_tables")
+    switches = [k for k in ("innodb_encrypt_tables", "default_table_encryption")
+                if str(enc.get(k, "")).upper() in ("ON", "FORCE", "1")]
+    if switches or (isinstance(tables, int) and tables > 0):
+        what = ", ".join(f"{k} = {enc[k]}" for k in switches)
+        if isinstance(tables, int):
+            what += f"{'; ' if what else ''}{tables} encrypted tablespace(s)"
+        return Prefill(YES, "security.encryption_at_rest", "measured", f"database-level encryption: {what}")
+    if platform in MANAGED_PLATFORMS:
+        return None  # storage encryption of a managed service is not visible from SQL: leave it to the user
+    return Prefill(NO, "security.encryption_at_rest", "heuristic",
+                   "no database-level (InnoDB) encryption is on; disk or volume encryption is not visible from SQL")
+
+
+def sharding(facts: Mapping[str, Any]) -> Prefill | None:
+    schemas = fact(facts, "schemas")
+    if not isinstance(schemas, list):
+        return None
+    sizes = [((_number(s.get("data_bytes")) or 0) + (_number(s.get("index_bytes")) or 0), str(s.get("name")))
+             for s in schemas if isinstance(s, dict)]
+    total = sum(size for size, _ in sizes)
+    largest = max(sizes, default=(0.0, ""))
+    total_gb = total / 10**9
+    if largest[0] > SHARDING_NOTICE_BYTES or total > SHARDING_NOTICE_BYTES:
+        value = (f"worth discussing: {total_gb:,.0f} GB in total, the largest schema {largest[0] / 10**9:,.0f} GB; "
+                 "beyond about 250 GB per database sharding is worth a look")
+    else:
+        value = (f"not needed for the data size: {human_bytes(total)} in total, under the 250 GB per database where "
+                 "sharding starts to be worth a look; write load may still call for it")
+    return Prefill(value, "schemas", "heuristic", "from the data and index size of the user schemas")
+
+
+def replicas_wanted(facts: Mapping[str, Any]) -> Prefill | None:
+    replicas = fact(facts, "replication.replica_count")
+    if not isinstance(replicas, int) or isinstance(replicas, bool):
+        return None
+    return Prefill(f"today {replicas} replica(s) read from this server", "replication.replica_count", "estimate",
+                   "what runs today, as a starting point; read-only regions are for you to add")
+
+
+def schema_changes(facts: Mapping[str, Any]) -> Prefill | None:
+    found = [t for t in fact(facts, "workload.migration_tables") or [] if isinstance(t, dict) and t.get("tool")]
+    if not found:
+        return None
+    tools = sorted({str(t["tool"]) for t in found})
+    osc = [t for t in tools if t.split(" ")[0] in ONLINE_SCHEMA_TOOLS]
+    migrations = [t for t in tools if t not in osc]
+    parts = []
+    if migrations:
+        parts.append(f"schema migrations by {', '.join(migrations)}")
+    if osc:
+        parts.append(f"online schema change leftovers of {', '.join(osc)}")
+    return Prefill("; ".join(parts) + " (tables found in the schemas)", "workload.migration_tables", "heuristic",
+                   f"{len(found)} bookkeeping table(s); the deployment pipeline is for you to describe")
+
+
+RULES: dict[str, Rule] = {
+    "architecture.server_version": server_version,
+    "architecture.hosting": hosting,
+    "architecture.instance_count": instance_count,
+    "architecture.roles": roles,
+    "architecture.instance_size": instance_size,
+    "architecture.disk": disk,
+    "architecture.regions": regions,
+    "architecture.stack": stack,
+    "architecture.downstream": downstream,
+    "performance.qps_average": qps_average,
+    "performance.qps_peak": qps_peak,
+    "performance.cpu": cpu,
+    "performance.memory": memory,
+    "performance.io": io,
+    "environments.pipeline": schema_changes,
+    "security.tls": tls,
+    "security.encryption_at_rest": encryption_at_rest,
+    "plan.sharding": sharding,
+    "plan.replicas": replicas_wanted,
+}
+
+
+def prefill(facts: Mapping[str, Any], questionnaire: Questionnaire | None = None) -> dict[str, Prefill]:
+    """question id -> Prefill for every rule whose facts are there (and whose question exists)."""
+    from prechecks.questionnaire import QuestionnaireError, coerce_value
+
+    questionnaire = questionnaire or load_questionnaire()
+    out: dict[str, Prefill] = {}
+    for question in questionnaire.questions:
+        rule = RULES.get(question.id)
+        if rule is None:
+            continue
+        found = rule(facts)
+        if found is None or found.value is None or not fact_exists(facts, found.fact_path):
+            continue
+        try:
+            found.value = coerce_value(question, found.value)
+        except QuestionnaireError:  # e.g. a platform that is not among the choices
+            continue
+        out[question.id] = found
+    return out
+
+
+def build_answers(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None = None,
+                  answers: Mapping[str, Value] | None = None,
+                  questionnaire: Questionnaire | None = None) -> list[Answer]:
+    """Every question's answer: prefill from ``facts`` < ``draft`` < ``answers`` (the user's)."""
+    questionnaire = questionnaire or load_questionnaire()
+    return merge_answers(questionnaire, prefill(facts, questionnaire), draft, answers)
+
+
+def questionnaire_files(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None = None,
+                        answers: Mapping[str, Value] | None = None, attachments: list[str] | None = None,
+                        questionnaire: Questionnaire | None = None) -> dict[str, str]:
+    """freeform_questions.md and submission.json for the archive."""
+    questionnaire = questionnaire or load_questionnaire()
+    merged = build_answers(facts, draft=draft, answers=answers, questionnaire=questionnaire)
+    return questionnaire_outputs(questionnaire, merged, facts=facts, attachments=attachments or [])
