@@ -393,6 +393,30 @@ def io(facts: Mapping[str, Any]) -> Prefill | None:
                    "from SQL")
 
 
+READ_COUNTERS = ("Com_select",)
+WRITE_COUNTERS = ("Com_insert", "Com_insert_select", "Com_update", "Com_update_multi", "Com_delete",
+                  "Com_delete_multi", "Com_replace", "Com_replace_select")
+
+
+def traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
+    """The read/write mix of statements since start, from the Com_* counters of the first sample."""
+    reads = [_number(fact(facts, f"status.first.{name}")) for name in READ_COUNTERS]
+    writes = [_number(fact(facts, f"status.first.{name}")) for name in WRITE_COUNTERS]
+    if any(r is None for r in reads) or all(w is None for w in writes):
+        return None
+    read_total = sum(r or 0 for r in reads)
+    write_total = sum(w or 0 for w in writes)
+    if read_total + write_total == 0:
+        return None
+    share = read_total / (read_total + write_total) * 100
+    uptime = _number(fact(facts, "server.uptime_seconds"))
+    since = f" over the {_duration(uptime)} since the server started" if uptime else " since the server started"
+    value = (f"{share:.0f}% reads, {100 - share:.0f}% writes by statement count{since} "
+             f"({read_total:.0f} SELECT, {write_total:.0f} INSERT/UPDATE/DELETE/REPLACE)")
+    return Prefill(value, "status.first.Com_select", "measured",
+                   "from the Com_* counters; daily or weekly peaks need your monitoring: please add them")
+
+
 def tls(facts: Mapping[str, Any]) -> Prefill | None:
     in_use = fact(facts, "security.tls_in_use")
     if not isinstance(in_use, bool):
@@ -480,6 +504,7 @@ RULES: dict[str, Rule] = {
     "architecture.regions": regions,
     "architecture.stack": stack,
     "architecture.downstream": downstream,
+    "performance.traffic_pattern": traffic_pattern,
     "performance.qps_average": qps_average,
     "performance.qps_peak": qps_peak,
     "performance.cpu": cpu,
