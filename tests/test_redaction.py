@@ -318,3 +318,30 @@ def test_addresses_and_versions() -> None:
     assert "10.11.19-MariaDB" in out and "127.0.0.1" in out and "::1" in out and "09:41:39" in out
     assert "10.0.0.5" not in out and "2001:db8::7" not in out and "1.2.3.4" not in out
     assert redactor.text(text) == out  # consistent
+
+
+def test_planted_secrets_reach_no_draft_log_or_setting(planted, tmp_path: Path) -> None:
+    """The same planted run with a draft saved: nothing under the user's data, state, config or cache
+    dirs, nor stdout/stderr, holds a planted secret."""
+    server, defaults = planted
+    home = tmp_path / "home"
+    dirs = {name: home / name for name in ("data", "state", "config", "cache")}
+    for directory in dirs.values():
+        directory.mkdir(parents=True)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"team.members": "two DBAs"}), encoding="utf-8")
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(dirs["data"]), "XDG_STATE_HOME": str(dirs["state"]),
+           "XDG_CONFIG_HOME": str(dirs["config"]), "XDG_CACHE_HOME": str(dirs["cache"])}
+    out = tmp_path / "out"
+    out.mkdir()
+    with _BusyClient(server):
+        result = run_cli([f"--defaults-file={defaults}", f"--host={server.host}", f"--port={server.port}",
+                          *FAST, f"--output={out}", f"--answers={answers}"], env=env)
+    assert result.returncode == 0, result.stderr
+    _always_clean(server, read_archive(Path(result.stdout.strip().splitlines()[-1])))
+    written = [p for p in home.rglob("*") if p.is_file()]
+    assert any("drafts" in p.parts for p in written), written  # a draft was saved
+    blob = b"\n".join([result.stdout.encode(), result.stderr.encode(), *(p.read_bytes() for p in written)])
+    for secret in (server.root_password, PLANTED_LITERAL, PLANTED_BODY_LITERAL, PLANTED_CNF_SECRET,
+                   "planted-user-pw-1"):
+        assert secret.encode() not in blob, secret
