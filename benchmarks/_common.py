@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -65,3 +67,16 @@ def run_env(work: Path, *, bytecode_cache: bool = True) -> dict[str, str]:
 def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     """SIGTERM handler: unwind like Ctrl-C, so every `finally` cleans up."""
     raise KeyboardInterrupt
+
+
+def alternate(run_ours: Callable[[bool], None], run_pt: Callable[[bool], None], *, runs: int, warmup: int,
+              last: Callable[[], tuple[float, float]]) -> None:
+    """Untimed warm-up runs, then timed runs alternating who goes first (``keep`` = timed)."""
+    for _ in range(warmup):
+        run_ours(False)
+        run_pt(False)
+    for i in range(runs):
+        for step in ((run_ours, run_pt) if i % 2 == 0 else (run_pt, run_ours)):
+            step(True)
+        ours, theirs = last()
+        print(f"run {i + 1}/{runs}: ours {ours:.2f} s, pt {theirs:.2f} s", file=sys.stderr)

@@ -24,7 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import Sample, longest_statement, on_sigterm, read_manifest, run_env, timed
+from benchmarks._common import Sample, alternate, longest_statement, on_sigterm, read_manifest, run_env, timed
 
 TARGET_RATIO = 0.6
 
@@ -79,14 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             if keep:
                 theirs.append(sample)
 
-        for _ in range(args.warmup):
-            run_ours(False)
-            run_pt(False)
-        for i in range(args.runs):  # alternate who goes first
-            for step in ((run_ours, run_pt) if i % 2 == 0 else (run_pt, run_ours)):
-                step(True)
-            print(f"run {i + 1}/{args.runs}: ours {ours[-1].seconds:.2f} s, pt {theirs[-1].seconds:.2f} s",
-                  file=sys.stderr)
+        alternate(run_ours, run_pt, runs=args.runs, warmup=args.warmup,
+                  last=lambda: (ours[-1].seconds, theirs[-1].seconds))
 
         ours_median = statistics.median(s.seconds for s in ours)
         pt_median = statistics.median(s.seconds for s in theirs)

@@ -176,10 +176,11 @@ class QueryResult:
 
     def pairs(self) -> dict[str, str]:
         """Two-column results (SHOW VARIABLES / STATUS) as a name -> value dict."""
-        return {str(row[0]): _text(row[1]) for row in self.rows}
+        return {str(row[0]): as_text(row[1]) for row in self.rows}
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A column value as text: NULL is "", bytes are decoded (undecodable bytes replaced)."""
     if value is None:
         return ""
     if isinstance(value, bytes | bytearray):

@@ -29,7 +29,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Degraded
-from collectors.connection import is_privilege_error, is_timeout_error, is_unsupported_error
+from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
 from collectors.privileges import Grants
 from collectors.schema import SPATIAL_TYPES, quote_identifier, schema_tables
 
@@ -44,16 +44,8 @@ MAX_COLUMNS = 1017
 BASE_TABLE_TYPES = ("BASE TABLE", "SYSTEM VERSIONED")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes | bytearray):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
 def _opt(value: Any) -> str | None:
-    return None if value is None else _text(value)
+    return None if value is None else as_text(value)
 
 
 def _int(value: Any) -> int:
@@ -210,13 +202,13 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     objects = inv.objects
     tables: dict[str, _Table] = {}
     for name, table_type, engine, *_, collation in schema_tables(ctx, schema):  # read once, shared
-        name, table_type = _text(name), _text(table_type)
+        name, table_type = as_text(name), as_text(table_type)
         if table_type == "VIEW":
             objects["views"].append(f"{schema}.{name}")
             if _non_ascii(name):
                 objects["non_ascii_identifiers"].append(f"{schema}.{name}")
         elif table_type in BASE_TABLE_TYPES:
-            tables[name] = _Table(name, _text(engine), _text(collation))
+            tables[name] = _Table(name, as_text(engine), as_text(collation))
 
     columns = ctx.query(
         "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,"
@@ -224,28 +216,28 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         (schema,)).rows
     spatial_columns = 0
     for table_name, column, position, data_type, column_type, nullable, charset, extra in columns:
-        spatial_columns += _text(data_type).lower() in SPATIAL_TYPES  # views' columns too, as technologies counts
-        table = tables.get(_text(table_name))
+        spatial_columns += as_text(data_type).lower() in SPATIAL_TYPES  # views' columns too, as technologies counts
+        table = tables.get(as_text(table_name))
         if table is None:  # a view's column
             continue
         table.columns.append({
-            "name": _text(column), "position": _int(position), "data_type": _text(data_type).lower(),
-            "column_type": _text(column_type).lower(), "nullable": _text(nullable).upper() == "YES",
-            "charset": _opt(charset), "extra": _text(extra).upper(),
+            "name": as_text(column), "position": _int(position), "data_type": as_text(data_type).lower(),
+            "column_type": as_text(column_type).lower(), "nullable": as_text(nullable).upper() == "YES",
+            "charset": _opt(charset), "extra": as_text(extra).upper(),
         })
 
     special_indexes: dict[str, set[tuple[str, str]]] = {"FULLTEXT": set(), "SPATIAL": set()}
     for table_name, index, non_unique, seq, column, sub_part, index_type in ctx.query(
         "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
         " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s", (schema,)).rows:
-        kind = _text(index_type).upper()
+        kind = as_text(index_type).upper()
         if kind in ("FULLTEXT", "SPATIAL"):
-            special_indexes[kind].add((_text(table_name), _text(index)))
-        table = tables.get(_text(table_name))
+            special_indexes[kind].add((as_text(table_name), as_text(index)))
+        table = tables.get(as_text(table_name))
         if table is None:
             continue
-        entry = table.indexes.setdefault(_text(index), {
-            "unique": _int(non_unique) == 0, "type": _text(index_type).upper(), "parts": [],
+        entry = table.indexes.setdefault(as_text(index), {
+            "unique": _int(non_unique) == 0, "type": as_text(index_type).upper(), "parts": [],
         })
         entry["parts"].append((_int(seq), _opt(column), sub_part))
 
@@ -253,8 +245,8 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     for table_name, method, submethod in ctx.query(
         "SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD FROM information_schema.PARTITIONS"
         " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
-        partitioned.add(_text(table_name))
-        table = tables.get(_text(table_name))
+        partitioned.add(as_text(table_name))
+        table = tables.get(as_text(table_name))
         if table is not None:
             table.partition_method = _opt(method)
             table.subpartition_method = _opt(submethod)
@@ -270,18 +262,18 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         "spatial_columns": spatial_columns, "foreign_keys": len(constraints), "partitioned": partitioned,
     }
     for constraint, table_name, ref_schema, ref_table, on_update, on_delete in constraints:
-        table_name, constraint = _text(table_name), _text(constraint)
+        table_name, constraint = as_text(table_name), as_text(constraint)
         foreign_keys[(table_name, constraint)] = {
             "name": f"{schema}.{table_name}.{constraint}", "table": f"{schema}.{table_name}", "columns": [],
-            "references": f"{_text(ref_schema) or schema}.{_text(ref_table)}",
-            "on_delete": _text(on_delete), "on_update": _text(on_update),
+            "references": f"{as_text(ref_schema) or schema}.{as_text(ref_table)}",
+            "on_delete": as_text(on_delete), "on_update": as_text(on_update),
         }
     if foreign_keys:
         parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for table_name, constraint, column, position in ctx.query(
             "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE"
             " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL", (schema,)).rows:
-            parts.setdefault((_text(table_name), _text(constraint)), []).append((_int(position), _text(column)))
+            parts.setdefault((as_text(table_name), as_text(constraint)), []).append((_int(position), as_text(column)))
         for key, fk in foreign_keys.items():
             fk["columns"] = [c for _, c in sorted(parts.get(key, []))]
         objects["foreign_keys"].extend(foreign_keys.values())
@@ -291,14 +283,14 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     for name, routine_type in ctx.query(
         "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s",
         (schema,)).rows:
-        objects["routines"].append({"name": f"{schema}.{_text(name)}", "type": _text(routine_type)})
+        objects["routines"].append({"name": f"{schema}.{as_text(name)}", "type": as_text(routine_type)})
     for name, table_name in ctx.query(
         "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s",
         (schema,)).rows:
-        objects["triggers"].append({"name": f"{schema}.{_text(name)}", "table": f"{schema}.{_text(table_name)}"})
+        objects["triggers"].append({"name": f"{schema}.{as_text(name)}", "table": f"{schema}.{as_text(table_name)}"})
     for (name,) in ctx.query(
         "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", (schema,)).rows:
-        objects["events"].append(f"{schema}.{_text(name)}")
+        objects["events"].append(f"{schema}.{as_text(name)}")
 
     _summarise(schema, tables, json_checks, charsets, inv)
 
@@ -323,9 +315,9 @@ def _read_checks(ctx: Context, schema: str, tables: dict[str, _Table], inv: _Inv
             inv.notes.append(note)
         return json_checks
     for table_name, constraint, clause in rows:
-        table_name, constraint = _text(table_name), _text(constraint)
+        table_name, constraint = as_text(table_name), as_text(constraint)
         table = tables.get(table_name)
-        if clause is not None and table is not None and _is_json_check(constraint, _text(clause), table):
+        if clause is not None and table is not None and _is_json_check(constraint, as_text(clause), table):
             json_checks.add((table_name, constraint))
             continue
         inv.objects["check_constraints"].append(f"{schema}.{table_name}.{constraint}")
@@ -426,7 +418,7 @@ def _collations(ctx: Context) -> dict[str, str]:
         if not (is_privilege_error(exc) or is_unsupported_error(exc) or is_timeout_error(exc)):
             raise
         return {}  # the collation's prefix names its character set
-    return {_text(c).lower(): _text(s).lower() for c, s in rows if c is not None and s is not None}
+    return {as_text(c).lower(): as_text(s).lower() for c, s in rows if c is not None and s is not None}
 
 
 def _user_defined_functions(ctx: Context) -> tuple[list[str], dict[str, Any], str | None]:
@@ -440,7 +432,7 @@ def _user_defined_functions(ctx: Context) -> tuple[list[str], dict[str, Any], st
             return [], {"complete": None, "missing_privilege": None}, (
                 f"user-defined functions not listed: mysql.func not readable (errno {exc.errno})")
         raise
-    return sorted(_text(r[0]) for r in rows), {"complete": True, "missing_privilege": None}, None
+    return sorted(as_text(r[0]) for r in rows), {"complete": True, "missing_privilege": None}, None
 
 
 def _routine_privilege(ctx: Context) -> tuple[tuple[str, ...], str]:

@@ -150,7 +150,13 @@ class Runner:
             if self.cancel.cancelled:
                 raise RunAborted("cancelled by the user", cancelled=True)
             if items is None and collector.needs_grants:
-                items, account = self._preflight(started)
+                try:
+                    items, account = self._preflight(started)
+                except Cancelled:
+                    raise RunAborted("cancelled by the user", cancelled=True) from None
+                except ConnectionLost as exc:
+                    raise RunAborted(f"lost the connection to the server ({exc}); nothing was written",
+                                     "check that the server is up and reachable, then run again") from None
             missing = {i.collector: i for i in items or () if not i.partial}
             self._emit("started", index, collector, done, started)
             not_applicable = collector.applies(self.session.identity, self.options)

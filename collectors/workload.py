@@ -23,6 +23,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import SYSTEM_SCHEMAS, Collector, Context, Degraded, Requirement, Skip
+from collectors.connection import as_text
 from collectors.redact import REDACTED, has_url_password
 from collectors.replication import BINLOG_DUMP_COMMANDS, PROCESS
 
@@ -70,20 +71,12 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bytes | bytearray):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
 def _time(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-    return _text(value)
+    return as_text(value)
 
 
 def _seconds(picoseconds: Any) -> float:
@@ -101,7 +94,7 @@ def host_only(host: str) -> str:
 
 def _clean_value(value: Any) -> str:
     """A free-text attribute value, fit for the facts: bounded, and never a URL password."""
-    text = " ".join(_text(value).split())
+    text = " ".join(as_text(value).split())
     if has_url_password(text):
         return REDACTED
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
@@ -197,11 +190,11 @@ def collect_digests(ctx: Context) -> None:
     for row in result.dicts():
         if row.get("DIGEST") is None:  # the overflow row, read below
             continue
-        raw = _text(row.get("DIGEST_TEXT"))
+        raw = as_text(row.get("DIGEST_TEXT"))
         stripped = raw.rstrip()
         digests.append({
             "digest_text": scrub_digest_text(raw),
-            "schema": None if row.get("SCHEMA_NAME") is None else _text(row.get("SCHEMA_NAME")),
+            "schema": None if row.get("SCHEMA_NAME") is None else as_text(row.get("SCHEMA_NAME")),
             "count": _int(row.get("COUNT_STAR")),
             "total_seconds": _seconds(row.get("SUM_TIMER_WAIT")),
             "avg_seconds": _seconds(row.get("AVG_TIMER_WAIT")),
@@ -233,7 +226,7 @@ def collect_digests(ctx: Context) -> None:
         consumer = ctx.query(
             "SELECT ENABLED FROM performance_schema.setup_consumers WHERE NAME = 'statements_digest'"
         )
-        if consumer.rows and _text(consumer.rows[0][0]).upper() != "YES":
+        if consumer.rows and as_text(consumer.rows[0][0]).upper() != "YES":
             workload["digests_status"] = (
                 "the statements_digest consumer is disabled (performance_schema.setup_consumers)")
         else:
@@ -266,7 +259,7 @@ def collect_clients(ctx: Context) -> None:
     )
     sessions: dict[int, dict[str, str]] = defaultdict(dict)
     for pid, name, value in result.rows:
-        sessions[_int(pid)][_text(name)] = _text(value)
+        sessions[_int(pid)][as_text(name)] = as_text(value)
     programs: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
     versions: dict[str, Counter[str]] = defaultdict(Counter)
@@ -388,7 +381,7 @@ def collect_migration_tables(ctx: Context) -> None:
         f" ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT {MIGRATION_ROWS}",
         (*params, *names),
     )
-    found = [(_text(s), _text(t)) for s, t in result.rows]
+    found = [(as_text(s), as_text(t)) for s, t in result.rows]
     if len(found) >= MIGRATION_ROWS:
         ctx.notes.append(f"migration tables cut at {MIGRATION_ROWS}")
     by_schema: dict[str, set[str]] = defaultdict(set)
@@ -450,7 +443,7 @@ def _columns_of(ctx: Context, tables: Sequence[tuple[str, str]]) -> dict[tuple[s
             ctx.notes.append(f"columns of migration tables not read (errno {exc.errno})")
             break
         for table, column in result.rows:
-            out.setdefault((schema, _text(table)), set()).add(_text(column).lower())
+            out.setdefault((schema, as_text(table)), set()).add(as_text(column).lower())
     return out
 
 
@@ -468,7 +461,7 @@ def _pt_osc_trigger_tables(ctx: Context, tables: Sequence[tuple[str, str]]) -> s
     except mysql_errors.Error as exc:
         ctx.notes.append(f"pt-online-schema-change triggers not read (errno {exc.errno})")
         return set()
-    return {(_text(s), _text(t)) for s, t in result.rows}
+    return {(as_text(s), as_text(t)) for s, t in result.rows}
 
 
 # -------------------------------------------------------------------------------------------- binlog clients
@@ -544,7 +537,7 @@ def collect_binlog_clients(ctx: Context) -> None:
         f" WHERE COMMAND IN ({_placeholders(BINLOG_DUMP_COMMANDS)})",
         BINLOG_DUMP_COMMANDS,
     )
-    threads = [(_int(i), host_only(_text(h)), _text(u)) for i, h, u in result.rows]
+    threads = [(_int(i), host_only(as_text(h)), as_text(u)) for i, h, u in result.rows]
     attrs: dict[int, dict[str, str]] = defaultdict(dict)
     notes = []
     if threads and performance_schema_state(ctx) is None:
@@ -560,7 +553,7 @@ def collect_binlog_clients(ctx: Context) -> None:
             rows = []
             notes.append(f"connection attributes of binlog readers not read (errno {exc.errno})")
         for pid, name, value in rows:
-            attrs[_int(pid)][_text(name)] = _text(value)
+            attrs[_int(pid)][as_text(name)] = as_text(value)
     replicas = ctx.facts.get("replication", {}).get("replicas") or []
     replica_hosts = [str(r.get("host") or "") for r in replicas if r.get("host")]
     counts: Counter[tuple[str, str | None, str]] = Counter()

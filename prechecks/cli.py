@@ -318,7 +318,6 @@ def _questionnaire_summary(facts: dict[str, Any], draft: dict[str, Any], answers
 
 
 def run_collection(args: argparse.Namespace) -> int:
-    from prechecks.bundle import write_bundle
     from prechecks.collection import RunOptions, bundle_content, collect, manifest_extra, timestamp_now
 
     output = Path(args.output)
@@ -352,6 +351,8 @@ def run_collection(args: argparse.Namespace) -> int:
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     secrets = [spec.password] if spec.password else []
+    from prechecks.bundle import write_bundle  # after the run: keeps the start-up short
+
     content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                              attachments=attachments)
     try:

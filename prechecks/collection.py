@@ -9,14 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors.connection import CancelToken, ConnectionSpec, open_session
 from collectors.registry import collectors_for
 from collectors.runner import Progress, Runner, RunResult
 from prechecks import __version__
-from prechecks.bundle import BundleContent
-from prechecks.questionnaire import Value
+
+if TYPE_CHECKING:  # the bundle, questionnaire and redaction load after the run, not before it
+    from prechecks.bundle import BundleContent
+    from prechecks.questionnaire import Value
 
 FACTS_FORMAT_VERSION = 1
 
@@ -96,6 +98,7 @@ def bundle_content(
     (the user's); ``attachments`` (safe name -> file, see prechecks.attachments) go under attachments/.
     """
     from collectors.redact import redact_option_text
+    from prechecks.bundle import BundleContent
     from prechecks.prefill import questionnaire_files
     from prechecks.report import render_report  # not needed before the run ends: keep start-up short
 

@@ -427,3 +427,21 @@ def test_schema_ddl_scrubs_literals_of_views_and_routines(mariadb_factory) -> No
     assert "kept-default" in ddl  # CREATE TABLE keeps its defaults: schema, not data
     assert "planted-view-literal" not in ddl and "planted-proc-literal" not in ddl
     assert "VIEW `lit`.`v`" in ddl and "PROCEDURE `p`" in ddl
+
+
+def test_server_lost_before_the_grants_are_read_ends_the_run_clearly(mariadb_factory) -> None:
+    """The first status sample runs before preflight; a server dying right after it is a RunAborted."""
+    server = mariadb_factory()
+
+    def first_then_kill(ctx: Context) -> None:
+        ctx.query("SHOW GLOBAL STATUS")
+        server.kill()
+
+    with open_session(spec_for(server)) as session:
+        runner = Runner(session, [
+            Collector("first", "First", ("SHOW GLOBAL STATUS",), ("x",), first_then_kill, needs_grants=False),
+            Collector("after", "After", ("SELECT 1",), ("y",), lambda ctx: None),
+        ], {})
+        with pytest.raises(RunAborted) as caught:
+            runner.run()
+    assert "lost the connection" in str(caught.value) and not caught.value.cancelled
