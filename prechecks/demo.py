@@ -42,7 +42,8 @@ class DemoUnavailable(RuntimeError):
     """mariadbd / mariadb-install-db are not installed, or the server did not start."""
 
 
-def _find(name: str) -> str | None:
+def find_binary(name: str) -> str | None:
+    """A MariaDB program on PATH or in the usual sbin/libexec folders, or None."""
     found = shutil.which(name)
     if found:
         return found
@@ -54,7 +55,7 @@ def _find(name: str) -> str | None:
 
 
 def available() -> bool:
-    return _find("mariadbd") is not None and _find("mariadb-install-db") is not None
+    return find_binary("mariadbd") is not None and find_binary("mariadb-install-db") is not None
 
 
 def _free_port() -> int:
@@ -82,7 +83,7 @@ class DemoServer:
         return str(self.root / "mariadb.sock")
 
     def start(self) -> DemoServer:
-        mariadbd, install_db = _find("mariadbd"), _find("mariadb-install-db")
+        mariadbd, install_db = find_binary("mariadbd"), find_binary("mariadb-install-db")
         if mariadbd is None or install_db is None:
             raise DemoUnavailable("mariadbd is not installed (apt-get install mariadb-server)")
         self.root = Path(tempfile.mkdtemp(prefix="ps-prechecks-demo-"))

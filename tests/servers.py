@@ -34,6 +34,8 @@ from typing import Any, cast
 import mysql.connector
 from mysql.connector.abstracts import MySQLConnectionAbstract
 
+from prechecks.demo import find_binary
+
 __all__ = [
     "MARIADB_MISSING",
     "MariaDBFactory",
@@ -50,7 +52,6 @@ __all__ = [
 
 MARIADB_MISSING = "mariadbd not found: run scripts/test as root (it apt-installs mariadb-server)"
 
-_SEARCH_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/libexec", "/usr/bin", "/usr/local/bin")
 # Small InnoDB files: both the template install and every server get these.
 _INNODB_OPTIONS = ("--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M")
 # Run by mariadb-install-db after the system tables exist: drop the root@<hostname> account
@@ -65,24 +66,13 @@ _STOP_TIMEOUT = 60.0
 _REPLICATION_TIMEOUT = 30.0
 
 
-def _find_binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for directory in _SEARCH_DIRS:
-        candidate = Path(directory) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
-
-
 def mariadb_available() -> bool:
     """True when ``mariadbd`` and ``mariadb-install-db`` are installed."""
-    return _find_binary("mariadbd") is not None and _find_binary("mariadb-install-db") is not None
+    return find_binary("mariadbd") is not None and find_binary("mariadb-install-db") is not None
 
 
 def _require(name: str) -> str:
-    path = _find_binary(name)
+    path = find_binary(name)
     if path is None:
         raise RuntimeError(MARIADB_MISSING if name != "mariadb" else f"{name} client not found")
     return path
