@@ -80,3 +80,19 @@ def alternate(run_ours: Callable[[bool], None], run_pt: Callable[[bool], None], 
             step(True)
         ours, theirs = last()
         print(f"run {i + 1}/{runs}: ours {ours:.2f} s, pt {theirs:.2f} s", file=sys.stderr)
+
+
+def prerequisites() -> str | None:
+    """pt-mysql-summary's path when it and mariadbd are installed, else None (the cause on stderr)."""
+    import shutil
+
+    from tests import servers
+
+    pt = shutil.which("pt-mysql-summary")
+    if pt is None:
+        print("pt-mysql-summary not found: apt-get install percona-toolkit", file=sys.stderr)
+        return None
+    if not servers.mariadb_available():
+        print(servers.MARIADB_MISSING, file=sys.stderr)
+        return None
+    return pt

@@ -36,7 +36,16 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import Sample, alternate, longest_statement, on_sigterm, read_manifest, run_env, timed
+from benchmarks._common import (
+    Sample,
+    alternate,
+    longest_statement,
+    on_sigterm,
+    prerequisites,
+    read_manifest,
+    run_env,
+    timed,
+)
 
 TARGET_RATIO = 0.33
 TARGET_RSS_MIB = 250
@@ -174,16 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true",
                         help="build, print the option files and wait for Ctrl-C (no runs)")
     args = parser.parse_args(argv)
-    pt = shutil.which("pt-mysql-summary")
+    pt = prerequisites()
     if pt is None:
-        print("pt-mysql-summary not found: apt-get install percona-toolkit", file=sys.stderr)
         return 1
 
     from tests import servers
 
-    if not servers.mariadb_available():
-        print(servers.MARIADB_MISSING, file=sys.stderr)
-        return 1
     signal.signal(signal.SIGTERM, on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="ps-bench-big-"))
     server = None

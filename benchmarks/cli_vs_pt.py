@@ -24,7 +24,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import Sample, alternate, longest_statement, on_sigterm, read_manifest, run_env, timed
+from benchmarks._common import (
+    Sample,
+    alternate,
+    longest_statement,
+    on_sigterm,
+    prerequisites,
+    read_manifest,
+    run_env,
+    timed,
+)
 
 TARGET_RATIO = 0.6
 
@@ -38,16 +47,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep PYTHONDONTWRITEBYTECODE as it is (default: compile once into a temp "
                         "pycache, as an installed package is)")
     args = parser.parse_args(argv)
-    pt = shutil.which("pt-mysql-summary")
+    pt = prerequisites()
     if pt is None:
-        print("pt-mysql-summary not found: apt-get install percona-toolkit", file=sys.stderr)
         return 1
 
     from tests import realworld, servers
 
-    if not servers.mariadb_available():
-        print(servers.MARIADB_MISSING, file=sys.stderr)
-        return 1
     signal.signal(signal.SIGTERM, on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="ps-bench-"))
     server = None

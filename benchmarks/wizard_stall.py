@@ -28,6 +28,27 @@ from gui.wizard import Wizard
 from prechecks.demo import DemoServer, available
 
 HEARTBEAT_MS = 10
+
+
+class Heartbeat:
+    """A 10 ms timer on the GUI thread; ``gaps`` holds the milliseconds between its ticks."""
+
+    def __init__(self) -> None:
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
 TARGET_MS = 50.0
 
 
@@ -50,22 +71,10 @@ def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) ->
     wait_until(app, lambda: wizard.currentId() == PageId.OPTIONS, 30)
     wizard.options_page.sampling_interval.setValue(sleep)
 
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def beat() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(HEARTBEAT_MS)
-    timer.timeout.connect(beat)
+    heartbeat = Heartbeat()
     started = time.monotonic()
     wizard.next()  # starts the collection
-    last[0] = time.perf_counter()
-    timer.start()
+    heartbeat.start()
     # run the real event loop (not processEvents polling) until the run ends
     from gui.qt import QtCore
 
@@ -75,7 +84,7 @@ def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) ->
     poll.timeout.connect(lambda: loop.quit() if wizard.collect.isComplete() or wizard.collect.task is None else None)
     poll.start()
     loop.exec()
-    timer.stop()
+    heartbeat.timer.stop()
     poll.stop()
     took = time.monotonic() - started
     if not wizard.collect.isComplete():
@@ -83,33 +92,21 @@ def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) ->
     wizard.close()
     wizard.deleteLater()
     app.processEvents()
-    stalls = [g - HEARTBEAT_MS for g in gaps]
+    stalls = [g - HEARTBEAT_MS for g in heartbeat.gaps]
     return max(stalls), statistics.quantiles(stalls, n=100)[98], took
 
 
 def idle_stall(seconds: float) -> float:
     """The same heartbeat with no collection: the machine's own noise floor."""
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def beat() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(HEARTBEAT_MS)
-    timer.timeout.connect(beat)
     from gui.qt import QtCore
 
+    heartbeat = Heartbeat()
     loop = QtCore.QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
-    last[0] = time.perf_counter()
-    timer.start()
+    heartbeat.start()
     loop.exec()
-    timer.stop()
-    return max(gaps) - HEARTBEAT_MS
+    heartbeat.timer.stop()
+    return max(heartbeat.gaps) - HEARTBEAT_MS
 
 
 def main() -> int:
