@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors.connection import ConnectionSpec
 from collectors.probe import Probe
 from collectors.runner import RunResult
+from prechecks.attachments import Attachments
 from prechecks.collection import RunOptions
+
+if TYPE_CHECKING:
+    from prechecks.bundle import PreparedBundle
 
 
 class PageId(enum.IntEnum):
@@ -36,10 +41,23 @@ class WizardState:
     timestamp: str = ""
     readiness: dict[str, Any] | None = None
     archive: Path | None = None
+    # the submission (pages 6-8): the user's own answers (the prefill is recomputed from the facts and
+    # the saved draft), their files, the optional redaction classes (prechecks.redaction.CLASSES)
+    answers: dict[str, Any] = field(default_factory=dict)
+    attachments: Attachments = field(default_factory=Attachments)
+    redact: tuple[str, ...] = ()
+    prepared: PreparedBundle | None = None  # what Review showed; Save writes exactly these bytes
+    prepared_for: tuple[Any, ...] | None = None
 
     @property
     def secrets(self) -> list[str]:
         return [self.spec.password] if self.spec is not None and self.spec.password else []
+
+    def submission_key(self) -> tuple[Any, ...]:
+        """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""
+        files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
+        return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
+                files, self.redact)
 
     def run_key(self) -> tuple[Any, ...]:
         o = self.options

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from gui.pages.attachments import AttachmentsPage
 from gui.pages.base import Page
 from gui.pages.collect import CollectPage
-from gui.pages.coming import ComingPage
 from gui.pages.connection import ConnectionPage
 from gui.pages.findings import FindingsPage
 from gui.pages.options import OptionsPage
+from gui.pages.questionnaire import QuestionnairePage
+from gui.pages.review import ReviewPage
 from gui.pages.save import SavePage
 from gui.pages.welcome import WelcomePage
 from gui.qt import QMessageBox, QWidget, QWizard
@@ -47,9 +49,9 @@ class Wizard(QWizard):
         self.options_page = OptionsPage()
         self.collect = CollectPage()
         self.findings = FindingsPage()
-        self.questionnaire: Page = ComingPage("Questionnaire")
-        self.attachments: Page = ComingPage("Attachments")
-        self.review: Page = ComingPage("Review")
+        self.questionnaire = QuestionnairePage()
+        self.attachments = AttachmentsPage()
+        self.review = ReviewPage()
         self.save = SavePage()
         for page_id, page in self.pages().items():
             self.setPage(page_id, page)
@@ -62,10 +64,6 @@ class Wizard(QWizard):
             PageId.COLLECT: self.collect, PageId.FINDINGS: self.findings, PageId.QUESTIONNAIRE: self.questionnaire,
             PageId.ATTACHMENTS: self.attachments, PageId.REVIEW: self.review, PageId.SAVE: self.save,
         }
-
-    def extra_files(self) -> dict[str, str]:
-        """Files the later pages add to the archive (the questionnaire's answers, attachments)."""
-        return {}
 
     def go_back_to(self, page_id: PageId) -> None:
         while self.currentId() > page_id and self.currentId() != -1:

@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 
-from collectors.runner import RunResult
 from gui.pages.base import Page, log, wrapped_label
 from gui.qt import QDesktopServices, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QUrl, QVBoxLayout
+from gui.submission import save_archive, snapshot
 from gui.worker import Task
-from prechecks.bundle import archive_name, write_bundle
-from prechecks.collection import bundle_content, manifest_extra
+from prechecks.bundle import archive_name
 
 
 def default_directory() -> Path:
     documents = Path(platformdirs.user_documents_dir())
     return documents if documents.is_dir() else Path.home()
-
-
-def saved_draft(result: RunResult) -> dict[str, Any] | None:
-    """The questionnaire answers saved for this server and account (by the CLI, for now), if any."""
-    from prechecks import drafts
-
-    source = result.facts.get("source") or {}
-    key = drafts.server_key(host=source.get("host"), port=source.get("port"), socket=source.get("socket"),
-                            user=source.get("user"))
-    try:
-        draft = drafts.load_draft(key)
-    except OSError:
-        return None
-    return dict(draft.answers) if draft is not None else None
-
-
-def save_archive(state_result: RunResult, timestamp: str, secrets: list[str], target: Path,
-                 extra_files: dict[str, str] | None = None) -> Path:
-    """Write the bundle into target's folder under its own name, then give it the chosen name."""
-    content = bundle_content(state_result, timestamp, secrets=secrets, draft=saved_draft(state_result))
-    if extra_files:
-        content.extra_files = {**content.extra_files, **extra_files}
-    written = write_bundle(content, target.parent, manifest_extra=manifest_extra(state_result))
-    if written != target:
-        os.replace(written, target)
-    return target
 
 
 class SavePage(Page):
@@ -110,10 +81,10 @@ class SavePage(Page):
             return
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
-        result, timestamp, secrets = state.result, state.timestamp, state.secrets
-        extra = self.host.extra_files()
+        submission = snapshot(state)
+        prepared = state.prepared if state.prepared_for == submission.key else None
         self._saving = self.tasks.run_in_background(
-            lambda _task: save_archive(result, timestamp, secrets, target, extra),
+            lambda _task: save_archive(submission, target, prepared),
             success=self._saved, failure=self._failed,
         )
 

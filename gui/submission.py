@@ -1,0 +1,78 @@
+"""The archive the wizard saves, built from its state: Review previews it, Save writes the same bytes.
+
+Take a `snapshot()` on the GUI thread, then `prepare()` it in a worker: the worker never reads the
+state the pages keep changing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from collectors.runner import RunResult
+from gui.state import WizardState
+
+if TYPE_CHECKING:
+    from prechecks.bundle import PreparedBundle
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The inputs of one archive, copied from the wizard's state."""
+
+    result: RunResult
+    timestamp: str
+    secrets: tuple[str, ...]
+    answers: dict[str, Any]
+    attachments: dict[str, Path]  # safe name -> file
+    redact: tuple[str, ...]
+    key: tuple[Any, ...]  # WizardState.submission_key() when taken
+
+
+def snapshot(state: WizardState) -> Submission:
+    if state.result is None:
+        raise ValueError("nothing was collected yet")
+    return Submission(state.result, state.timestamp, tuple(state.secrets), dict(state.answers),
+                      state.attachments.as_mapping(), tuple(state.redact), state.submission_key())
+
+
+def saved_draft(result: RunResult) -> dict[str, Any] | None:
+    """The questionnaire answers saved for this server and account (the wizard's autosave or the CLI's)."""
+    from prechecks import drafts
+
+    source = result.facts.get("source") or {}
+    key = drafts.server_key(host=source.get("host"), port=source.get("port"), socket=source.get("socket"),
+                            user=source.get("user"))
+    try:
+        draft = drafts.load_draft(key)
+    except OSError:
+        return None
+    return dict(draft.answers) if draft is not None else None
+
+
+def prepare(submission: Submission) -> PreparedBundle:
+    """Every file exactly as it will be saved (redaction applied), in memory. Safe in a worker thread."""
+    from prechecks.bundle import prepare_bundle
+    from prechecks.collection import bundle_content, manifest_extra
+
+    s = submission
+    content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), draft=saved_draft(s.result),
+                             answers=s.answers, attachments=s.attachments)
+    return prepare_bundle(content, manifest_extra=manifest_extra(s.result), redact=s.redact)
+
+
+def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:
+    """Write the bundle (``prepared``: the bytes Review showed) atomically, then give it the chosen name."""
+    from prechecks.bundle import BundleContent, redaction_map_name, write_bundle
+
+    prepared = prepared or prepare(submission)
+    # write_bundle takes the bytes from `prepared`; the content only names the archive
+    written = write_bundle(BundleContent(submission.timestamp, {}, "", {}), target.parent, prepared=prepared)
+    if written != target:
+        os.replace(written, target)
+        written_map = written.parent / redaction_map_name(submission.timestamp)
+        if written_map.exists():
+            os.replace(written_map, target.with_name(target.name.removesuffix(".tgz") + ".redaction-map.json"))
+    return target
