@@ -28,13 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _application() -> object:
-    from gui.qt import QApplication
+    from importlib import resources
+
+    from gui.qt import QApplication, QtGui
 
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "ps-prechecks-wizard"])
     app.setApplicationName("ps-prechecks")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("ps-prechecks-wizard")  # Wayland takes the window's icon from this .desktop entry
+    app.setWindowIcon(QtGui.QIcon(str(resources.files("resources").joinpath("icon.svg"))))
     return app
 
 
@@ -54,19 +58,23 @@ def visit_every_page(on_page: Callable[[object, object], None] | None = None) ->
             visited: list[str] = []
             while True:
                 QApplication.processEvents()
-                page_id = PageId(wizard.currentId())
+                current = wizard.currentId()
+                page_id = PageId(current) if current in set(PageId) else current  # questionnaire sections 2..n
                 if page_id == PageId.COLLECT:
                     for line in LOG_LINES:
                         wizard.collect.log_pane.appendPlainText(line)
-                visited.append(page_id.name)
+                name = getattr(page_id, "name", f"QUESTIONNAIRE_{current}")
+                visited.append(name)
                 if on_page is not None:
                     on_page(page_id, wizard)
                 if page_id == PageId.SAVE:
                     break
                 wizard.next()
                 if wizard.currentId() == page_id:
-                    raise RuntimeError(f"self-test: could not leave page {page_id.name}")
+                    raise RuntimeError(f"self-test: could not leave page {name}")
             expected = [p.name for p in PageId]
+            expected[PageId.ATTACHMENTS:PageId.ATTACHMENTS] = [f"QUESTIONNAIRE_{i}"
+                                                               for i in wizard.questionnaire.more_sections]
             if visited != expected:
                 raise RuntimeError(f"self-test: visited {visited}, expected {expected}")
         finally:

@@ -38,28 +38,16 @@ def snapshot(state: WizardState) -> Submission:
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key())
 
 
-def saved_draft(result: RunResult) -> dict[str, Any] | None:
-    """The questionnaire answers saved for this server and account (the wizard's autosave or the CLI's)."""
-    from prechecks import drafts
-
-    source = result.facts.get("source") or {}
-    key = drafts.server_key(host=source.get("host"), port=source.get("port"), socket=source.get("socket"),
-                            user=source.get("user"))
-    try:
-        draft = drafts.load_draft(key)
-    except OSError:
-        return None
-    return dict(draft.answers) if draft is not None else None
-
-
 def prepare(submission: Submission) -> PreparedBundle:
     """Every file exactly as it will be saved (redaction applied), in memory. Safe in a worker thread."""
     from prechecks.bundle import prepare_bundle
     from prechecks.collection import bundle_content, manifest_extra
 
     s = submission
-    content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), draft=saved_draft(s.result),
-                             answers=s.answers, attachments=s.attachments)
+    # the Questionnaire page restored the saved draft into the answers: it is not read again here
+    # (an answer set back to the collected value would come back from an older draft file)
+    content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
+                             attachments=s.attachments)
     return prepare_bundle(content, manifest_extra=manifest_extra(s.result), redact=s.redact)
 
 

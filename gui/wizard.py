@@ -49,7 +49,7 @@ class Wizard(QWizard):
         self.options_page = OptionsPage()
         self.collect = CollectPage()
         self.findings = FindingsPage()
-        self.questionnaire = QuestionnairePage()
+        self.questionnaire = QuestionnairePage()  # its first section; the others follow it, ids from 100
         self.attachments = AttachmentsPage()
         self.review = ReviewPage()
         self.save = SavePage()
@@ -58,12 +58,17 @@ class Wizard(QWizard):
         self.setStartId(PageId.WELCOME)
         self.resize(900, 680)
 
-    def pages(self) -> dict[PageId, Page]:
+    def pages(self) -> dict[int, Page]:
         return {
             PageId.WELCOME: self.welcome, PageId.CONNECTION: self.connection, PageId.OPTIONS: self.options_page,
             PageId.COLLECT: self.collect, PageId.FINDINGS: self.findings, PageId.QUESTIONNAIRE: self.questionnaire,
+            **self.questionnaire.more_sections,
             PageId.ATTACHMENTS: self.attachments, PageId.REVIEW: self.review, PageId.SAVE: self.save,
         }
+
+    def nextId(self) -> int:
+        # the questionnaire's further sections have ids after SAVE: only its own chain leads to them
+        return -1 if self.currentId() == PageId.SAVE else super().nextId()
 
     def go_back_to(self, page_id: PageId) -> None:
         while self.currentId() > page_id and self.currentId() != -1:
@@ -75,5 +80,6 @@ class Wizard(QWizard):
     def done(self, result: int) -> None:
         """Closing at any page: stop the work in flight and join every thread first."""
         self.tasks.join_all()
+        self.questionnaire.flush_draft()  # the answers typed in the last half second
         log.info("wizard closed at page %s", self.currentId())
         super().done(result)

@@ -60,6 +60,14 @@ def server_label(*, host: str | None, port: int | None, socket: str | None, user
     return f"{user or ''}@{where}"
 
 
+def source_where(source: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """facts.json's ``source`` as the keyword arguments of server_key/server_label; None when it names no server."""
+    if not isinstance(source, Mapping) or not (source.get("host") or source.get("socket")):
+        return None
+    return {"host": source.get("host"), "port": source.get("port"), "socket": source.get("socket"),
+            "user": source.get("user")}
+
+
 def draft_path(key: str, directory: Path | None = None) -> Path:
     if not key or not all(c in "0123456789abcdef" for c in key):
         raise ValueError(f"not a draft key: {key!r}")

@@ -1,10 +1,221 @@
-"""Page placeholder: being built."""
+"""Page 7: the user's own files for the archive (prechecks.attachments): add, drop, remove, sizes and caps.
+
+Optional: Next is always allowed. A file that cannot be added (too big, over the total, not a file,
+unreadable) gets one line saying so; the others are still added.
+"""
 
 from __future__ import annotations
 
-from gui.pages.coming import ComingPage
+from collections.abc import Iterable
+from pathlib import Path
+
+from gui.pages.base import Page, log, wrapped_label
+from gui.qt import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    Qt,
+    QtCore,
+    QtGui,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from prechecks.attachments import ARCHIVE_DIR, AttachmentError, format_size
+
+INTRO = (f"Optional: files you want PlanetScale's engineers to see, such as an architecture diagram, a slow "
+         f"query log or your provider's bill. They go into the archive under {ARCHIVE_DIR}/ byte for byte: "
+         "redaction changes their names only, never their content, so leave out anything you would not send.")
+ROLE = Qt.ItemDataRole.UserRole
 
 
-class AttachmentsPage(ComingPage):
+def dropped_paths(mime: QtCore.QMimeData) -> tuple[list[Path], list[str]]:
+    """(local files, one problem line per URL that is not a local file) from a drag's data."""
+    paths: list[Path] = []
+    problems: list[str] = []
+    for url in mime.urls():
+        if url.isLocalFile():
+            paths.append(Path(url.toLocalFile()))
+        else:
+            problems.append(f"{url.toDisplayString()}: not a local file; save it first, then add the saved file")
+    return paths, problems
+
+
+class AttachmentList(QTreeWidget):
+    """The attached files. Takes dropped files and the Delete key (Backspace on a Mac keyboard)."""
+
+    files_dropped = Signal(object)  # QMimeData
+    delete_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        if not event.mimeData().hasUrls():
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(event.mimeData())
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace:
+            self.delete_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class AttachmentsPage(Page):
     def __init__(self) -> None:
-        super().__init__("Attachments")
+        super().__init__()
+        self.setTitle("Attachments")
+        self.setSubTitle("Add files by the button or by dropping them here; remove with the Delete key.")
+        self.setAcceptDrops(True)  # anywhere on the page, not only on the list
+        self._last_folder: Path | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(wrapped_label(INTRO))
+
+        label = QLabel("Fi&les to include:")
+        layout.addWidget(label)
+        self.list = AttachmentList()
+        self.list.setColumnCount(3)
+        self.list.setHeaderLabels(["Name in the archive", "Size", "From"])
+        self.list.setRootIsDecorated(False)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setAccessibleName("Files to include")
+        self.list.setAccessibleDescription("Drop files here; Delete removes the selected ones.")
+        header = self.list.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        label.setBuddy(self.list)
+        self.list.files_dropped.connect(self.add_dropped)
+        self.list.delete_pressed.connect(self.remove_selected)
+        self.list.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.list, 1)
+
+        self.total = wrapped_label()
+        self.total.setAccessibleName("Total size of the attachments")
+        layout.addWidget(self.total)
+
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("&Add files…")
+        self.add_button.setAccessibleName("Add files")
+        self.add_button.clicked.connect(self.choose_files)
+        buttons.addWidget(self.add_button)
+        self.remove_button = QPushButton("&Remove")
+        self.remove_button.setAccessibleName("Remove the selected files")
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.status = wrapped_label(selectable=True)
+        self.status.setAccessibleName("Attachment messages")
+        layout.addWidget(self.status)
+        QWidget.setTabOrder(self.list, self.add_button)
+        QWidget.setTabOrder(self.add_button, self.remove_button)
+
+    # -- the page ------------------------------------------------------------------------------
+    def initializePage(self) -> None:
+        self.status.clear()
+        self.refresh()
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        if not event.mimeData().hasUrls():
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_dropped(event.mimeData())
+
+    # -- adding and removing -------------------------------------------------------------------
+    def choose_files(self) -> None:
+        folder = self._last_folder or Path.home()
+        names, _filter = QFileDialog.getOpenFileNames(self, "Add files to the archive", str(folder),
+                                                      "All files (*)")
+        if names:
+            self.add_paths([Path(n) for n in names])
+
+    def add_dropped(self, mime: QtCore.QMimeData) -> None:
+        paths, problems = dropped_paths(mime)
+        self.add_paths(paths, problems)
+
+    def add_paths(self, paths: Iterable[Path | str], problems: Iterable[str] = ()) -> list[str]:
+        """Add each file; returns (and shows) one line per file that could not be added."""
+        lines = list(problems)
+        added: list[str] = []
+        for path in paths:
+            try:
+                attachment = self.state.attachments.add(path)
+            except AttachmentError as exc:
+                lines.append(str(exc))
+                continue
+            added.append(attachment.name)
+            self._last_folder = Path(path).expanduser().parent
+        self.refresh(select=added)
+        shown = [f"Added {', '.join(added)}."] if added else []
+        self.status.setText("\n".join(shown + [f"Not added: {line}" for line in lines]))
+        for line in lines:
+            log.info("attachment not added: %s", line)
+        return lines
+
+    def remove_selected(self) -> None:
+        names = [item.data(0, ROLE) for item in self.list.selectedItems()]
+        if not names:
+            return
+        row = self.list.indexOfTopLevelItem(self.list.selectedItems()[0])
+        for name in names:
+            self.state.attachments.remove(name)
+        self.refresh()
+        self.status.setText(f"Removed {', '.join(names)}.")
+        if self.list.topLevelItemCount():  # keep the keyboard on the list, at the same row
+            self.list.setCurrentItem(self.list.topLevelItem(min(row, self.list.topLevelItemCount() - 1)))
+
+    # -- showing -------------------------------------------------------------------------------
+    def refresh(self, select: Iterable[str] = ()) -> None:
+        chosen = set(select)
+        attachments = self.state.attachments
+        self.list.clear()
+        for attachment in attachments:
+            item = QTreeWidgetItem([attachment.name, attachment.size_text, str(attachment.path)])
+            item.setData(0, ROLE, attachment.name)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(2, str(attachment.path))
+            self.list.addTopLevelItem(item)
+            item.setSelected(attachment.name in chosen)
+        count = len(attachments)
+        files = "no files" if not count else f"{count} file" + ("" if count == 1 else "s")
+        self.total.setText(f"{files}, {format_size(attachments.total_bytes)} of "
+                           f"{format_size(attachments.max_total_bytes)} allowed in all; at most "
+                           f"{format_size(attachments.max_file_bytes)} per file.")
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.remove_button.setEnabled(bool(self.list.selectedItems()))

@@ -1,7 +1,8 @@
-"""Page 3: which databases, how long to sample, whether to read the schema DDL."""
+"""Page 3: which databases, how long to sample, whether to read the schema DDL, what to redact."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from collectors.connection import ConnectionFailed
@@ -11,6 +12,7 @@ from gui.qt import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -20,17 +22,71 @@ from gui.qt import (
     QRadioButton,
     QSpinBox,
     Qt,
+    QtGui,
     QVBoxLayout,
+    QWidget,
+    Signal,
 )
 from prechecks.collection import RunOptions
+from prechecks.redaction import CLASSES
+from prechecks.summary import ALWAYS_REDACTED, REDACTION_CLASSES
 
 SAMPLING_HELP = (
     "The status counters are read twice, this many seconds apart, to measure the query rate. "
     "A longer interval gives a better picture of the server's real load (peaks and averages); "
     "the other parts are read during the interval, so the run takes about this long plus a few seconds."
 )
+COMPACT_NOTE = ("Secrets are always removed. With a class on, the map from pseudonyms to the real names is saved "
+                "next to the archive, never inside it. Review shows every file with your choice applied.")
 DDL_HELP = ("The CREATE statements of every table, view and routine (no rows): PlanetScale's engineers use "
             "them to plan the schema. It has its own 60 s budget and says what it cut.")
+
+
+class RedactionChoices(QGroupBox):
+    """One checkbox per optional redaction class (Options and Review both show it).
+
+    ``detailed``: each box with its description beside it, two to a row (Review, which has the room);
+    otherwise a compact 2 x 2 grid whose labels name the pseudonym, the description in the tooltip and
+    the accessible description (Options). ``changed`` carries the chosen classes in
+    prechecks.redaction.CLASSES order; set_classes() does not emit it, so a page can show the state
+    without writing it back."""
+
+    changed = Signal(tuple)
+
+    def __init__(self, mnemonics: Mapping[str, str] | None = None, *, detailed: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Redaction: replace names with pseudonyms, the same in every file", parent)
+        grid = QGridLayout(self)
+        grid.addWidget(wrapped_label(ALWAYS_REDACTED if detailed else COMPACT_NOTE), 0, 0, 1, 4)
+        self.boxes: dict[str, QCheckBox] = {}
+        for index, name in enumerate(CLASSES):
+            words = REDACTION_CLASSES[name]
+            letter = (mnemonics or {}).get(name, "")
+            label = words.label.replace(letter, f"&{letter}", 1) if letter else words.label
+            box = QCheckBox(label if detailed else f"{label} → {words.pseudonyms}…")
+            box.setAccessibleName(f"Redact {words.label.lower()}")
+            box.setAccessibleDescription(words.description)
+            box.setToolTip(words.description)
+            box.toggled.connect(lambda _checked: self.changed.emit(self.classes()))
+            self.boxes[name] = box
+            row, column = 1 + index // 2, (index % 2) * 2
+            if detailed:
+                grid.addWidget(box, row, column, Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(wrapped_label(words.description), row, column + 1, Qt.AlignmentFlag.AlignTop)
+            else:
+                grid.addWidget(box, row, column, 1, 2)
+        if detailed:
+            grid.setColumnStretch(1, 1)
+            grid.setColumnStretch(3, 1)
+
+    def classes(self) -> tuple[str, ...]:
+        return tuple(name for name in CLASSES if self.boxes[name].isChecked())
+
+    def set_classes(self, classes: tuple[str, ...]) -> None:
+        for name, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(name in classes)
+            box.blockSignals(False)
 
 
 class OptionsPage(Page):
@@ -89,6 +145,11 @@ class OptionsPage(Page):
         ddl_layout.addWidget(wrapped_label(DDL_HELP))
         layout.addWidget(ddl)
 
+        # what is collected is the same either way: the classes change only the archive (Review shows it)
+        self.redaction = RedactionChoices({"hostnames": "H", "ips": "I", "users": "t", "identifiers": "m"})
+        self.redaction.changed.connect(self._redaction_changed)
+        layout.addWidget(self.redaction)
+
         self.all_databases.toggled.connect(self._mode_changed)
         self.database_list.itemChanged.connect(lambda _item: self.completeChanged.emit())
         self._mode_changed()
@@ -97,7 +158,17 @@ class OptionsPage(Page):
         self.database_list.setEnabled(self.chosen_databases.isChecked())
         self.completeChanged.emit()
 
+    def _redaction_changed(self, classes: tuple[str, ...]) -> None:
+        self.state.redact = classes
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        # Back from Review (which edits the same choice) shows this page without initializePage()
+        if self.wizard() is not None:
+            self.redaction.set_classes(self.state.redact)
+        super().showEvent(event)
+
     def initializePage(self) -> None:
+        self.redaction.set_classes(self.state.redact)
         probe_result = self.state.probe
         if self.state.probed_spec is not None and self.state.probed_spec == self.state.spec and probe_result:
             self.show_databases(probe_result.databases)

@@ -1,21 +1,55 @@
-"""Page 9: save the archive atomically (prechecks.bundle.write_bundle), then open its folder."""
+"""Page 9: save the archive atomically (prechecks.bundle.write_bundle), then: open its folder, copy an
+e-mail text about it (prechecks.summary), open the upload page (resources/links.toml)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
-from gui.pages.base import Page, log, wrapped_label
-from gui.qt import QDesktopServices, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QUrl, QVBoxLayout
-from gui.submission import save_archive, snapshot
+from gui.pages.base import Page, copy_button, log, wrapped_label
+from gui.qt import (
+    QDesktopServices,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTimer,
+    QUrl,
+    QVBoxLayout,
+)
+from gui.submission import Submission, prepare, save_archive, snapshot
 from gui.worker import Task
-from prechecks.bundle import archive_name
+from prechecks.attachments import format_size
+from prechecks.bundle import PreparedBundle, archive_name
+from prechecks.summary import ArchiveFile, email_text, upload_url
 
 
 def default_directory() -> Path:
     documents = Path(platformdirs.user_documents_dir())
     return documents if documents.is_dir() else Path.home()
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: Path
+    prepared: PreparedBundle  # the bytes written
+    archive: ArchiveFile
+    email: str
+    redaction_map: Path | None
+
+
+def save_and_describe(submission: Submission, target: Path, prepared: PreparedBundle | None) -> Saved:
+    """The worker's part: write the archive, checksum the file on disk, write the e-mail text about it."""
+    prepared = prepared or prepare(submission)
+    path = save_archive(submission, target, prepared)
+    archive = ArchiveFile.of(path)
+    redaction_map = path.with_name(path.name.removesuffix(".tgz") + ".redaction-map.json")
+    return Saved(path, prepared, archive, email_text(prepared.files, archive),
+                 redaction_map if prepared.redactor.classes and redaction_map.exists() else None)
 
 
 class SavePage(Page):
@@ -24,6 +58,9 @@ class SavePage(Page):
         self.setTitle("Save the archive")
         self.setSubTitle("One file to upload to PlanetScale; nothing is sent anywhere by this tool.")
         self._saving: Task | None = None
+        self._saved: Saved | None = None
+        self._saved_key: tuple[Any, ...] | None = None
+        self.upload_url = upload_url()
         layout = QVBoxLayout(self)
         layout.addWidget(wrapped_label(
             "The archive holds the report, the raw samples, facts.json, readiness.json and a manifest with "
@@ -42,9 +79,11 @@ class SavePage(Page):
         layout.addLayout(row)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save archive")
+        self.save_button.setAccessibleName("Save the archive")
         self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.save_button)
         self.open_folder = QPushButton("&Open containing folder")
+        self.open_folder.setAccessibleName("Open the folder that holds the archive")
         self.open_folder.setEnabled(False)
         self.open_folder.clicked.connect(self._open_folder)
         buttons.addWidget(self.open_folder)
@@ -53,14 +92,56 @@ class SavePage(Page):
         self.status = wrapped_label(selectable=True)
         self.status.setAccessibleName("Save status")
         layout.addWidget(self.status)
+
+        layout.addSpacing(12)
+        layout.addWidget(wrapped_label(
+            "Then send it: copy a summary of the submission (server, readiness, questionnaire, the archive's "
+            "size and SHA-256, what was redacted) to paste into your e-mail to PlanetScale, and upload the "
+            "archive or attach it as your PlanetScale contact asked."))
+        after = QHBoxLayout()
+        self.copy_email = copy_button(self.email_text, "Copy e-&mail text", "Copy the e-mail text")
+        self.copy_email.setEnabled(False)
+        self.copy_email.clicked.connect(lambda: self.sent_status.setText(
+            "E-mail text copied to the clipboard: paste it into your e-mail to PlanetScale."))
+        after.addWidget(self.copy_email)
+        self.open_upload = QPushButton("Open the upload &page")
+        self.open_upload.setAccessibleName("Open the upload page in the browser")
+        self.open_upload.setToolTip(self.upload_url)
+        self.open_upload.setEnabled(False)
+        self.open_upload.clicked.connect(self._open_upload)
+        after.addWidget(self.open_upload)
+        after.addStretch(1)
+        layout.addLayout(after)
+        self.upload_link = wrapped_label(f"Upload page: {self.upload_url}", selectable=True)
+        self.upload_link.setAccessibleName("Upload page address")
+        layout.addWidget(self.upload_link)
+        self.sent_status = wrapped_label(selectable=True)
+        self.sent_status.setAccessibleName("Sending status")
+        layout.addWidget(self.sent_status)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
-        if self.state.archive is not None:
-            self.path.setText(str(self.state.archive))
-        elif not self.path.text() or Path(self.path.text()).name != archive_name(self.state.timestamp):
-            self.path.setText(str(default_directory() / archive_name(self.state.timestamp)))
-        self.save_button.setDefault(self.state.archive is None)
+        state = self.state
+        saved = self._saved
+        if saved is not None and (state.archive != saved.path or self._saved_key != state.submission_key()):
+            # back, a change (or a new run), and here again: the saved file is not what Review showed
+            self._forget_saved()
+            self.status.setText(f"The submission changed after you saved {saved.path.name}: save again to "
+                                "include the changes.")
+        if state.archive is not None:
+            self.path.setText(str(state.archive))
+        elif not self.path.text() or Path(self.path.text()).name != archive_name(state.timestamp):
+            self.path.setText(str(default_directory() / archive_name(state.timestamp)))
+        self._save_by_default()
+
+    def _save_by_default(self) -> None:
+        """Enter saves until the archive is saved. QWizard makes Finish (disabled until then) the default
+        button each time it updates its buttons, after this page's calls: so this takes it back after."""
+        def apply() -> None:
+            if self.state.archive is None and self.host.currentPage() is self:
+                self.save_button.setDefault(True)
+
+        QTimer.singleShot(0, self, apply)
 
     def isComplete(self) -> bool:
         return self.state.archive is not None
@@ -80,28 +161,44 @@ class SavePage(Page):
             self.status.setText(f"The folder {target.parent} does not exist: choose another place.")
             return
         self.save_button.setEnabled(False)
+        self._forget_saved()
         self.status.setText("Saving…")
         submission = snapshot(state)
         prepared = state.prepared if state.prepared_for == submission.key else None
         self._saving = self.tasks.run_in_background(
-            lambda _task: save_archive(submission, target, prepared),
-            success=self._saved, failure=self._failed,
+            lambda _task: save_and_describe(submission, target, prepared),
+            success=lambda saved: self._done_saving(submission.key, saved), failure=self._failed,
         )
 
-    def _saved(self, path: Path) -> None:
+    def _forget_saved(self) -> None:
+        self.state.archive = None
+        self._saved = self._saved_key = None
+        for button in (self.open_folder, self.copy_email, self.open_upload):
+            button.setEnabled(False)
+        self.completeChanged.emit()
+
+    def _done_saving(self, key: tuple[Any, ...], saved: Saved) -> None:
         self._saving = None
-        self.state.archive = path
-        size = path.stat().st_size
-        self.status.setText(f"Saved: {path} ({size / 1024:.0f} KiB). Upload this file to PlanetScale.")
-        log.info("archive saved: %s", path)
+        state = self.state
+        state.archive, self._saved, self._saved_key = saved.path, saved, key
+        state.prepared, state.prepared_for = saved.prepared, key
+        lines = [f"Saved: {saved.path} ({format_size(saved.archive.size)}), SHA-256 {saved.archive.sha256}. "
+                 "Send this file to PlanetScale."]
+        if saved.redaction_map is not None:
+            lines.append(f"The redaction map is next to it: {saved.redaction_map}. Keep it private; do not send it.")
+        self.status.setText("\n".join(lines))
+        log.info("archive saved: %s", saved.path)
         self.save_button.setEnabled(True)
-        self.save_button.setDefault(False)
-        self.open_folder.setEnabled(True)
+        self.save_button.setDefault(False)  # Enter: Finish, which the wizard makes the default again
+        for button in (self.open_folder, self.copy_email, self.open_upload):
+            button.setEnabled(True)
+        self.copy_email.setFocus()  # the next thing to do; Enter on it copies
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self._saving = None
         self.save_button.setEnabled(True)
+        self._save_by_default()
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         self.status.setText(f"Could not save: {reason}. Nothing partial was left; free some space or "
                             "choose another folder.")
@@ -110,3 +207,10 @@ class SavePage(Page):
     def _open_folder(self) -> None:
         if self.state.archive is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.archive.parent)))
+
+    def email_text(self) -> str:
+        return self._saved.email if self._saved is not None else ""
+
+    def _open_upload(self) -> None:
+        if not QDesktopServices.openUrl(QUrl(self.upload_url)):
+            self.sent_status.setText(f"Could not open a browser: go to {self.upload_url}")

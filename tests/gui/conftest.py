@@ -16,6 +16,20 @@ from tests.servers import MariaDBServer
 MakeWizard = Callable[[], Wizard]
 
 
+@pytest.fixture(autouse=True)
+def private_home_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """platformdirs reads HOME and XDG_* on Linux: drafts, settings and the Save page's default folder
+    (the documents folder, else the home) land in tmp_path, never in the real home."""
+    base = tmp_path / "xdg"
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(base / name.removeprefix("XDG_").removesuffix("_HOME").lower()))
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(home / "Documents"))
+    return base
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
@@ -54,3 +68,17 @@ def fill_connection(wizard: Wizard, server: MariaDBServer, user: str = "root", p
     page.user.setText(user)
     page.password.setText(server.root_password if password is None else password)
     page.tls_mode.setCurrentIndex(page.tls_mode.findData("preferred"))
+
+
+def run_to_questionnaire(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1) -> None:
+    """Connect as root, collect with a short sampling interval, and go on to the questionnaire's first section."""
+    fill_connection(wizard, server)
+    wizard.next()  # tests the connection, then goes on by itself (root: nothing missing)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    wizard.options_page.sampling_interval.setValue(sleep)
+    wizard.next()
+    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
+    wizard.next()
+    assert wizard.currentId() == PageId.FINDINGS
+    wizard.next()
+    assert wizard.currentId() == PageId.QUESTIONNAIRE
