@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _galera_ready(server: Any) -> bool:
+    rows = server.admin("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+    return bool(rows) and str(rows[0][1]).upper() == "ON"
+
+
 def test_mariadb_galera_node_is_galera(mariadb_factory) -> None:
     """A real one-node Galera cluster (MariaDB's wsrep provider, bootstrapped with gcomm://)."""
     provider = "/usr/lib/galera/libgalera_smm.so"
@@ -121,6 +127,10 @@ def test_mariadb_galera_node_is_galera(mariadb_factory) -> None:
         "wsrep_node_address": "127.0.0.1", "wsrep_cluster_name": "psm_test", "innodb_autoinc_lock_mode": "2",
         "wsrep_provider_options": f"gmcast.listen_addr=tcp://127.0.0.1:{_free_port()};gcache.size=16M",
     })  # fmt: skip
+    deadline = time.monotonic() + 60  # the node accepts connections before it accepts queries (errno 1047)
+    while not _galera_ready(server):
+        assert time.monotonic() < deadline, "the Galera node did not become ready within 60 s"
+        time.sleep(0.2)
     server_info = server_facts(spec_for(server))
     assert server_info["flavor"] == "galera"
     assert server_info["flavor_evidence"] == ["version says MariaDB", "wsrep_on = ON", "wsrep_provider set"]
