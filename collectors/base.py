@@ -74,6 +74,58 @@ class Context:
 
 
 @dataclass(frozen=True)
+class SchemaWalk:
+    """A collector that reads the user schemas one at a time, in three steps.
+
+    The runner walks the schemas once for every run of consecutive walking collectors: each schema
+    gets every collector's statements before the next schema starts, so its tables are opened once
+    (information_schema and SHOW CREATE open every table; on a server with more tables than the
+    table cache holds, a second pass over all schemas would open each table again). Outside the
+    runner (a collector alone) `walk_alone` does the same for one collector.
+
+    start(ctx) -> state; step(ctx, state, schema, index, total) -> False to stop early (its budget
+    ran out: it records why itself); finish(ctx, state) writes the facts and may raise Degraded.
+    """
+
+    start: Callable[[Context], Any]
+    step: Callable[[Context, Any, str, int, int], bool]
+    finish: Callable[[Context, Any], None]
+
+
+def walk_alone(walk: SchemaWalk) -> Callable[[Context], None]:
+    """The collect function of a walking collector run on its own."""
+
+    def collect(ctx: Context) -> None:
+        state = walk.start(ctx)
+        schemas = ctx.user_schemas()
+        for index, schema in enumerate(schemas):
+            ctx.cancel.raise_if_cancelled()
+            try:
+                if not walk.step(ctx, state, schema, index, len(schemas)):
+                    break
+            finally:
+                ctx.scratch.pop(SCHEMA_SCRATCH, None)
+        walk.finish(ctx, state)
+
+    return collect
+
+
+# ctx.scratch key of the runner's collectors.readahead.ReadAhead during a walk
+READAHEAD = "readahead"
+# ctx.scratch key of what the walking collectors share about the schema being read; dropped after it
+SCHEMA_SCRATCH = "schema"
+
+
+def schema_scratch(ctx: Context, schema: str) -> dict[str, Any]:
+    """Reads shared by the collectors for the schema being walked (kept for one schema only)."""
+    shared: dict[str, Any] = ctx.scratch.setdefault(SCHEMA_SCRATCH, {})
+    if shared.get("name") != schema:
+        shared.clear()
+        shared["name"] = schema
+    return shared
+
+
+@dataclass(frozen=True)
 class Collector:
     name: str
     title: str
@@ -93,6 +145,15 @@ class Collector:
     needs_grants: bool = True
     # without these it still runs, but part of what it reads is missing (said in its reason)
     improves_with: tuple[Requirement, ...] = ()
+    # reads one schema at a time: the runner interleaves consecutive walking collectors per schema
+    walk: SchemaWalk | None = None
 
     def requirements(self, server: ServerIdentity) -> tuple[Requirement, ...]:
         return self.requires + (self.requires_on(server) if self.requires_on else ())
+
+
+def walking_collector(*, start: Callable[[Context], Any], step: Callable[[Context, Any, str, int, int], bool],
+                      finish: Callable[[Context, Any], None], **fields: Any) -> Collector:
+    """A Collector that reads one schema at a time (see SchemaWalk)."""
+    walk = SchemaWalk(start, step, finish)
+    return Collector(collect=walk_alone(walk), walk=walk, **fields)

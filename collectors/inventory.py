@@ -28,10 +28,18 @@ from typing import Any
 
 from mysql.connector import errors as mysql_errors
 
-from collectors.base import Collector, Context, Degraded
+from collectors.base import Context, Degraded, walking_collector
 from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
 from collectors.privileges import Grants
-from collectors.schema import SPATIAL_TYPES, quote_identifier, schema_tables
+from collectors.schema import (
+    EVENTS_SQL,
+    ROUTINES_SQL,
+    SPATIAL_TYPES,
+    TRIGGERS_SQL,
+    quote_identifier,
+    schema_rows,
+    schema_tables,
+)
 
 SUPPORTED_CHARSETS = frozenset({"utf8", "utf8mb3", "utf8mb4", "latin1", "ascii", "binary"})
 TEXT_BLOB_TYPES = frozenset({
@@ -198,6 +206,20 @@ def _charset_of(collation: str, charsets: dict[str, str]) -> str | None:
     return charsets.get(collation.lower()) or collation.split("_", 1)[0].lower()
 
 
+# per schema, each sent once with the schema as its parameter (schema_rows: shared, and read ahead)
+_COLUMNS_SQL = ("SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,"
+                " CHARACTER_SET_NAME, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s")
+_STATISTICS_SQL = ("SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
+                   " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s")
+_PARTITIONS_SQL = ("SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD"
+                   " FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL")
+_FOREIGN_KEYS_SQL = ("SELECT CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, UPDATE_RULE,"
+                     " DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s")
+_FOREIGN_KEY_COLUMNS_SQL = ("SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION"
+                            " FROM information_schema.KEY_COLUMN_USAGE"
+                            " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL")
+
+
 def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inventory) -> None:
     objects = inv.objects
     tables: dict[str, _Table] = {}
@@ -210,10 +232,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         elif table_type in BASE_TABLE_TYPES:
             tables[name] = _Table(name, as_text(engine), as_text(collation))
 
-    columns = ctx.query(
-        "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,"
-        " CHARACTER_SET_NAME, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s",
-        (schema,)).rows
+    columns = schema_rows(ctx, schema, _COLUMNS_SQL)
     spatial_columns = 0
     for table_name, column, position, data_type, column_type, nullable, charset, extra in columns:
         spatial_columns += as_text(data_type).lower() in SPATIAL_TYPES  # views' columns too, as technologies counts
@@ -227,9 +246,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         })
 
     special_indexes: dict[str, set[tuple[str, str]]] = {"FULLTEXT": set(), "SPATIAL": set()}
-    for table_name, index, non_unique, seq, column, sub_part, index_type in ctx.query(
-        "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
-        " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s", (schema,)).rows:
+    for table_name, index, non_unique, seq, column, sub_part, index_type in schema_rows(ctx, schema, _STATISTICS_SQL):
         kind = as_text(index_type).upper()
         if kind in ("FULLTEXT", "SPATIAL"):
             special_indexes[kind].add((as_text(table_name), as_text(index)))
@@ -242,9 +259,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         entry["parts"].append((_int(seq), _opt(column), sub_part))
 
     partitioned: set[str] = set()
-    for table_name, method, submethod in ctx.query(
-        "SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD FROM information_schema.PARTITIONS"
-        " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
+    for table_name, method, submethod in schema_rows(ctx, schema, _PARTITIONS_SQL):
         partitioned.add(as_text(table_name))
         table = tables.get(as_text(table_name))
         if table is not None:
@@ -252,10 +267,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
             table.subpartition_method = _opt(submethod)
 
     foreign_keys: dict[tuple[str, str], dict[str, Any]] = {}
-    constraints = ctx.query(
-        "SELECT CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, UPDATE_RULE,"
-        " DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
-        (schema,)).rows
+    constraints = schema_rows(ctx, schema, _FOREIGN_KEYS_SQL)
     # what the technologies collector would read again from the same tables: counted here, shared
     ctx.scratch.setdefault("technology_counts", {})[schema] = {
         "fulltext": len(special_indexes["FULLTEXT"]), "spatial_index": len(special_indexes["SPATIAL"]),
@@ -270,9 +282,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         }
     if foreign_keys:
         parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
-        for table_name, constraint, column, position in ctx.query(
-            "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE"
-            " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL", (schema,)).rows:
+        for table_name, constraint, column, position in schema_rows(ctx, schema, _FOREIGN_KEY_COLUMNS_SQL):
             parts.setdefault((as_text(table_name), as_text(constraint)), []).append((_int(position), as_text(column)))
         for key, fk in foreign_keys.items():
             fk["columns"] = [c for _, c in sorted(parts.get(key, []))]
@@ -280,16 +290,11 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
 
     json_checks = _read_checks(ctx, schema, tables, inv)
 
-    for name, routine_type in ctx.query(
-        "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s",
-        (schema,)).rows:
+    for name, routine_type in schema_rows(ctx, schema, ROUTINES_SQL):
         objects["routines"].append({"name": f"{schema}.{as_text(name)}", "type": as_text(routine_type)})
-    for name, table_name in ctx.query(
-        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s",
-        (schema,)).rows:
+    for name, table_name in schema_rows(ctx, schema, TRIGGERS_SQL):
         objects["triggers"].append({"name": f"{schema}.{as_text(name)}", "table": f"{schema}.{as_text(table_name)}"})
-    for (name,) in ctx.query(
-        "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", (schema,)).rows:
+    for (name,) in schema_rows(ctx, schema, EVENTS_SQL):
         objects["events"].append(f"{schema}.{as_text(name)}")
 
     _summarise(schema, tables, json_checks, charsets, inv)
@@ -301,11 +306,14 @@ def _read_checks(ctx: Context, schema: str, tables: dict[str, _Table], inv: _Inv
     if ctx.server.is_mariadb:
         sql = ("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS"
                " WHERE CONSTRAINT_SCHEMA = %s")
-    else:  # MySQL's CHECK_CONSTRAINTS has no TABLE_NAME; TABLE_CONSTRAINTS has both (none before 8.0.16)
+    elif not ctx.server.at_least(8, 0, 16):  # MySQL enforces (and lists) CHECK constraints since 8.0.16
+        return json_checks
+    else:  # MySQL's CHECK_CONSTRAINTS has no TABLE_NAME; TABLE_CONSTRAINTS has both. Filter on
+        # TABLE_SCHEMA: it is the lookup key (a CONSTRAINT_SCHEMA filter reads every schema's tables)
         sql = ("SELECT TABLE_NAME, CONSTRAINT_NAME, NULL FROM information_schema.TABLE_CONSTRAINTS"
-               " WHERE CONSTRAINT_SCHEMA = %s AND CONSTRAINT_TYPE = 'CHECK'")
+               " WHERE TABLE_SCHEMA = %s AND CONSTRAINT_TYPE = 'CHECK'")
     try:
-        rows = ctx.query(sql, (schema,)).rows
+        rows = schema_rows(ctx, schema, sql)
     except mysql_errors.Error as exc:
         if not is_unsupported_error(exc):
             raise
@@ -459,26 +467,35 @@ def _visibility(ctx: Context, privileges: _Privileges, schemas: list[str]) -> di
     }
 
 
-def collect_inventory(ctx: Context) -> None:
-    schemas = ctx.user_schemas()
-    privileges = _Privileges(ctx.scratch.get("grants"))
-    charsets = _collations(ctx)
-    inv = _Inventory()
+@dataclass
+class _Walk:
+    privileges: _Privileges
+    charsets: dict[str, str]
+    inv: _Inventory = field(default_factory=_Inventory)
     cut: str | None = None
-    failed: list[dict[str, str]] = []
-    read: list[str] = []
-    for done, schema in enumerate(schemas):
-        ctx.cancel.raise_if_cancelled()
-        if ctx.time_left() <= 0:
-            cut = f"time budget ran out after {done} of {len(schemas)} schemas"
-            break
-        try:
-            _read_schema(ctx, schema, charsets, inv)
-        except mysql_errors.Error as exc:  # one schema's failure (a time limit, a broken table) costs that schema
-            failed.append({"name": schema, "reason": _describe(exc)})
-            continue
-        read.append(schema)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
 
+
+def _start(ctx: Context) -> _Walk:
+    return _Walk(_Privileges(ctx.scratch.get("grants")), _collations(ctx))
+
+
+def _step(ctx: Context, state: _Walk, schema: str, index: int, total: int) -> bool:
+    if ctx.time_left() <= 0:
+        state.cut = f"time budget ran out after {index} of {total} schemas"
+        return False
+    try:
+        _read_schema(ctx, schema, state.charsets, state.inv)
+    except mysql_errors.Error as exc:  # one schema's failure (a time limit, a broken table) costs that schema
+        state.failed.append({"name": schema, "reason": _describe(exc)})
+        return True
+    state.read.append(schema)
+    return True
+
+
+def _finish(ctx: Context, state: _Walk) -> None:
+    privileges, inv, cut, failed, read = state.privileges, state.inv, state.cut, state.failed, state.read
     udfs, udf_visibility, udf_note = _user_defined_functions(ctx)
     visibility = _visibility(ctx, privileges, read)
     visibility["user_defined_functions"] = udf_visibility
@@ -541,7 +558,7 @@ def _update_tables(ctx: Context, inv: _Inventory) -> None:
             entry.update(keys)
 
 
-INVENTORY = Collector(
+INVENTORY = walking_collector(
     name="inventory",
     title="Object inventory (keys, charsets, partitions, foreign keys, routines, triggers, events)",
     reads=(
@@ -551,7 +568,9 @@ INVENTORY = Collector(
         "mysql.func (user-defined functions), when readable",
     ),
     writes=("objects", "object_visibility", "schema_types", "inventory", "tables"),
-    collect=collect_inventory,
+    start=_start,
+    step=_step,
+    finish=_finish,
     budget_seconds=120,
     expected_seconds=1.0,
 )

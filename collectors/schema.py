@@ -7,12 +7,14 @@ the per-statement limit on servers with many tables, and a budget can cut the wo
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from mysql.connector import errors as mysql_errors
 
-from collectors.base import SYSTEM_SCHEMAS, Collector, Context, Degraded, Skip
+from collectors.base import READAHEAD, SYSTEM_SCHEMAS, Context, Degraded, Skip, schema_scratch, walking_collector
 from collectors.connection import is_privilege_error, is_unsupported_error
+from collectors.readahead import ReadAhead
 from collectors.redact import scrub_literals
 
 SPATIAL_TYPES = (
@@ -47,97 +49,133 @@ _TABLES_SQL = (
 BASE_TABLE_TYPES = ("BASE TABLE", "SYSTEM VERSIONED")
 
 
-def schema_tables(ctx: Context, schema: str) -> list[tuple[Any, ...]]:
-    """information_schema.TABLES of one schema, every table type: (name, type, engine, rows, data, index,
-    row format, create options, collation). Read once per run and shared through ctx.scratch: on a server
-    with thousands of tables each such read opens every table (DATA_LENGTH), and four collectors need it."""
-    cache: dict[str, list[tuple[Any, ...]]] = ctx.scratch.setdefault("information_schema.TABLES", {})
-    rows = cache.get(schema)
-    if rows is None:
-        rows = ctx.query(_TABLES_SQL, (schema,)).rows
-        cache[schema] = rows
+def schema_rows(ctx: Context, schema: str, sql: str) -> list[tuple[Any, ...]]:
+    """One per-schema read (``sql`` takes the schema as its only parameter) shared by the walking
+    collectors: sent once while the schema is walked; its rows, or its error, are kept for the others."""
+    shared = schema_scratch(ctx, schema)
+    hit = shared.get(sql)
+    if hit is None:
+        readahead: ReadAhead | None = ctx.scratch.get(READAHEAD)
+        hit = readahead.take(schema, sql) if readahead is not None else None
+        if hit is None:
+            try:
+                hit = ctx.query(sql, (schema,)).rows
+            except mysql_errors.Error as exc:
+                hit = exc
+        if readahead is not None:
+            readahead.learn(sql)
+        shared[sql] = hit
+    if isinstance(hit, mysql_errors.Error):
+        raise hit
+    rows: list[tuple[Any, ...]] = hit
     return rows
 
 
-def collect_table_sizes(ctx: Context) -> None:
-    schemas = ctx.user_schemas()
-    tables: list[dict[str, Any]] = []
-    for done, schema in enumerate(schemas):
-        ctx.cancel.raise_if_cancelled()
-        if _budget_cut(ctx, done, len(schemas), "table sizes"):
-            break
-        for name, table_type, engine, rows, data, index, row_format, options, collation in schema_tables(ctx, schema):
-            if table_type not in BASE_TABLE_TYPES:
-                continue
-            tables.append({
-                "schema": schema, "name": str(name), "engine": engine or "", "rows": _int(rows),
-                "data_bytes": _int(data), "index_bytes": _int(index), "row_format": row_format or "",
-                "create_options": options or "", "collation": collation or "",
-            })
+def schema_tables(ctx: Context, schema: str) -> list[tuple[Any, ...]]:
+    """information_schema.TABLES of one schema, every table type: (name, type, engine, rows, data, index,
+    row format, create options, collation). Sent once per schema and shared: on a server with thousands
+    of tables each such read opens every table (DATA_LENGTH), and four collectors need it."""
+    return schema_rows(ctx, schema, _TABLES_SQL)
+
+
+ROUTINES_SQL = ("SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s"
+                " ORDER BY ROUTINE_TYPE, ROUTINE_NAME")
+# TRIGGERS reads every table's trigger file: one read per schema, shared by three collectors
+TRIGGERS_SQL = ("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s"
+                " ORDER BY TRIGGER_NAME")
+EVENTS_SQL = "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s ORDER BY EVENT_NAME"
+
+
+def _start_table_sizes(_ctx: Context) -> list[dict[str, Any]]:
+    return []
+
+
+def _table_sizes_step(ctx: Context, tables: list[dict[str, Any]], schema: str, index: int, total: int) -> bool:
+    if _budget_cut(ctx, index, total, "table sizes"):
+        return False
+    for name, table_type, engine, rows, data, index_bytes, row_format, options, collation in schema_tables(ctx, schema):
+        if table_type not in BASE_TABLE_TYPES:
+            continue
+        tables.append({
+            "schema": schema, "name": str(name), "engine": engine or "", "rows": _int(rows),
+            "data_bytes": _int(data), "index_bytes": _int(index_bytes), "row_format": row_format or "",
+            "create_options": options or "", "collation": collation or "",
+        })
+    return True
+
+
+def _finish_table_sizes(ctx: Context, tables: list[dict[str, Any]]) -> None:
     tables.sort(key=lambda t: (-(t["data_bytes"] + t["index_bytes"]), t["schema"], t["name"]))
     ctx.facts["tables"] = tables
 
 
-def collect_schema_inventory(ctx: Context) -> None:
-    schemas = ctx.user_schemas()
-    inventory: list[dict[str, Any]] = []
-    hidden: set[str] = set()
-    for done, schema in enumerate(schemas):
-        ctx.cancel.raise_if_cancelled()
-        if _budget_cut(ctx, done, len(schemas), "schema inventory"):
-            break
-        entry: dict[str, Any] = {"name": schema, "tables": 0, "views": 0, "routines": 0, "triggers": 0,
-                                 "events": 0, "data_bytes": 0, "index_bytes": 0, "engines": {}}
-        engines: Counter[str] = Counter()
-        for _name, table_type, engine, _rows, data, index, *_ in schema_tables(ctx, schema):
-            if table_type == "VIEW":
-                entry["views"] += 1
-                continue
-            if table_type not in BASE_TABLE_TYPES:  # a MariaDB SEQUENCE is no table
-                continue
-            entry["tables"] += 1
-            entry["data_bytes"] += _int(data)
-            entry["index_bytes"] += _int(index)
-            engines[str(engine or "unknown")] += 1
-        entry["engines"] = dict(sorted(engines.items()))
-        for key, sql in (
-            ("routines", "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s"),
-            ("triggers", "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s"),
-            ("events", "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s"),
-        ):
-            try:
-                entry[key] = _int(ctx.session.scalar(sql, (schema,)))
-            except mysql_errors.Error as exc:
-                if not (is_privilege_error(exc) or is_unsupported_error(exc)):
-                    raise
-                entry[key] = None
-                hidden.add(key)
-        inventory.append(entry)
-    ctx.facts["schemas"] = inventory
-    if hidden:
-        raise Degraded(f"could not count {', '.join(sorted(hidden))}: not visible to this account")
+@dataclass
+class _SchemaCounts:
+    inventory: list[dict[str, Any]] = field(default_factory=list)
+    hidden: set[str] = field(default_factory=set)
 
 
-def collect_technologies(ctx: Context) -> None:
+def _schema_inventory_step(ctx: Context, state: _SchemaCounts, schema: str, index: int, total: int) -> bool:
+    if _budget_cut(ctx, index, total, "schema inventory"):
+        return False
+    entry: dict[str, Any] = {"name": schema, "tables": 0, "views": 0, "routines": 0, "triggers": 0,
+                             "events": 0, "data_bytes": 0, "index_bytes": 0, "engines": {}}
+    engines: Counter[str] = Counter()
+    for _name, table_type, engine, _rows, data, index_bytes, *_ in schema_tables(ctx, schema):
+        if table_type == "VIEW":
+            entry["views"] += 1
+            continue
+        if table_type not in BASE_TABLE_TYPES:  # a MariaDB SEQUENCE is no table
+            continue
+        entry["tables"] += 1
+        entry["data_bytes"] += _int(data)
+        entry["index_bytes"] += _int(index_bytes)
+        engines[str(engine or "unknown")] += 1
+    entry["engines"] = dict(sorted(engines.items()))
+    for key, sql in (("routines", ROUTINES_SQL), ("triggers", TRIGGERS_SQL), ("events", EVENTS_SQL)):
+        try:
+            entry[key] = len(schema_rows(ctx, schema, sql))
+        except mysql_errors.Error as exc:
+            if not (is_privilege_error(exc) or is_unsupported_error(exc)):
+                raise
+            entry[key] = None
+            state.hidden.add(key)
+    state.inventory.append(entry)
+    return True
+
+
+def _finish_schema_inventory(ctx: Context, state: _SchemaCounts) -> None:
+    ctx.facts["schemas"] = state.inventory
+    if state.hidden:
+        raise Degraded(f"could not count {', '.join(sorted(state.hidden))}: not visible to this account")
+
+
+@dataclass
+class _Technologies:
+    counts: Counter[str] = field(default_factory=Counter)
+    tables_with: dict[str, set[str]] = field(default_factory=lambda: {"partitioning": set(), "compression": set()})
+
+
+def _technologies_step(ctx: Context, state: _Technologies, schema: str, index: int, total: int) -> bool:
+    if _budget_cut(ctx, index, total, "technologies"):
+        return False
+    counts, tables_with = state.counts, state.tables_with
+    shared = ctx.scratch.get("technology_counts", {}).get(schema)
+    if shared is not None:  # the inventory read the same STATISTICS, COLUMNS, REFERENTIAL_CONSTRAINTS, PARTITIONS
+        for key in ("fulltext", "spatial_index", "spatial_columns", "foreign_keys"):
+            counts[key] += shared[key]
+        tables_with["partitioning"].update(f"{schema}.{name}" for name in shared["partitioned"])
+    else:
+        _read_technologies(ctx, schema, counts, tables_with)
+    for name, table_type, _engine, _rows, _data, _index, row_format, options, _collation in schema_tables(ctx, schema):
+        if table_type in BASE_TABLE_TYPES and is_compressed(str(row_format or ""), str(options or "")):
+            tables_with["compression"].add(f"{schema}.{name}")
+    return True
+
+
+def _finish_technologies(ctx: Context, state: _Technologies) -> None:
     """Noteworthy Technologies from information_schema and status — never from grepping DDL."""
-    schemas = ctx.user_schemas()
-    counts: Counter[str] = Counter()
-    tables_with: dict[str, set[str]] = {k: set() for k in ("partitioning", "compression")}
-    for done, schema in enumerate(schemas):
-        ctx.cancel.raise_if_cancelled()
-        if _budget_cut(ctx, done, len(schemas), "technologies"):
-            break
-        shared = ctx.scratch.get("technology_counts", {}).get(schema)
-        if shared is not None:  # the inventory read the same STATISTICS, COLUMNS, REFERENTIAL_CONSTRAINTS, PARTITIONS
-            for key in ("fulltext", "spatial_index", "spatial_columns", "foreign_keys"):
-                counts[key] += shared[key]
-            tables_with["partitioning"].update(f"{schema}.{name}" for name in shared["partitioned"])
-        else:
-            _read_technologies(ctx, schema, counts, tables_with)
-        for name, table_type, _engine, _rows, _data, _index, row_format, options, _collation in schema_tables(
-                ctx, schema):
-            if table_type in BASE_TABLE_TYPES and is_compressed(str(row_format or ""), str(options or "")):
-                tables_with["compression"].add(f"{schema}.{name}")
+    counts, tables_with = state.counts, state.tables_with
     status = ctx.facts.get("status", {}).get("first", {})
     variables = ctx.facts.get("variables", {})
     tech: dict[str, dict[str, Any]] = {}
@@ -218,64 +256,64 @@ def _yes_no(count: int, what: str) -> dict[str, Any]:
     return {"value": count > 0, "evidence": f"{count} {what}"}
 
 
-def collect_schema_ddl(ctx: Context) -> None:
-    """SHOW CREATE for every user object, without data, as a mysqldump --no-data-like text."""
+@dataclass
+class _Ddl:
+    parts: list[str] = field(default_factory=lambda: [
+        "-- Schema only (no data), written by ps-prechecks with SHOW CREATE statements\n"])
+    objects: int = 0
+    unreadable: Counter[str] = field(default_factory=Counter)
+    cut: str | None = None
+
+
+def _start_schema_ddl(ctx: Context) -> _Ddl:
     if not ctx.options.get("schema_ddl", True):
         raise Skip("schema DDL was turned off (--no-schema-ddl)")
-    schemas = ctx.user_schemas()
-    parts: list[str] = ["-- Schema only (no data), written by ps-prechecks with SHOW CREATE statements\n"]
-    objects = 0
-    unreadable: Counter[str] = Counter()
-    cut = None
-    for done, schema in enumerate(schemas):
+    return _Ddl()
+
+
+def _schema_ddl_step(ctx: Context, state: _Ddl, schema: str, index: int, total: int) -> bool:
+    """SHOW CREATE for every user object of one schema, without data, as mysqldump --no-data would."""
+    if ctx.time_left() <= 0:
+        state.cut = f"time budget ran out after {index} of {total} schemas"
+        return False
+    q = quote_identifier(schema)
+    state.parts.append(f"\n--\n-- Database: {q}\n--\n\nUSE {q};\n")
+    listing = sorted(((str(table_type), str(name)) for name, table_type, *_ in schema_tables(ctx, schema)))
+    work: list[tuple[str, str]] = [("VIEW" if table_type == "VIEW" else "TABLE", name) for table_type, name in listing]
+    work += [(str(kind), str(name)) for name, kind in schema_rows(ctx, schema, ROUTINES_SQL)]
+    work += [("TRIGGER", n) for n in _optional_names(ctx, TRIGGERS_SQL, schema)]
+    work += [("EVENT", n) for n in _optional_names(ctx, EVENTS_SQL, schema)]
+    for kind, name in work:
         if ctx.time_left() <= 0:
-            cut = f"time budget ran out after {done} of {len(schemas)} schemas"
-            break
+            state.cut = f"time budget ran out in schema {schema} after {state.objects} objects"
+            return False
         ctx.cancel.raise_if_cancelled()
-        q = quote_identifier(schema)
-        parts.append(f"\n--\n-- Database: {q}\n--\n\nUSE {q};\n")
-        listing = ctx.query(
-            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
-            " ORDER BY TABLE_TYPE, TABLE_NAME", (schema,)).rows
-        routines = ctx.query(
-            "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s"
-            " ORDER BY ROUTINE_TYPE, ROUTINE_NAME", (schema,)).rows
-        triggers = _optional_names(ctx, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
-                                        " WHERE TRIGGER_SCHEMA = %s ORDER BY TRIGGER_NAME", schema)
-        events = _optional_names(ctx, "SELECT EVENT_NAME FROM information_schema.EVENTS"
-                                      " WHERE EVENT_SCHEMA = %s ORDER BY EVENT_NAME", schema)
-        work: list[tuple[str, str]] = []
-        for name, table_type in listing:
-            work.append(("VIEW" if table_type == "VIEW" else "TABLE", str(name)))
-        work += [(str(kind), str(name)) for name, kind in routines]
-        work += [("TRIGGER", n) for n in triggers] + [("EVENT", n) for n in events]
-        for kind, name in work:
-            if ctx.time_left() <= 0:
-                cut = f"time budget ran out in schema {schema} after {objects} objects"
-                break
-            ctx.cancel.raise_if_cancelled()
-            try:
-                result = ctx.query(f"SHOW CREATE {kind} {q}.{quote_identifier(name)}")
-            except mysql_errors.Error as exc:
-                if is_privilege_error(exc) or is_unsupported_error(exc):
-                    unreadable[kind.lower()] += 1
-                    continue
-                raise
-            text = _create_text(kind, result.columns, result.rows)
-            if text is None:
-                unreadable[kind.lower()] += 1
+        try:
+            result = ctx.query(f"SHOW CREATE {kind} {q}.{quote_identifier(name)}")
+        except mysql_errors.Error as exc:
+            if is_privilege_error(exc) or is_unsupported_error(exc):
+                state.unreadable[kind.lower()] += 1
                 continue
-            if kind != "TABLE":  # view, routine, trigger and event bodies may hold data literals
-                text = scrub_literals(text)
-            objects += 1
-            parts.append(f"\n{text};\n")
-        if cut:
-            break
-    ddl = "".join(parts)
+            raise
+        text = _create_text(kind, result.columns, result.rows)
+        if text is None:
+            state.unreadable[kind.lower()] += 1
+            continue
+        if kind != "TABLE":  # view, routine, trigger and event bodies may hold data literals
+            text = scrub_literals(text)
+        state.objects += 1
+        state.parts.append(f"\n{text};\n")
+    return True
+
+
+def _finish_schema_ddl(ctx: Context, state: _Ddl) -> None:
+    cut, unreadable = state.cut, state.unreadable
+    ddl = "".join(state.parts)
+    state.parts.clear()
     if cut:
         ddl += f"\n-- CUT: {cut}. Raise --schema-ddl-budget to read everything.\n"
     ctx.artifacts["mysqldump"] = ddl
-    ctx.facts["schema_ddl"] = {"objects": objects, "bytes": len(ddl.encode()), "cut": cut,
+    ctx.facts["schema_ddl"] = {"objects": state.objects, "bytes": len(ddl.encode()), "cut": cut,
                                "unreadable": dict(unreadable)}
     notes = []
     if cut:
@@ -288,7 +326,7 @@ def collect_schema_ddl(ctx: Context) -> None:
 
 def _optional_names(ctx: Context, sql: str, schema: str) -> list[str]:
     try:
-        return [str(r[0]) for r in ctx.query(sql, (schema,)).rows]
+        return [str(r[0]) for r in schema_rows(ctx, schema, sql)]
     except mysql_errors.Error as exc:
         if is_privilege_error(exc) or is_unsupported_error(exc):
             return []
@@ -316,45 +354,53 @@ def _create_text(kind: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]
     return None
 
 
-TABLE_SIZES = Collector(
+TABLE_SIZES = walking_collector(
     name="table_sizes",
     title="Table sizes",
     reads=("information_schema.TABLES, one schema at a time (shared with the inventories)",),
     writes=("tables",),
     samples=("table-sizes",),
-    collect=collect_table_sizes,
+    start=_start_table_sizes,
+    step=_table_sizes_step,
+    finish=_finish_table_sizes,
     budget_seconds=120,
     expected_seconds=0.5,
 )
 
-SCHEMA_INVENTORY = Collector(
+SCHEMA_INVENTORY = walking_collector(
     name="schema_inventory",
     title="Schema inventory",
     reads=("information_schema.TABLES, ROUTINES, TRIGGERS, EVENTS, one schema at a time",),
     writes=("schemas",),
-    collect=collect_schema_inventory,
+    start=lambda _ctx: _SchemaCounts(),
+    step=_schema_inventory_step,
+    finish=_finish_schema_inventory,
     budget_seconds=120,
     expected_seconds=0.3,
 )
 
-TECHNOLOGIES = Collector(
+TECHNOLOGIES = walking_collector(
     name="technologies",
     title="Noteworthy technologies",
     reads=("information_schema.STATISTICS, COLUMNS, REFERENTIAL_CONSTRAINTS, PARTITIONS, TABLES",
            "status counters Com_lock_tables, Com_xa_start, Com_stmt_prepare"),
     writes=("technologies", "technology_objects"),
-    collect=collect_technologies,
+    start=lambda _ctx: _Technologies(),
+    step=_technologies_step,
+    finish=_finish_technologies,
     budget_seconds=120,
     expected_seconds=0.5,
 )
 
-SCHEMA_DDL = Collector(
+SCHEMA_DDL = walking_collector(
     name="schema_ddl",
     title="Schema DDL (no data)",
     reads=("SHOW CREATE TABLE / VIEW / PROCEDURE / FUNCTION / TRIGGER / EVENT for user objects",),
     writes=("schema_ddl",),
     samples=("mysqldump",),
-    collect=collect_schema_ddl,
+    start=_start_schema_ddl,
+    step=_schema_ddl_step,
+    finish=_finish_schema_ddl,
     budget_seconds=60,
     expected_seconds=1.0,
 )

@@ -76,6 +76,7 @@ def collect(
             progress=progress,
             cancel=cancel,
             facts=new_facts(spec),
+            open_session=lambda: open_session(spec, cancel),
         )
         return runner.run()
     finally:

@@ -1,0 +1,126 @@
+"""Reads the next schema's information_schema rows on a second session while this one is processed.
+
+On MariaDB and MySQL 5.7 the first information_schema read of a schema opens every table in it,
+and the server spends most of a schema walk doing that. With a second read-only session, the runner
+asks for schema i+1's reads while the collectors work through schema i, so the server opens the
+next tables while this client parses and the first session sends SHOW CREATE: measured on
+20 x 1,000 tables (benchmarks/big_server.py).
+
+Which statements to send is learnt, not declared: every per-schema statement the collectors sent
+through `schema_rows` for the previous schema (each takes the schema name as its only parameter).
+A read-ahead statement that fails leaves nothing behind: the collector then sends it on its own
+session, with the errors handled as before. The second session is opened like the first
+(read-only, per-statement time limit); if it cannot be opened, the walk goes on without it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from collectors.connection import CancelToken, Session, StatementRecord
+
+Rows = list[tuple[Any, ...]]
+
+
+class ReadAhead:
+    def __init__(self, open_session: Callable[[], Session], cancel: CancelToken,
+                 log: Callable[[str], None] = lambda _message: None) -> None:
+        self._open_session = open_session
+        self._cancel = cancel
+        self._log = log
+        self._learnt: list[str] = []  # statements, in the order the collectors first sent them
+        self._jobs: queue.Queue[tuple[str, list[str]] | None] = queue.Queue()
+        self._lock = threading.Condition()
+        self._pending: set[tuple[str, str]] = set()  # asked for, not yet answered
+        self._results: dict[tuple[str, str], Rows] = {}
+        self._recent: list[str] = []  # the last two schemas asked for
+        self._session: Session | None = None
+        self._closed = False
+        self._disabled = False
+        self._thread = threading.Thread(target=self._work, name="ps-prechecks-readahead", daemon=True)
+        self._thread.start()
+        cancel.on_cancel(self._interrupt)
+
+    # -- the walking thread -------------------------------------------------------------------------
+    def learn(self, sql: str) -> None:
+        if sql not in self._learnt:
+            self._learnt.append(sql)
+
+    def ahead(self, schema: str) -> None:
+        """Start reading `schema` (what was learnt so far) in the background."""
+        if self._disabled or self._closed or not self._learnt:
+            return
+        statements = list(self._learnt)
+        with self._lock:
+            # keep what was read for the schema being walked now; drop what earlier schemas left unused
+            self._recent = [*self._recent[-1:], schema]
+            self._results = {k: v for k, v in self._results.items() if k[0] in self._recent}
+            self._pending = {k for k in self._pending if k[0] in self._recent}
+            self._pending.update((schema, sql) for sql in statements)
+        self._jobs.put((schema, statements))
+
+    def take(self, schema: str, sql: str) -> Rows | None:
+        """The rows read ahead for (schema, sql), waiting while they are on their way; None: send it yourself."""
+        key = (schema, sql)
+        with self._lock:
+            while key in self._pending and key not in self._results and not self._closed:
+                self._lock.wait(0.2)
+                if self._cancel.cancelled:
+                    return None
+            self._pending.discard(key)
+            return self._results.pop(key, None)
+
+    def close(self) -> list[StatementRecord]:
+        """Stop, close the second session and return the statements it sent (for the run's record)."""
+        with self._lock:
+            self._closed = True
+            self._pending.clear()
+            self._results.clear()
+            self._lock.notify_all()
+        self._jobs.put(None)
+        session = self._session
+        if session is not None:
+            session.interrupt()  # a statement in flight ends now, not at its time limit
+        self._thread.join(timeout=10)
+        if session is not None:
+            session.close()
+            return list(session.statements)
+        return []
+
+    # -- the reading thread -------------------------------------------------------------------------
+    def _interrupt(self) -> None:
+        if self._session is not None:
+            self._session.interrupt()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            schema, statements = job
+            for sql in statements:
+                rows = self._read(schema, sql)
+                with self._lock:
+                    if rows is not None and (schema, sql) in self._pending:
+                        self._results[(schema, sql)] = rows
+                    else:
+                        self._pending.discard((schema, sql))
+                    self._lock.notify_all()
+
+    def _read(self, schema: str, sql: str) -> Rows | None:
+        if self._closed or self._disabled or self._cancel.cancelled:
+            return None
+        try:
+            if self._session is None:
+                self._session = self._open_session()
+            return self._session.query(sql, (schema,)).rows
+        except Exception as exc:  # the collector sends it itself and handles what it gets
+            if self._session is None:
+                self._disabled = True
+                self._log(f"schema read-ahead off: a second session could not be opened ({type(exc).__name__})")
+            elif not self._session.is_alive():
+                self._disabled = True
+            return None
