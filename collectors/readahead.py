@@ -37,6 +37,7 @@ class ReadAhead:
         self._pending: set[tuple[str, str]] = set()  # asked for, not yet answered
         self._results: dict[tuple[str, str], Rows] = {}
         self._recent: list[str] = []  # the last two schemas asked for
+        self._inflight: tuple[str, str] | None = None  # being read now
         self._session: Session | None = None
         self._closed = False
         self._disabled = False
@@ -63,9 +64,13 @@ class ReadAhead:
         self._jobs.put((schema, statements))
 
     def take(self, schema: str, sql: str) -> Rows | None:
-        """The rows read ahead for (schema, sql), waiting while they are on their way; None: send it yourself."""
+        """The rows read ahead for (schema, sql), waiting while they are on their way; None: send it
+        yourself (also when the reader has not started on it: the two sessions share the work)."""
         key = (schema, sql)
         with self._lock:
+            if key in self._pending and key not in self._results and key != self._inflight:
+                self._pending.discard(key)  # not started yet: the caller sends it now, the reader skips it
+                return None
             while key in self._pending and key not in self._results and not self._closed:
                 self._lock.wait(0.2)
                 if self._cancel.cancelled:
@@ -102,8 +107,13 @@ class ReadAhead:
                 return
             schema, statements = job
             for sql in statements:
+                with self._lock:
+                    if (schema, sql) not in self._pending:  # taken over by the walk, or dropped
+                        continue
+                    self._inflight = (schema, sql)
                 rows = self._read(schema, sql)
                 with self._lock:
+                    self._inflight = None
                     if rows is not None and (schema, sql) in self._pending:
                         self._results[(schema, sql)] = rows
                     else:
