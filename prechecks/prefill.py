@@ -11,8 +11,8 @@ A pure function of the facts, like the report: an old facts.json gives the same 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from prechecks.questionnaire import (
     NO,
@@ -20,6 +20,7 @@ from prechecks.questionnaire import (
     Answer,
     Confidence,
     Prefill,
+    Question,
     Questionnaire,
     Value,
     load_questionnaire,
@@ -554,3 +555,92 @@ def questionnaire_files(facts: Mapping[str, Any], *, draft: Mapping[str, Value] 
     questionnaire = questionnaire or load_questionnaire()
     merged = build_answers(facts, draft=draft, answers=answers, questionnaire=questionnaire)
     return questionnaire_outputs(questionnaire, merged, facts=facts, attachments=attachments or [])
+
+
+# ------------------------------------------------------------------------------ several servers
+
+_CONFIDENCE_ORDER = ("measured", "estimate", "heuristic")
+
+
+def _weakest(found: list[tuple[str, Prefill]]) -> Confidence:
+    ranks = [_CONFIDENCE_ORDER.index(p.confidence) if p.confidence in _CONFIDENCE_ORDER else 0 for _, p in found]
+    return cast("Confidence", _CONFIDENCE_ORDER[max(ranks)])
+
+
+def _per_server(found: list[tuple[str, Prefill]]) -> str:
+    return "; ".join(f"{name}: {p.value}" for name, p in found)
+
+
+def _combined(question: Question, found: list[tuple[str, Prefill]], servers: Sequence[tuple[str, Mapping[str, Any]]]) \
+        -> Prefill:
+    """One answer from each server's prefill for one question (see prefill_servers)."""
+    first = found[0][1]
+    confidence = _weakest(found)
+    values = [p.value for _, p in found]
+    same = all(v == values[0] for v in values)
+    qid = question.id
+    if qid == "architecture.instance_count":
+        counts = [int(v) for v in values if isinstance(v, int | float)]
+        value = max([len(servers), *counts])
+        return Prefill(value, first.fact_path, "estimate",
+                       f"{len(servers)} server(s) collected; each one's count: {_per_server(found)} (servers of one "
+                       "replication topology count each other, so this is the larger of the two — add other "
+                       "clusters' instances)")
+    if qid in ("performance.qps_average", "performance.qps_peak"):
+        numbers = [float(v) for v in values if isinstance(v, int | float)]
+        return Prefill(round(sum(numbers)), first.fact_path, "estimate",
+                       f"the sum over {len(found)} server(s) ({_per_server(found)}); each was sampled over its own "
+                       "interval, so for peaks this is an upper bound of a common peak")
+    if qid == "architecture.disk":
+        total = 0.0
+        for _name, facts in servers:
+            schemas = fact(facts, "schemas")
+            if isinstance(schemas, list):
+                total += sum((_number(s.get("data_bytes")) or 0) + (_number(s.get("index_bytes")) or 0)
+                             for s in schemas if isinstance(s, dict))
+        return Prefill(f"total data + indexes over {len(servers)} server(s): {human_bytes(total)}; "
+                       + _per_server(found), first.fact_path, confidence, first.note)
+    if same:
+        return Prefill(values[0], first.fact_path, confidence,
+                       first.note if len(found) == 1 else f"the same on {', '.join(n for n, _ in found)}")
+    if question.type == "yes-no":  # no on any server is the answer that matters for planning
+        return Prefill(NO, first.fact_path, confidence, "differs: " + _per_server(found))
+    if question.type == "text":
+        return Prefill(_per_server(found), first.fact_path, confidence, "per server")
+    return Prefill(values[0], first.fact_path, confidence,
+                   f"from {found[0][0]}; differs between servers: {_per_server(found)}")
+
+
+def prefill_servers(servers: Sequence[tuple[str, Mapping[str, Any]]],
+                    questionnaire: Questionnaire | None = None) -> dict[str, Prefill]:
+    """The prefill of one questionnaire for several servers (name, facts): counts and sizes added up,
+    equal answers kept, differing ones listed per server (see docs/questionnaire.md)."""
+    questionnaire = questionnaire or load_questionnaire()
+    if len(servers) == 1:
+        return prefill(servers[0][1], questionnaire)
+    each = [(name, prefill(facts, questionnaire)) for name, facts in servers]
+    out: dict[str, Prefill] = {}
+    from prechecks.questionnaire import QuestionnaireError, coerce_value
+
+    for question in questionnaire.questions:
+        found = [(name, found[question.id]) for name, found in each if question.id in found]
+        if not found:
+            continue
+        combined = _combined(question, found, servers)
+        try:
+            combined.value = coerce_value(question, combined.value)
+        except QuestionnaireError:
+            continue
+        out[question.id] = combined
+    return out
+
+
+def servers_questionnaire_files(servers: Sequence[tuple[str, Mapping[str, Any]]], *,
+                                draft: Mapping[str, Value] | None = None, answers: Mapping[str, Value] | None = None,
+                                attachments: list[str] | None = None,
+                                questionnaire: Questionnaire | None = None) -> dict[str, str]:
+    """freeform_questions.md and submission.json for a submission of several servers (prefill_servers)."""
+    questionnaire = questionnaire or load_questionnaire()
+    merged = merge_answers(questionnaire, prefill_servers(servers, questionnaire), draft, answers)
+    return questionnaire_outputs(questionnaire, merged, facts=servers[0][1] if len(servers) == 1 else None,
+                                 attachments=attachments or [])

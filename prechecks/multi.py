@@ -1,0 +1,142 @@
+"""One archive for several servers (`--servers FILE`).
+
+Layout: each server's report, samples, facts.json and readiness.json under a folder named after it
+(`<name>/ps_report_<ts>.md`, `<name>/ps_samples_<ts>/…`, …); at the top one `servers.md` (which
+server is which, and its verdict), one questionnaire (freeform_questions.md, submission.json) whose
+prefill covers all servers (prechecks.prefill.prefill_servers), the attachments and one manifest.
+One redactor serves every server, so a name gets the same pseudonym in every folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from prechecks.bundle import BundleContent, PreparedBundle, build_manifest, bundle_files
+from prechecks.redaction import Redactor
+
+QUESTIONNAIRE_FILES = ("freeform_questions.md", "submission.json")
+
+
+@dataclass
+class ServerPart:
+    """One server's share of the archive; ``error`` set when it could not be collected."""
+
+    name: str
+    content: BundleContent | None
+    manifest_extra: Mapping[str, Any]
+    error: str = ""  # one line: why this server is missing
+    remedy: str = ""
+
+
+def _verdict(readiness: Mapping[str, Any]) -> str:
+    checks = readiness.get("checks", [])
+    blockers = sum(1 for c in checks if c.get("severity") == "blocker" and c.get("status") == "fail")
+    warnings = sum(1 for c in checks if c.get("severity") == "warning" and c.get("status") == "fail")
+    if blockers:
+        return f"{blockers} blocker(s), {warnings} warning(s)"
+    return f"no blocker, {warnings} warning(s)"
+
+
+def prepare_servers_bundle(
+    parts: Sequence[ServerPart],
+    timestamp: str,
+    *,
+    secrets: Sequence[str] = (),
+    redact: Sequence[str] = (),
+    answers: Mapping[str, Any] | None = None,
+    draft: Mapping[str, Any] | None = None,
+    attachments: Mapping[str, Path] | None = None,
+) -> PreparedBundle:
+    """Every file of the archive in memory (write_bundle(prepared=...) saves them)."""
+    from prechecks.prefill import servers_questionnaire_files
+
+    redactor = Redactor(redact, secrets=secrets)
+    files: dict[str, bytes] = {}
+    collected: list[tuple[str, dict[str, Any]]] = []
+    index: list[dict[str, Any]] = []
+    manifests: dict[str, Any] = {}
+    for part in parts:
+        if part.content is None:
+            index.append({"name": part.name, "collected": False, "error": part.error, "remedy": part.remedy})
+            continue
+        content = replace(part.content, timestamp=timestamp, secrets=list(secrets), attachments={})
+        own = bundle_files(content, manifest_extra=part.manifest_extra, redactor=redactor)
+        manifest = json.loads(own.pop("manifest.json"))
+        for name in QUESTIONNAIRE_FILES:  # one questionnaire for all servers, below
+            own.pop(name, None)
+        facts = json.loads(own["facts.json"])
+        readiness = json.loads(own["readiness.json"])
+        collected.append((part.name, facts))
+        folder = redactor.path(part.name)
+        for path, data in own.items():
+            files[f"{folder}/{path}"] = data
+        manifests[folder] = {k: v for k, v in manifest.items() if k not in ("files", "format_version", "tool")}
+        server = facts.get("server", {})
+        index.append({"name": folder, "collected": True, "version": server.get("version"),
+                      "flavor": server.get("flavor"), "platform": server.get("platform"),
+                      "readiness": _verdict(readiness)})
+    if not collected:
+        raise ValueError("no server could be collected: nothing to write")
+    texts = servers_questionnaire_files(collected, draft=draft, answers=answers,
+                                        attachments=sorted(attachments or {}))
+    texts["servers.md"] = _servers_markdown(index, timestamp)
+    for path, text in texts.items():
+        files[redactor.path(path)] = redactor.text(text).encode("utf-8", "backslashreplace")
+    if attachments:
+        from prechecks.attachments import read_attachment
+
+        for name, source in sorted(attachments.items()):
+            files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)
+    facts_for_manifest = {"collected_at": collected[0][1].get("collected_at")}
+    manifest = build_manifest(files, facts_for_manifest, {"servers": index, "per_server": manifests,
+                                                          "redaction": redactor.record()})
+    files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+    return PreparedBundle(files, redactor)
+
+
+def _servers_markdown(index: list[dict[str, Any]], timestamp: str) -> str:
+    lines = [f"# Servers in this submission ({timestamp})", "",
+             "Each collected server has its own folder: report, samples, facts.json, readiness.json.",
+             "The questionnaire (freeform_questions.md, submission.json) covers all of them.", "",
+             "| server | version | flavor | platform | PlanetScale import readiness |",
+             "|---|---|---|---|---|"]
+    for entry in index:
+        if entry["collected"]:
+            lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {entry.get('flavor') or ''} | "
+                         f"{entry.get('platform') or ''} | {entry['readiness']} |")
+        else:
+            lines.append(f"| {entry['name']} | not collected: {entry['error']} | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def collect_servers(entries: Sequence[Any], options: Any, timestamp: str, *, progress: Any = None,
+                    cancel: Any = None, announce: Any = None) -> list[ServerPart]:
+    """Collect each server of a --servers file in turn. A server that cannot be reached or is lost
+    mid-run becomes a part with its one-line cause; Ctrl-C / cancel ends everything (RunAborted)."""
+    from collectors.connection import ConnectionFailed
+    from collectors.runner import RunAborted
+    from prechecks.collection import bundle_content, collect, manifest_extra
+
+    parts: list[ServerPart] = []
+    for entry in entries:
+        if announce is not None:
+            announce(entry)
+        try:
+            result = collect(entry.spec, options, progress=progress, cancel=cancel)
+        except ConnectionFailed as exc:
+            problem = exc.problem
+            parts.append(ServerPart(entry.name, None, {}, problem.message, problem.remedy))
+            continue
+        except RunAborted as exc:
+            if exc.cancelled:
+                raise
+            parts.append(ServerPart(entry.name, None, {}, str(exc), exc.remedy))
+            continue
+        secrets = [entry.spec.password] if entry.spec.password else []
+        content = bundle_content(result, timestamp, secrets=secrets)
+        parts.append(ServerPart(entry.name, content, manifest_extra(result)))
+    return parts

@@ -1,0 +1,184 @@
+"""`--servers FILE`: several servers in one submission, described in TOML.
+
+    [[server]]
+    name = "orders-primary"          # folder name in the archive; letters, digits, - _ .
+    host = "10.0.0.5"                # or socket = "/run/mysqld/mysqld.sock"
+    port = 3306
+    user = "ps_prechecks"
+    password_env = "ORDERS_PW"       # or password = "..." (the file should then be 0600), or
+    keychain = true                  # the system keychain entry the wizard stores (ps-prechecks,
+                                     # "user@host:port"), or keychain = "another entry"
+    ssl_mode = "REQUIRED"            # DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
+    ssl_ca = "/etc/ssl/ca.pem"
+
+Passwords are read into memory only: they are scrubbed from everything the run writes and never
+copied to the archive. Every error names the file, the server and the key, with the remedy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from collectors.connection import TLS_MODES, ConnectionSpec
+
+KEYRING_SERVICE = "ps-prechecks"  # the wizard's keychain entries (gui/settings.py) use the same service
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+KNOWN_KEYS = frozenset({
+    "name", "host", "port", "socket", "user", "password", "password_env", "keychain", "ssl_mode", "ssl_ca",
+    "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key",
+})
+
+
+class ServersFileError(ValueError):
+    """A --servers file that cannot be used; the message is one line with the remedy."""
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    name: str
+    spec: ConnectionSpec  # with the password, when one was found
+    found_in: str  # "password", "password_env NAME", "keychain ENTRY", "option file", "none"
+    ssh: Mapping[str, Any]  # ssh_host, ssh_port, ssh_user, ssh_key when given
+
+    def __repr__(self) -> str:  # the spec's repr never shows the password; say where it came from
+        return f"ServerEntry(name={self.name!r}, target={self.spec.target!r}, found_in={self.found_in!r})"
+
+
+def keychain_account(*, user: str | None, host: str | None, port: int | None, socket: str | None) -> str:
+    """The keychain entry's user name, as the wizard stores it: user@host:port, or user@socket."""
+    where = socket if socket and not host else f"{host or ''}:{port or 3306}"
+    return f"{user or ''}@{where}"
+
+
+def _keychain_password(account: str) -> str | None:
+    import keyring
+    import keyring.errors
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, account)
+    except keyring.errors.KeyringError:
+        return None
+
+
+def load_servers(path: Path, *, environ: Mapping[str, str] | None = None,
+                 defaults: ConnectionSpec | None = None) -> list[ServerEntry]:
+    """Read and check a --servers file. ``defaults`` (from the command line's other options) fills what a
+    server leaves out: statement and connect timeouts, TLS mode."""
+    environ = os.environ if environ is None else environ
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ServersFileError(f"--servers {where}: no such file — check the path") from None
+    except OSError as exc:
+        raise ServersFileError(f"--servers {where}: cannot read it ({exc.strerror}) — check its permissions") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ServersFileError(f"--servers {where}: not valid TOML ({exc}) — see `ps-prechecks --help`") from None
+    servers = document.get("server")
+    unknown_top = sorted(set(document) - {"server"})
+    if unknown_top:
+        raise ServersFileError(f"--servers {where}: unknown top-level key(s) {', '.join(unknown_top)} — "
+                               "describe each server in a [[server]] table")
+    if not isinstance(servers, list) or not servers:
+        raise ServersFileError(f"--servers {where}: no [[server]] table — add one per server")
+    has_plain_password = any(isinstance(s, dict) and "password" in s for s in servers)
+    if has_plain_password and os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ServersFileError(f"--servers {where}: holds a password and other users can read it — "
+                               f"run `chmod 600 {where}`, or use password_env / keychain instead")
+    entries: list[ServerEntry] = []
+    seen: set[str] = set()
+    for number, server in enumerate(servers, start=1):
+        entry = _entry(server, number, where, environ, defaults or ConnectionSpec())
+        if entry.name.lower() in seen:
+            raise ServersFileError(f"--servers {where}: server #{number}: the name {entry.name!r} is used twice — "
+                                   "give each server its own name")
+        seen.add(entry.name.lower())
+        entries.append(entry)
+    return entries
+
+
+def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], defaults: ConnectionSpec) -> ServerEntry:
+    label = f"--servers {where}: server #{number}"
+    if not isinstance(server, dict):
+        raise ServersFileError(f"{label}: not a table — write it as [[server]] with key = value lines")
+    name = server.get("name")
+    if isinstance(name, str):
+        label = f"--servers {where}: server {name!r}"
+    unknown = sorted(set(server) - KNOWN_KEYS)
+    if unknown:
+        raise ServersFileError(f"{label}: unknown key(s) {', '.join(unknown)} — the keys are "
+                               f"{', '.join(sorted(KNOWN_KEYS))}")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ServersFileError(f"{label}: name must be 1-63 letters, digits, '-', '_' or '.' (it names the "
+                               "server's folder in the archive)")
+
+    def text(key: str) -> str | None:
+        value = server.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ServersFileError(f"{label}: {key} must be a non-empty string")
+        return value
+
+    host, socket_path, user = text("host"), text("socket"), text("user")
+    if not host and not socket_path:
+        raise ServersFileError(f"{label}: give host (and port) or socket")
+    port = server.get("port", 3306)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ServersFileError(f"{label}: port must be a number from 1 to 65535")
+    ssl_mode = (text("ssl_mode") or defaults.tls_mode).lower()
+    if ssl_mode not in TLS_MODES:
+        raise ServersFileError(f"{label}: ssl_mode must be one of {', '.join(m.upper() for m in TLS_MODES)}")
+    sources = [k for k in ("password", "password_env", "keychain") if k in server]
+    if len(sources) > 1:
+        raise ServersFileError(f"{label}: give one of password, password_env, keychain (found {', '.join(sources)})")
+    password: str | None = None
+    found_in = "none"
+    if "password" in server:
+        password = server["password"]
+        if not isinstance(password, str):
+            raise ServersFileError(f"{label}: password must be a string")
+        found_in = "password"
+    elif "password_env" in server:
+        variable = text("password_env") or ""
+        if variable not in environ:
+            raise ServersFileError(f"{label}: the environment variable {variable} (password_env) is not set — "
+                                   f"export it before running")
+        password, found_in = environ[variable], f"password_env {variable}"
+    elif "keychain" in server:
+        choice = server["keychain"]
+        if choice is False:
+            pass
+        elif choice is True or isinstance(choice, str):
+            account = choice if isinstance(choice, str) else keychain_account(
+                user=user, host=host if not socket_path else None, port=port, socket=socket_path)
+            password = _keychain_password(account)
+            if password is None:
+                raise ServersFileError(f"{label}: no password in the system keychain for {account!r} — store it "
+                                       "with the wizard (Remember in the system keychain), or use password_env")
+            found_in = f"keychain {account}"
+        else:
+            raise ServersFileError(f"{label}: keychain must be true, false or the entry's name")
+    ssh = {k: server[k] for k in ("ssh_host", "ssh_port", "ssh_user", "ssh_key") if k in server}
+    spec = replace(
+        defaults,
+        host=host if not socket_path or host else None,
+        port=port,
+        socket=socket_path if not host else None,
+        user=user,
+        password=password,
+        tls_mode=ssl_mode,
+        ssl_ca=text("ssl_ca"),
+        ssl_cert=text("ssl_cert"),
+        ssl_key=text("ssl_key"),
+    )
+    return ServerEntry(name, spec, found_in, ssh)

@@ -1,0 +1,160 @@
+"""--servers FILE: the TOML file's checks, and one archive for several real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+from collectors.connection import ConnectionSpec
+from prechecks.bundle import write_bundle
+from prechecks.collection import RunOptions
+from prechecks.multi import collect_servers, prepare_servers_bundle
+from prechecks.servers import KEYRING_SERVICE, ServersFileError, keychain_account, load_servers
+from tests.helpers import read_archive
+
+
+def _write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    path = tmp_path / "servers.toml"
+    path.write_text(text)
+    os.chmod(path, mode)
+    return path
+
+
+def test_a_complete_file_reads_every_way_to_give_a_password(tmp_path: Path, in_memory_keyring: Any) -> None:
+    keyring.set_password(KEYRING_SERVICE, keychain_account(user="kc", host="db3", port=3307, socket=None),
+                         "from-keychain-pw")
+    path = _write(tmp_path, """
+        [[server]]
+        name = "orders-primary"
+        host = "db1"
+        user = "ps"
+        password = "inline-pw"
+        ssl_mode = "VERIFY_CA"
+        ssl_ca = "/etc/ssl/ca.pem"
+
+        [[server]]
+        name = "orders.replica_1"
+        socket = "/run/mysqld/mysqld.sock"
+        user = "ps"
+        password_env = "REPLICA_PW"
+
+        [[server]]
+        name = "analytics"
+        host = "db3"
+        port = 3307
+        user = "kc"
+        keychain = true
+        ssh_host = "bastion.example.com"
+        ssh_user = "dba"
+    """.replace("\n        ", "\n"))
+    entries = load_servers(path, environ={"REPLICA_PW": "env-pw"}, defaults=ConnectionSpec(statement_timeout=7))
+    assert [e.name for e in entries] == ["orders-primary", "orders.replica_1", "analytics"]
+    primary, replica, analytics = entries
+    assert (primary.spec.host, primary.spec.port, primary.spec.tls_mode, primary.spec.ssl_ca) == (
+        "db1", 3306, "verify_ca", "/etc/ssl/ca.pem")
+    assert primary.spec.password == "inline-pw" and primary.found_in == "password"
+    assert replica.spec.socket == "/run/mysqld/mysqld.sock" and replica.spec.host is None
+    assert replica.spec.password == "env-pw" and replica.found_in == "password_env REPLICA_PW"
+    assert analytics.spec.password == "from-keychain-pw" and analytics.found_in == "keychain kc@db3:3307"
+    assert analytics.ssh == {"ssh_host": "bastion.example.com", "ssh_user": "dba"}
+    assert all(e.spec.statement_timeout == 7 for e in entries)
+    for entry in entries:  # no password in any repr
+        assert "pw" not in repr(entry).replace("password", "")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[server]]\nname = "a"\nhost = "h"\n[[server]]\nname = "A"\nhost = "h2"\n', "used twice"),
+    ('[[server]]\nname = "a b"\nhost = "h"\n', "name must be"),
+    ('[[server]]\nname = "a"\n', "give host (and port) or socket"),
+    ('[[server]]\nname = "a"\nhost = "h"\nport = 70000\n', "port must be"),
+    ('[[server]]\nname = "a"\nhost = "h"\npasword = "x"\n', "unknown key(s) pasword"),
+    ('[[server]]\nname = "a"\nhost = "h"\nssl_mode = "MAYBE"\n', "ssl_mode must be one of"),
+    ('[[server]]\nname = "a"\nhost = "h"\npassword_env = "NOT_SET_PLANTED"\n', "NOT_SET_PLANTED (password_env) is not set"),
+    ('[[server]]\nname = "a"\nhost = "h"\npassword = "x"\npassword_env = "Y"\n', "give one of password"),
+    ('servers = 1\n', "unknown top-level key(s) servers"),
+    ('[server]\nname = "a"\n', "no [[server]] table"),
+    ('[[server]\nname = "a"\n', "not valid TOML"),
+])
+def test_bad_files_say_what_and_how_to_fix_in_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ServersFileError) as caught:
+        load_servers(_write(tmp_path, text), environ={})
+    message = str(caught.value)
+    assert expected in message and "\n" not in message and str(tmp_path) in message
+
+
+def test_a_password_in_a_readable_file_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[server]]\nname = "a"\nhost = "h"\npassword = "planted-pw-1"\n', mode=0o644)
+    with pytest.raises(ServersFileError, match="chmod 600") as caught:
+        load_servers(path, environ={})
+    assert "planted-pw-1" not in str(caught.value)
+    with pytest.raises(ServersFileError, match="no such file"):
+        load_servers(tmp_path / "missing.toml")
+
+
+def test_keychain_without_an_entry_says_how_to_store_one(tmp_path: Path, in_memory_keyring: Any) -> None:
+    path = _write(tmp_path, '[[server]]\nname = "a"\nhost = "h"\nuser = "u"\nkeychain = true\n')
+    with pytest.raises(ServersFileError, match="no password in the system keychain for 'u@h:3306'"):
+        load_servers(path, environ={})
+
+
+def test_two_servers_one_archive_and_one_down(mariadb_factory: Any, tmp_path: Path) -> None:
+    """Two real servers and one that is not there: one archive, a folder per collected server, one
+    manifest, one questionnaire prefilled from both, the missing one named with its cause."""
+    first, second = mariadb_factory(), mariadb_factory()
+    first.admin("CREATE DATABASE shop")
+    first.admin("CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT)")
+    second.admin("CREATE DATABASE stats")
+    second.admin("CREATE TABLE stats.hits (id INT)")  # no unique key: a readiness failure on this one only
+    path = _write(tmp_path, "\n".join([
+        '[[server]]', 'name = "shop"', f'host = "{first.host}"', f'port = {first.port}', 'user = "root"',
+        'password_env = "SHOP_PW"',
+        '[[server]]', 'name = "stats"', f'host = "{second.host}"', f'port = {second.port}', 'user = "root"',
+        'password_env = "STATS_PW"',
+        '[[server]]', 'name = "gone"', 'host = "127.0.0.1"', 'port = 1', 'user = "root"',
+    ]) + "\n")
+    entries = load_servers(path, environ={"SHOP_PW": first.root_password, "STATS_PW": second.root_password})
+    parts = collect_servers(entries, RunOptions(sleep=0.1), "2026_01_02_03_04_05")
+    assert [p.name for p in parts] == ["shop", "stats", "gone"]
+    assert parts[2].content is None and "nothing is listening there" in parts[2].error
+    secrets = [first.root_password, second.root_password]
+    prepared = prepare_servers_bundle(parts, "2026_01_02_03_04_05", secrets=secrets)
+    archive = write_bundle(parts[0].content, tmp_path, prepared=prepared)  # type: ignore[arg-type]
+    files = read_archive(archive)
+    for name in ("shop", "stats"):
+        for member in ("facts.json", "readiness.json", "ps_report_2026_01_02_03_04_05.md",
+                       "ps_samples_2026_01_02_03_04_05/mysql-variables"):
+            assert f"{name}/{member}" in files, f"{name}/{member}"
+    assert not any(p.startswith("gone/") for p in files)
+    assert {"manifest.json", "servers.md", "freeform_questions.md", "submission.json"} <= set(files)
+    assert not [p for p in files if p.endswith("manifest.json") and p != "manifest.json"]
+    manifest = json.loads(files["manifest.json"])
+    listed = {f["path"] for f in manifest["files"]}
+    assert listed == set(files) - {"manifest.json"}
+    gone = next(s for s in manifest["servers"] if s["name"] == "gone")
+    assert gone["collected"] is False and gone["error"] and gone["remedy"]
+    servers_md = files["servers.md"].decode()
+    assert "| stats |" in servers_md and "blocker" in servers_md and "not collected" in servers_md
+    stats_readiness = json.loads(files["stats/readiness.json"])
+    unique = next(c for c in stats_readiness["checks"] if c["id"] == "unique_key")
+    assert unique["status"] == "fail" and unique["objects"] == ["stats.hits"]
+    shop_readiness = json.loads(files["shop/readiness.json"])
+    assert next(c for c in shop_readiness["checks"] if c["id"] == "unique_key")["status"] == "pass"
+    submission = json.loads(files["submission.json"])
+    answers = {a["id"]: a for a in submission["answers"]} if isinstance(submission.get("answers"), list) \
+        else submission["answers"]
+    count = answers["architecture.instance_count"]
+    assert (count["value"] if isinstance(count, dict) else count) == 2
+    version = answers["architecture.server_version"]
+    text = json.dumps(version)
+    assert "MariaDB" in text
+    for data in files.values():  # neither password anywhere
+        for secret in secrets:
+            assert secret.encode() not in data
+    with tarfile.open(archive) as tar:
+        assert all(not m.name.startswith("/") and ".." not in m.name for m in tar.getmembers())
