@@ -16,6 +16,7 @@ from collectors.replication import BINARY_LOGS, PROCESSLIST, REPLICATION
 from collectors.schema import SCHEMA_DDL, SCHEMA_INVENTORY, TABLE_SIZES, TECHNOLOGIES
 from collectors.security import SECURITY_COLLECTORS
 from collectors.server import DATABASES, STATUS, STATUS_SAMPLE, VARIABLES
+from collectors.slowlog_table import SLOW_LOG_TABLE
 from collectors.workload import BINLOG_CLIENTS, CLIENTS, DIGESTS, MIGRATION_TABLES
 
 ALL_COLLECTORS: tuple[Collector, ...] = (
@@ -34,6 +35,7 @@ ALL_COLLECTORS: tuple[Collector, ...] = (
     SCHEMA_DDL,
     *SECURITY_COLLECTORS,
     DIGESTS,
+    SLOW_LOG_TABLE,  # mysql.slow_log when log_output includes TABLE: fingerprints only
     CLIENTS,
     MIGRATION_TABLES,
     CONFIG_FILE,

@@ -16,6 +16,7 @@ from prechecks.collection import RunOptions
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.slowlog import SlowLogFile
 
 
 class PageId(enum.IntEnum):
@@ -46,6 +47,8 @@ class WizardState:
     answers: dict[str, Any] = field(default_factory=dict)
     attachments: Attachments = field(default_factory=Attachments)
     redact: tuple[str, ...] = ()
+    # slow query logs read on the Attachments page: only their digest goes into the archive
+    slow_logs: list[SlowLogFile] = field(default_factory=list)
     prepared: PreparedBundle | None = None  # what Review showed; Save writes exactly these bytes
     prepared_for: tuple[Any, ...] | None = None
 
@@ -57,7 +60,7 @@ class WizardState:
         """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
-                files, self.redact)
+                files, self.redact, tuple(id(log) for log in self.slow_logs))
 
     def run_key(self) -> tuple[Any, ...]:
         o = self.options

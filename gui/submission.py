@@ -16,6 +16,7 @@ from gui.state import WizardState
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.slowlog import SlowLogFile
 
 
 @dataclass(frozen=True)
@@ -29,25 +30,29 @@ class Submission:
     attachments: dict[str, Path]  # safe name -> file
     redact: tuple[str, ...]
     key: tuple[Any, ...]  # WizardState.submission_key() when taken
+    slow_logs: tuple[SlowLogFile, ...] = ()  # parsed already; only their digest goes in
 
 
 def snapshot(state: WizardState) -> Submission:
     if state.result is None:
         raise ValueError("nothing was collected yet")
     return Submission(state.result, state.timestamp, tuple(state.secrets), dict(state.answers),
-                      state.attachments.as_mapping(), tuple(state.redact), state.submission_key())
+                      state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
+                      tuple(state.slow_logs))
 
 
 def prepare(submission: Submission) -> PreparedBundle:
     """Every file exactly as it will be saved (redaction applied), in memory. Safe in a worker thread."""
     from prechecks.bundle import prepare_bundle
     from prechecks.collection import bundle_content, manifest_extra
+    from prechecks.slowlog import files_fact
 
     s = submission
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
     content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                             attachments=s.attachments)
+                             attachments=s.attachments,
+                             slow_log_files=files_fact(s.slow_logs) if s.slow_logs else None)
     return prepare_bundle(content, manifest_extra=manifest_extra(s.result), redact=s.redact)
 
 

@@ -21,6 +21,7 @@ from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
 from prechecks.redaction import Redactor
+from prechecks.slowlog import digest_files, redact_slow_log
 
 
 @dataclass
@@ -121,6 +122,7 @@ def bundle_files(
     redactor.learn_config(config_text)
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
+    redact_slow_log(facts, redactor)  # SQL pass on the fingerprints before the facts' text pass
     facts = redactor.facts(facts)
     if schema_ddl is not None:
         # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
@@ -139,6 +141,7 @@ def bundle_files(
     texts[f"ps_report_{content.timestamp}.md"] = report
     texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
     texts["readiness.json"] = json.dumps(evaluate(facts), indent=2) + "\n"
+    texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
     texts.update(content.questionnaire_files or _questionnaire_files(facts, content))
     texts.update(content.extra_files)
     # every file and file name through the text pass: the password (the writers do not know it) and

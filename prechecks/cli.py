@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds the schema DDL may take before it is cut, saying so (60)")
     run.add_argument("--statement-timeout", type=float, default=5.0,
                      help="per-statement limit in seconds, enforced by the server (5)")
+    run.add_argument("--slow-log", metavar="FILE", action="append", default=[],
+                     help="a MySQL/MariaDB slow query log (repeatable; .gz read as is): read after the run, only its "
+                     "digest (fingerprints, literals replaced) goes into the archive as slow-log-digest.md/.json, "
+                     "never the log itself (attach it with --attach if you want to send it)")
     out = parser.add_argument_group("output")
     out.add_argument("--output", "-o", default=".", help="directory for the archive (default: current directory)")
     out.add_argument("--save-samples", metavar="DIR", help="also keep the raw samples in DIR")
@@ -282,6 +286,45 @@ def _user_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Pa
     return answers, attachments.as_mapping()
 
 
+def _check_slow_logs(paths: Sequence[str]) -> None:
+    """Each --slow-log exists, is readable and looks like a slow log. Raises SlowLogError (a ValueError)."""
+    if not paths:
+        return
+    from prechecks.slowlog import check_slow_log
+
+    for path in paths:
+        check_slow_log(path)
+
+
+def _slow_log_digest(paths: Sequence[str], quiet: bool) -> dict[str, Any] | None:
+    """The --slow-log files parsed into one digest (slow_log.files); None without any. A file that
+    cannot be read to the end says so on stderr and in the digest; the run goes on."""
+    if not paths:
+        return None
+    from prechecks.slowlog import describe, files_fact, files_from
+
+    shown: dict[str, int] = {}
+
+    def progress(name: str, done: int, size: int) -> None:  # a line per tenth of a big file
+        tenth = done * 10 // size if size > 50_000_000 else 0
+        if tenth > shown.get(name, 0) and tenth < 10:
+            shown[name] = tenth
+            print(f"         slow log {name}: {done / 1e6:,.0f} of {size / 1e6:,.0f} MB read", file=sys.stderr,
+                  flush=True)
+
+    if not quiet:
+        print(f"reading {len(paths)} slow log file(s)…", file=sys.stderr, flush=True)
+    parsed = files_from(paths, progress=None if quiet else progress)
+    for item in parsed:
+        if item.error:
+            print(f"ps-prechecks: warning: slow log {item.path}: {item.error} — the digest has what was read",
+                  file=sys.stderr)
+        elif not quiet:
+            print(f"slow log {describe(item)} — only this digest goes into the archive, not the log",
+                  file=sys.stderr)
+    return files_fact(parsed)
+
+
 def _draft_answers(args: argparse.Namespace, spec: ConnectionSpec, answers: dict[str, Any]) -> dict[str, Any]:
     """The draft saved for this server and account, and --answers saved into it (unless --no-draft)."""
     from prechecks import drafts
@@ -328,6 +371,7 @@ def run_collection(args: argparse.Namespace) -> int:
         return _fail(f"--save-samples {args.save_samples} is not a directory", "pass a directory (new or existing)")
     try:
         answers, attachments = _user_inputs(args)  # a bad answers file or attachment: before connecting
+        _check_slow_logs(args.slow_log)  # missing, unreadable or not a slow log: before connecting
     except ValueError as exc:
         return _usage(str(exc))
     try:
@@ -353,8 +397,9 @@ def run_collection(args: argparse.Namespace) -> int:
     secrets = [spec.password] if spec.password else []
     from prechecks.bundle import write_bundle  # after the run: keeps the start-up short
 
+    slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
-                             attachments=attachments)
+                             attachments=attachments, slow_log_files=slow_log_files)
     try:
         archive = write_bundle(content, output, manifest_extra=manifest_extra(result), redact=args.redact)
     except ValueError as exc:  # an attachment that changed or vanished since the start

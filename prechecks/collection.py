@@ -92,11 +92,14 @@ def bundle_content(
     answers: Mapping[str, Value] | None = None,
     draft: Mapping[str, Value] | None = None,
     attachments: Mapping[str, Path] | None = None,
+    slow_log_files: Mapping[str, Any] | None = None,
 ) -> BundleContent:
     """What goes into the archive; the option file is redacted here, before anything renders it.
 
     The questionnaire's answers are the prefill from the facts, under the ``draft``, under ``answers``
     (the user's); ``attachments`` (safe name -> file, see prechecks.attachments) go under attachments/.
+    ``slow_log_files`` (prechecks.slowlog.files_fact) becomes ``slow_log.files`` of the archive's facts
+    (the run's own facts are not changed): the digest files and the report's section come from it.
     """
     from collectors.redact import redact_option_text
     from prechecks.bundle import BundleContent
@@ -109,13 +112,16 @@ def bundle_content(
         config_text, redacted = redact_option_text(config_text)
         result.facts.setdefault("config_file", {})["redacted"] = redacted
         samples["mysql-config-file"] = config_text
+    facts = result.facts
+    if slow_log_files is not None:
+        facts = {**facts, "slow_log": {**(facts.get("slow_log") or {}), "files": dict(slow_log_files)}}
     return BundleContent(
         timestamp=timestamp,
-        facts=result.facts,
-        report=render_report(result.facts, top_tables=top_tables, config_text=config_text),
+        facts=facts,
+        report=render_report(facts, top_tables=top_tables, config_text=config_text),
         samples=samples,
         secrets=secrets,
-        questionnaire_files=questionnaire_files(result.facts, draft=draft, answers=answers,
+        questionnaire_files=questionnaire_files(facts, draft=draft, answers=answers,
                                                 attachments=sorted(attachments or {})),
         attachments=dict(attachments or {}),
         top_tables=top_tables,

@@ -3,7 +3,8 @@
 Sections follow the original ps-prechecks script (a fork of pt-mysql-summary) in order and
 layout: `name | value` lines with the name right-aligned to 35 columns, pre-formatted tables
 indented by four spaces. Any facts key may be missing; a section without its data says why,
-using the owning collector's entry in `collection.collectors`. Query text never appears here.
+using the owning collector's entry in `collection.collectors`. Query text never appears here (the slow
+log section shows fingerprints: every literal replaced by ``?``).
 """
 
 from __future__ import annotations
@@ -698,6 +699,40 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
 )
 
 
+def _slow_log(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+    """One summary per source read, its top statements by total time (fingerprints), and the files."""
+    from collectors.slowlog import summary_line
+    from prechecks.slowlog import DIGEST_JSON, DIGEST_MD, REPORT_TOP, sources
+
+    slow_log = _map(facts.get("slow_log"))
+    lines: Lines = []
+    read = sources(facts)
+    for title, source in read:
+        lines.append(name_val(title, summary_line(source)))
+        for rank, digest in enumerate([_map(d) for d in _seq(source.get("digests"))][:REPORT_TOP], 1):
+            text = " ".join(_text(digest.get("fingerprint")).split())
+            shown = text if len(text) <= 90 else text[:89] + "…"
+            total = _num(digest.get("total_seconds")) or 0.0
+            lines.append(f"{INDENT}{rank:2d}. {_text(digest.get('id'))} {_int_text(_num(digest.get('count')) or 0):>8}"
+                         f" x {total:>10.3f} s  {shown}")
+    table = _map(slow_log.get("table"))
+    if table and not table.get("read"):
+        lines.append(name_val("mysql.slow_log table", _text(table.get("status"))))
+    if not slow_log.get("files"):
+        lines.append(name_val("Slow log files", "none given (ps-prechecks --slow-log FILE, or Add slow query log… "
+                              "in the wizard)"))
+    if read:
+        lines.append(name_val("Every fingerprint", f"{DIGEST_MD} and {DIGEST_JSON}"))
+    return "Slow query log digest", lines
+
+
+# Shown only when their facts key is there (a run that knows about them): older facts and samples
+# render as before.
+OPTIONAL_SECTIONS: tuple[tuple[str, str, Section], ...] = (
+    ("Slow query log digest", "slow_log", _slow_log),
+)
+
+
 def render_report(facts: Mapping[str, Any], *, top_tables: int = 20, config_text: str | None = None) -> str:
     """The ps_report_<ts>.md text for one facts document; never raises on a partial one.
 
@@ -708,7 +743,8 @@ def render_report(facts: Mapping[str, Any], *, top_tables: int = 20, config_text
     if config_text is not None and isinstance(facts.get("config_file"), Mapping):
         facts = {**facts, "config_file": {**facts["config_file"], "text": config_text}}
     blocks = []
-    for fallback_title, section in SECTIONS:
+    chosen = [*SECTIONS, *((title, section) for title, key, section in OPTIONAL_SECTIONS if key in facts)]
+    for fallback_title, section in chosen:
         try:
             title, body = section(facts, top_tables)
         except Exception as exc:  # one odd value must not cost the whole report

@@ -28,11 +28,15 @@ from gui.qt import (
     Signal,
 )
 from prechecks.attachments import ARCHIVE_DIR, AttachmentError, format_size
+from prechecks.slowlog import DIGEST_JSON, DIGEST_MD, SlowLogError, SlowLogFile, describe, read_slow_log
 
-INTRO = (f"Optional: files you want PlanetScale's engineers to see, such as an architecture diagram, a slow "
-         f"query log or your provider's bill. They go into the archive under {ARCHIVE_DIR}/ byte for byte: "
-         "redaction changes their names only, never their content, so leave out anything you would not send.")
+INTRO = (f"Optional: files you want PlanetScale's engineers to see, such as an architecture diagram or your "
+         f"provider's bill. They go into the archive under {ARCHIVE_DIR}/ byte for byte: redaction changes their "
+         "names only, never their content, so leave out anything you would not send. A slow query log is better "
+         "added with “Add slow query log…”: it is read here and only its digest (statement fingerprints, every "
+         "literal replaced) goes into the archive, not the file.")
 ROLE = Qt.ItemDataRole.UserRole
+DIGEST_ONLY = f"digest only: {DIGEST_MD}, {DIGEST_JSON}"
 
 
 def dropped_paths(mime: QtCore.QMimeData) -> tuple[list[Path], list[str]]:
@@ -123,6 +127,10 @@ class AttachmentsPage(Page):
         self.add_button.setAccessibleName("Add files")
         self.add_button.clicked.connect(self.choose_files)
         buttons.addWidget(self.add_button)
+        self.slow_log_button = QPushButton("Add &slow query log…")
+        self.slow_log_button.setAccessibleName("Add a slow query log (only its digest goes into the archive)")
+        self.slow_log_button.clicked.connect(self.choose_slow_log)
+        buttons.addWidget(self.slow_log_button)
         self.remove_button = QPushButton("&Remove")
         self.remove_button.setAccessibleName("Remove the selected files")
         self.remove_button.setEnabled(False)
@@ -135,7 +143,8 @@ class AttachmentsPage(Page):
         self.status.setAccessibleName("Attachment messages")
         layout.addWidget(self.status)
         QWidget.setTabOrder(self.list, self.add_button)
-        QWidget.setTabOrder(self.add_button, self.remove_button)
+        QWidget.setTabOrder(self.add_button, self.slow_log_button)
+        QWidget.setTabOrder(self.slow_log_button, self.remove_button)
 
     # -- the page ------------------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -163,6 +172,38 @@ class AttachmentsPage(Page):
         if names:
             self.add_paths([Path(n) for n in names])
 
+    def choose_slow_log(self) -> None:
+        folder = self._last_folder or Path.home()
+        name, _filter = QFileDialog.getOpenFileName(self, "Add a slow query log (only its digest is archived)",
+                                                    str(folder), "Slow query logs (*.log *.log.* *slow*);;"
+                                                    "All files (*)")
+        if name:
+            self.add_slow_log(Path(name))
+
+    def add_slow_log(self, path: Path | str) -> None:
+        """Read the log in the background; the page shows what it gave, or why it could not be read."""
+        path = Path(path).expanduser()
+        self._last_folder = path.parent
+        self.slow_log_button.setEnabled(False)
+        self.status.setText(f"Reading {path.name}… only its digest will go into the archive, not the file.")
+
+        def done(item: SlowLogFile) -> None:
+            self.slow_log_button.setEnabled(True)
+            self.state.slow_logs.append(item)
+            self.refresh()
+            error = f" It could not be read to the end: {item.error}." if item.error else ""
+            self.status.setText(f"Read {describe(item)}.{error} Only the digest ({DIGEST_MD}, {DIGEST_JSON}) "
+                                "goes into the archive, not the file.")
+
+        def failed(exc: BaseException) -> None:
+            self.slow_log_button.setEnabled(True)
+            reason = str(exc) if isinstance(exc, SlowLogError) else f"{type(exc).__name__}: {exc}"
+            self.status.setText(f"Not added: {reason}")
+            log.info("slow log not added: %s", reason)
+
+        self.tasks.run_in_background(lambda task: read_slow_log(path, cancel=task.cancel_token),
+                                     success=done, failure=failed)
+
     def add_dropped(self, mime: QtCore.QMimeData) -> None:
         paths, problems = dropped_paths(mime)
         self.add_paths(paths, problems)
@@ -187,12 +228,18 @@ class AttachmentsPage(Page):
         return lines
 
     def remove_selected(self) -> None:
-        names = [item.data(0, ROLE) for item in self.list.selectedItems()]
-        if not names:
+        chosen = [item.data(0, ROLE) for item in self.list.selectedItems()]
+        if not chosen:
             return
         row = self.list.indexOfTopLevelItem(self.list.selectedItems()[0])
-        for name in names:
-            self.state.attachments.remove(name)
+        names = []
+        for data in chosen:
+            if isinstance(data, SlowLogFile):  # a slow log's digest
+                self.state.slow_logs = [item for item in self.state.slow_logs if item is not data]
+                names.append(f"the digest of {data.name}")
+            else:
+                self.state.attachments.remove(data)
+                names.append(data)
         self.refresh()
         self.status.setText(f"Removed {', '.join(names)}.")
         if self.list.topLevelItemCount():  # keep the keyboard on the list, at the same row
@@ -210,6 +257,13 @@ class AttachmentsPage(Page):
             item.setToolTip(2, str(attachment.path))
             self.list.addTopLevelItem(item)
             item.setSelected(attachment.name in chosen)
+        for slow_log in self.state.slow_logs:
+            item = QTreeWidgetItem([f"{slow_log.name} ({DIGEST_ONLY})", slow_log.counts(), str(slow_log.path)])
+            item.setData(0, ROLE, slow_log)
+            item.setToolTip(0, "Only the digest of this slow query log goes into the archive, not the file")
+            item.setToolTip(1, slow_log.summary())
+            item.setToolTip(2, str(slow_log.path))
+            self.list.addTopLevelItem(item)
         count = len(attachments)
         files = "no files" if not count else f"{count} file" + ("" if count == 1 else "s")
         self.total.setText(f"{files}, {format_size(attachments.total_bytes)} of "
