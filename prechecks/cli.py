@@ -28,6 +28,7 @@ from collectors.runner import ProgressEvent, RunAborted
 from prechecks import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PARTIAL = 3  # --servers: the archive was written without the servers that could not be collected
 DEFAULT_SOCKETS = ("/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock", "/tmp/mysql.sock")  # noqa: S108 - the client's own default
 
 DESCRIPTION = """\
@@ -45,10 +46,12 @@ examples:
   ps-prechecks -- --user=root --host=db1.internal --port=3306
   ps-prechecks --defaults-file=~/.my.cnf --sleep=30 --output /tmp
   ps-prechecks --read-samples ./ps_samples_2026_11_26_07_46_57
+  ps-prechecks --servers servers.toml --sleep=30
 
 password sources, first found wins: --password, --ask-pass, MYSQL_PWD, --login-path / the option
 files' [client] group (--defaults-file, else the usual my.cnf locations and ~/.my.cnf).
-exit status: 0 archive written, 1 cannot connect or the run failed, 2 bad options, 130 interrupted.
+exit status: 0 archive written, 1 cannot connect or the run failed, 2 bad options, 3 archive written
+without some of the --servers (each named with its cause), 130 interrupted.
 """
 
 
@@ -77,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--ssl-cert", help="client certificate file")
     conn.add_argument("--ssl-key", help="client private key file")
     conn.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
+    conn.add_argument("--servers", metavar="FILE",
+                      help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
+                      "socket, user, password_env / keychain / password, ssl_mode, ssl_ca); see README. Each "
+                      "server gets its own folder; one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
                      help="seconds between the two status samples (default 10); longer gives a better QPS picture")
@@ -374,6 +381,8 @@ def run_collection(args: argparse.Namespace) -> int:
         _check_slow_logs(args.slow_log)  # missing, unreadable or not a slow log: before connecting
     except ValueError as exc:
         return _usage(str(exc))
+    if args.servers:
+        return run_servers(args, output, answers, attachments)
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
@@ -425,6 +434,68 @@ def run_collection(args: argparse.Namespace) -> int:
         print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
     print(archive)
     return EXIT_OK
+
+
+def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path]) -> int:
+    """--servers FILE: each server in turn, one archive. A server that cannot be collected is named in
+    servers.md and the manifest with its cause (exit 3); Ctrl-C ends everything with nothing written."""
+    from prechecks.bundle import write_bundle
+    from prechecks.collection import RunOptions, timestamp_now
+    from prechecks.multi import collect_servers, prepare_servers_bundle
+    from prechecks.servers import ServersFileError, load_servers
+
+    if (args.host or args.socket or args.user or args.defaults_file or args.login_path or args.ask_pass
+            or hasattr(args, "password")):
+        return _usage("--servers names every server and its password itself: leave out --host, --socket, --user, "
+                      "--password, --ask-pass, --defaults-file and --login-path")
+    if args.slow_log:  # which server's log it is cannot be told from the file
+        return _usage("--slow-log cannot be combined with --servers: run ps-prechecks for the server that wrote "
+                      "the log, with --slow-log")
+    defaults = ConnectionSpec(connect_timeout=args.connect_timeout, statement_timeout=args.statement_timeout,
+                              tls_mode=args.ssl_mode or "preferred")
+    try:
+        entries = load_servers(Path(os.path.expanduser(args.servers)), defaults=defaults)
+    except ServersFileError as exc:
+        return _usage(str(exc))
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
+    options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
+                         schema_ddl_budget=args.schema_ddl_budget)
+    timestamp = timestamp_now()
+
+    def announce(entry: Any) -> None:
+        if not args.quiet:
+            print(f"ps-prechecks {__version__}: server {entry.name}: connecting to {entry.spec.target} as "
+                  f"{entry.spec.effective_user}", file=sys.stderr, flush=True)
+
+    try:
+        parts = collect_servers(entries, options, timestamp, progress=_StderrProgress(args.quiet),
+                                cancel=CancelToken(), announce=announce)
+    except RunAborted as exc:
+        return _fail(str(exc), exc.remedy)
+    missing = [p for p in parts if p.content is None]
+    for part in missing:
+        print(f"ps-prechecks: server {part.name} not collected: {part.error}"
+              + (f" — {part.remedy}" if part.remedy else ""), file=sys.stderr)
+    if len(missing) == len(parts):
+        return _fail("no server could be collected; nothing was written", "fix the causes above and run again")
+    secrets = [e.spec.password for e in entries if e.spec.password]
+    try:
+        prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
+                                          attachments=attachments)
+        content = next(p.content for p in parts if p.content is not None)
+        assert content is not None
+        archive = write_bundle(content, output, prepared=prepared)
+    except ValueError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
+                     "free some space or choose another --output directory")
+    args.archive_written = archive
+    if not args.quiet:
+        print(f"done: {len(parts) - len(missing)} of {len(parts)} servers collected, one folder each; "
+              "servers.md says which is which", file=sys.stderr)
+    print(archive)
+    return EXIT_PARTIAL if missing else EXIT_OK
 
 
 def _save_samples(archive: Path, destination: Path, timestamp: str) -> None:

@@ -75,7 +75,8 @@ def test_a_complete_file_reads_every_way_to_give_a_password(tmp_path: Path, in_m
     ('[[server]]\nname = "a"\nhost = "h"\nport = 70000\n', "port must be"),
     ('[[server]]\nname = "a"\nhost = "h"\npasword = "x"\n', "unknown key(s) pasword"),
     ('[[server]]\nname = "a"\nhost = "h"\nssl_mode = "MAYBE"\n', "ssl_mode must be one of"),
-    ('[[server]]\nname = "a"\nhost = "h"\npassword_env = "NOT_SET_PLANTED"\n', "NOT_SET_PLANTED (password_env) is not set"),
+    ('[[server]]\nname = "a"\nhost = "h"\npassword_env = "NOT_SET_PLANTED"\n',
+     "NOT_SET_PLANTED (password_env) is not set"),
     ('[[server]]\nname = "a"\nhost = "h"\npassword = "x"\npassword_env = "Y"\n', "give one of password"),
     ('servers = 1\n', "unknown top-level key(s) servers"),
     ('[server]\nname = "a"\n', "no [[server]] table"),
@@ -158,3 +159,36 @@ def test_two_servers_one_archive_and_one_down(mariadb_factory: Any, tmp_path: Pa
             assert secret.encode() not in data
     with tarfile.open(archive) as tar:
         assert all(not m.name.startswith("/") and ".." not in m.name for m in tar.getmembers())
+
+
+def test_cli_servers_file_end_to_end(mariadb_factory: Any, tmp_path: Path) -> None:
+    """ps-prechecks --servers: passwords from the environment (never argv), exit 3 with one server down,
+    each missing server named on stderr with its cause, the archive holds both collected servers."""
+    from tests.helpers import run_cli
+
+    first, second = mariadb_factory(), mariadb_factory()
+    path = _write(tmp_path, "\n".join([
+        '[[server]]', 'name = "one"', f'host = "{first.host}"', f'port = {first.port}', 'user = "root"',
+        'password_env = "ONE_PW"',
+        '[[server]]', 'name = "two"', f'host = "{second.host}"', f'port = {second.port}', 'user = "root"',
+        'password_env = "TWO_PW"',
+        '[[server]]', 'name = "down"', 'host = "127.0.0.1"', 'port = 1', 'user = "root"',
+    ]) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"ONE_PW": first.root_password, "TWO_PW": second.root_password, "HOME": str(tmp_path)}
+    done = run_cli(["--servers", str(path), "--sleep=0.1", "--output", str(out)], env=env)
+    assert done.returncode == 3, done.stderr
+    assert "server down not collected: cannot connect to 127.0.0.1:1" in done.stderr
+    archive = Path(done.stdout.strip())
+    assert archive.parent == out and [p.name for p in out.iterdir()] == [archive.name]
+    files = read_archive(archive)
+    assert "one/facts.json" in files and "two/facts.json" in files and "servers.md" in files
+    for data in [*files.values(), done.stdout.encode(), done.stderr.encode()]:
+        assert first.root_password.encode() not in data and second.root_password.encode() not in data
+    usage = run_cli(["--servers", str(path), "--host=db1"], env=env)
+    assert usage.returncode == 2 and "--servers names every server" in usage.stderr
+    everything_down = _write(tmp_path, '[[server]]\nname = "down"\nhost = "127.0.0.1"\nport = 1\n')
+    failed = run_cli(["--servers", str(everything_down), "--sleep=0.1", "--output", str(out)], env=env)
+    assert failed.returncode == 1 and "nothing was written" in failed.stderr
+    assert [p.name for p in out.iterdir()] == [archive.name]
