@@ -64,7 +64,7 @@ def _int(value: Any) -> int:
 
 
 def _non_ascii(name: str) -> bool:
-    return any(ord(ch) > 127 for ch in name)
+    return not name.isascii()
 
 
 # ---------------------------------------------------------------------------- grants
@@ -235,12 +235,13 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     columns = schema_rows(ctx, schema, _COLUMNS_SQL)
     spatial_columns = 0
     for table_name, column, position, data_type, column_type, nullable, charset, extra in columns:
-        spatial_columns += as_text(data_type).lower() in SPATIAL_TYPES  # views' columns too, as technologies counts
+        data_type = as_text(data_type).lower()
+        spatial_columns += data_type in SPATIAL_TYPES  # views' columns too, as technologies counts
         table = tables.get(as_text(table_name))
         if table is None:  # a view's column
             continue
         table.columns.append({
-            "name": as_text(column), "position": _int(position), "data_type": as_text(data_type).lower(),
+            "name": as_text(column), "position": _int(position), "data_type": data_type,
             "column_type": as_text(column_type).lower(), "nullable": as_text(nullable).upper() == "YES",
             "charset": _opt(charset), "extra": as_text(extra).upper(),
         })
@@ -340,11 +341,15 @@ def _is_json_check(constraint: str, clause: str, table: _Table) -> bool:
     return any(c["name"] == constraint and c["data_type"] == "longtext" for c in table.columns)
 
 
+_GENERATED_WORDS = frozenset(("VIRTUAL", "STORED", "PERSISTENT"))
+
+
 def _is_generated(extra: str) -> bool:
     """EXTRA of a generated column: VIRTUAL/STORED GENERATED (MySQL 5.7+, MariaDB 10.2+), VIRTUAL/PERSISTENT
     (MariaDB 10.1) -- not MySQL 8's DEFAULT_GENERATED, which is a column with an expression default."""
-    words = extra.upper().split()
-    return any(w in ("VIRTUAL", "STORED", "PERSISTENT") for w in words)
+    if not extra:
+        return False
+    return not _GENERATED_WORDS.isdisjoint(extra.upper().split())
 
 
 def _qualifies(index: dict[str, Any], columns: dict[str, dict[str, Any]]) -> bool:
