@@ -12,13 +12,17 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mysql.connector
 from mysql.connector import errors as mysql_errors
-from mysql.connector.network import NetworkBrokerPlain
+from mysql.connector.connection import MySQLConnection
+from mysql.connector.network import MySQLTCPSocket, NetworkBrokerPlain
 
 from collectors.errors import ConnectionProblem, classify_connection_error
+
+if TYPE_CHECKING:  # collectors.tunnel imports this module; it is loaded only for a connection through SSH
+    from collectors.tunnel import SshSpec, Tunnel
 
 TLS_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
 DEFAULT_STATEMENT_TIMEOUT = 5.0
@@ -99,16 +103,27 @@ class ConnectionSpec:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
     database: str | None = None
+    # through an SSH bastion: host and port are then the server as the bastion sees it
+    ssh: SshSpec | None = None
 
     def __post_init__(self) -> None:
         if self.tls_mode not in TLS_MODES:
             raise ValueError(f"unknown TLS mode {self.tls_mode!r}: use one of {', '.join(TLS_MODES)}")
+        if self.ssh is not None and self.socket and not self.host:
+            raise ValueError("a Unix socket cannot be reached through SSH: give the host and port as the bastion "
+                             "sees the server (127.0.0.1 when MySQL runs on the bastion)")
 
     @property
     def target(self) -> str:
         if self.socket and not self.host:
             return f"socket {self.socket}"
-        return f"{self.host or 'localhost'}:{self.port}"
+        where = f"{self.host or 'localhost'}:{self.port}"
+        return f"{where} (via SSH {self.ssh.where})" if self.ssh is not None else where
+
+    @property
+    def secrets(self) -> list[str]:
+        """The password and the SSH key's passphrase: scrubbed from every message and file."""
+        return [s for s in (self.password, self.ssh.passphrase if self.ssh else None) if s]
 
     @property
     def effective_user(self) -> str:
@@ -182,6 +197,8 @@ class QueryResult:
 
 def as_text(value: Any) -> str:
     """A column value as text: NULL is "", bytes are decoded (undecodable bytes replaced)."""
+    if type(value) is str:  # the usual case first: called for every value of big information_schema reads
+        return value
     if value is None:
         return ""
     if isinstance(value, bytes | bytearray):
@@ -223,6 +240,7 @@ class Session:
         # one cursor for the session: connection.cursor() pings the server first, a round trip per
         # statement (2 s of 20,000 SHOW CREATE TABLE); a cursor that saw an error is replaced
         self._cursor: Any = None
+        self.own_tunnel: Tunnel | None = None  # opened for this session alone (Test connection): closed with it
 
     # -- statements --------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
@@ -295,6 +313,8 @@ class Session:
             self._connection.close()
         except Exception:  # noqa: S110 - closing a dead connection has nothing to report
             pass
+        if self.own_tunnel is not None:
+            self.own_tunnel.close()
 
     def __enter__(self) -> Session:
         return self
@@ -371,17 +391,57 @@ def _buffer_reads(connection: Any) -> None:
         channel._netbroker = _BufferedBroker()
 
 
-def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None) -> Session:
-    """Connect and make the session safe. Raises ConnectionFailed with a classified cause."""
-    secrets = [spec.password] if spec.password else []
+class _TunnelledConnection(MySQLConnection):
+    """A pure-Python connection whose TCP socket goes to the SSH tunnel's local port, while server_host stays
+    the host the DBA typed: the one TLS checks the certificate against (VERIFY_IDENTITY works through SSH)."""
+
+    def __init__(self, endpoint: tuple[str, int], **kwargs: Any) -> None:
+        self._endpoint = endpoint
+        super().__init__(**kwargs)
+
+    def _get_connection(self) -> MySQLTCPSocket:
+        channel = MySQLTCPSocket(host=self._endpoint[0], port=self._endpoint[1])
+        channel.set_connection_timeout(self._connection_timeout)
+        return channel
+
+
+def _connect(spec: ConnectionSpec, tunnel: Tunnel | None) -> Any:
+    kwargs = spec.as_kwargs()
+    if tunnel is None:
+        return mysql.connector.connect(**kwargs)
+    kwargs.pop("use_pure", None)  # _TunnelledConnection is the pure-Python connection
+    return _TunnelledConnection(tunnel.local_address, **kwargs)
+
+
+def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None, *, tunnel: Tunnel | None = None) -> Session:
+    """Connect and make the session safe. Raises ConnectionFailed with a classified cause.
+
+    A spec with ``ssh`` connects through ``tunnel`` (collect() opens one per run for both sessions);
+    without one, the session opens its own and closes it with itself (Test connection)."""
+    if spec.ssh is not None and tunnel is None:
+        from collectors.tunnel import open_tunnel_for
+
+        own = open_tunnel_for(spec, cancel)
+        try:
+            session = open_session(spec, cancel, tunnel=own)
+        except BaseException:
+            own.close()
+            raise
+        session.own_tunnel = own
+        return session
+    secrets = spec.secrets
     tls_used = spec.tls_mode != "disabled"
+
+    def failed(exc: BaseException, **kw: Any) -> ConnectionFailed:
+        # through SSH, a refused or dropped channel is the cause; the driver only saw its connection end
+        problem = tunnel.take_problem() if tunnel is not None else None
+        return ConnectionFailed(problem or classify_connection_error(
+            exc, target=spec.target, user=spec.effective_user, secrets=secrets, **kw))
+
     try:
-        connection = mysql.connector.connect(**spec.as_kwargs())
+        connection = _connect(spec, tunnel)
     except Exception as exc:
-        raise ConnectionFailed(
-            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets,
-                                      tls_used=tls_used)
-        ) from None
+        raise failed(exc, tls_used=tls_used) from None
     _buffer_reads(connection)
     try:
         session = _make_safe(connection, spec)
@@ -390,9 +450,7 @@ def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None) -> Ses
         raise
     except mysql_errors.Error as exc:
         connection.close()
-        raise ConnectionFailed(
-            classify_connection_error(exc, target=spec.target, user=spec.effective_user, secrets=secrets)
-        ) from None
+        raise failed(exc) from None
     session.cancel = cancel
     if cancel is not None:
         cancel.on_cancel(session.interrupt)

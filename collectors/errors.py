@@ -40,6 +40,20 @@ CAUSES: tuple[str, ...] = (
     "unknown_database",
     "auth_plugin",
     "unknown",
+    # through an SSH bastion (collectors/tunnel.py): each stage of the tunnel fails with its own cause
+    "ssh_unknown_host",  # the bastion's name does not resolve
+    "ssh_unreachable",  # refused, no route, or closed by the bastion
+    "ssh_timed_out",  # no answer (or no SSH greeting) within the connect timeout
+    "ssh_not_ssh",  # something else listens on --ssh-port
+    "ssh_negotiation",  # no SSH algorithm in common
+    "ssh_host_key_unknown",  # not in any known_hosts: confirm its fingerprint first
+    "ssh_host_key_changed",  # differs from the recorded key (or is @revoked): always refused
+    "ssh_auth_failed",  # no key, key refused, password-only or second factor
+    "ssh_key_unreadable",  # missing file, not a private key, wrong passphrase
+    "ssh_key_encrypted",  # the key needs a passphrase and none was given
+    "ssh_forwarding_refused",  # the bastion forbids port forwarding (AllowTcpForwarding, PermitOpen)
+    "ssh_target_refused",  # the bastion could not connect to the server's host and port
+    "ssh_dropped",  # the SSH connection ended during the run
 )
 
 REDACTED = "<redacted>"

@@ -28,23 +28,39 @@ MAX_RECENT = 8
 class RecentConnection:
     """What the Connection page needs to refill its fields. No password, ever."""
 
-    via: str = "tcp"  # tcp | socket
+    via: str = "tcp"  # tcp | socket | ssh (TCP/IP through an SSH bastion: host and port as the bastion sees them)
     host: str = ""
     port: int = 3306
     socket: str = ""
     user: str = ""
     tls_mode: str = "preferred"
     ssl_ca: str = ""
+    # the SSH bastion (via == "ssh"); its key's passphrase only ever goes to the keychain
+    ssh_host: str = ""
+    ssh_port: int = 22
+    ssh_user: str = ""
+    ssh_key: str = ""
 
     @property
     def label(self) -> str:
         where = self.socket if self.via == "socket" else f"{self.host}:{self.port}"
+        if self.via == "ssh":
+            where += f" via SSH {self.ssh_host}" + (f":{self.ssh_port}" if self.ssh_port != 22 else "")
         return f"{self.user or '(current user)'} @ {where}"
+
+    @property
+    def passphrase_keychain_user(self) -> str:
+        """The keychain entry of the SSH key's passphrase: one per key file."""
+        return passphrase_keychain_user(self.ssh_key)
 
     @property
     def keychain_user(self) -> str:
         where = self.socket if self.via == "socket" else f"{self.host}:{self.port}"
         return f"{self.user}@{where}"
+
+
+def passphrase_keychain_user(key_file: str) -> str:
+    return f"ssh key {os.path.expanduser(key_file)}"
 
 
 def config_dir() -> Path:
@@ -82,7 +98,10 @@ class Settings:
 
 
 class Keychain:
-    """keyring, or a clear 'no keychain' when there is none (the fail backend)."""
+    """keyring, or a clear 'no keychain' when there is none (the fail backend).
+
+    Every method may block for seconds (D-Bus, a keychain prompt): the wizard calls them through its
+    TaskQueue (gui.worker), in a worker thread, never on the GUI thread."""
 
     def available(self) -> bool:
         try:

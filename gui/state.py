@@ -54,7 +54,7 @@ class WizardState:
 
     @property
     def secrets(self) -> list[str]:
-        return [self.spec.password] if self.spec is not None and self.spec.password else []
+        return self.spec.secrets if self.spec is not None else []  # the password, the SSH key's passphrase
 
     def submission_key(self) -> tuple[Any, ...]:
         """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""

@@ -12,9 +12,10 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors.connection import TLS_MODES, CancelToken, ConnectionFailed, ConnectionSpec
 from collectors.optionfiles import (
@@ -26,6 +27,9 @@ from collectors.optionfiles import (
 )
 from collectors.runner import ProgressEvent, RunAborted
 from prechecks import __version__
+
+if TYPE_CHECKING:  # loaded only with --ssh-host
+    from collectors.tunnel import SshSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PARTIAL = 3  # --servers: the archive was written without the servers that could not be collected
@@ -47,9 +51,14 @@ examples:
   ps-prechecks --defaults-file=~/.my.cnf --sleep=30 --output /tmp
   ps-prechecks --read-samples ./ps_samples_2026_11_26_07_46_57
   ps-prechecks --servers servers.toml --sleep=30
+  ps-prechecks --ssh-host=bastion.example.com --ssh-key=~/.ssh/id_ed25519 --host=10.0.0.5 --user=admin --ask-pass
 
 password sources, first found wins: --password, --ask-pass, MYSQL_PWD, --login-path / the option
 files' [client] group (--defaults-file, else the usual my.cnf locations and ~/.my.cnf).
+through SSH: the bastion's host key must be known (~/.ssh/known_hosts, or accepted once with
+--ssh-accept-new-host-key after checking the fingerprint the first attempt prints); a changed key is
+always refused. An encrypted --ssh-key's passphrase is asked on the terminal, or read from
+PS_PRECHECKS_SSH_PASSPHRASE.
 exit status: 0 archive written, 1 cannot connect or the run failed, 2 bad options, 3 archive written
 without some of the --servers (each named with its cause), 130 interrupted.
 """
@@ -80,10 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--ssl-cert", help="client certificate file")
     conn.add_argument("--ssl-key", help="client private key file")
     conn.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
+    ssh = parser.add_argument_group(
+        "SSH tunnel (when the server is reachable only through a bastion / jump host)",
+        "  with --ssh-host, --host and --port name the server as the bastion sees it: its private\n"
+        "  address, or 127.0.0.1 when MySQL runs on the bastion itself")
+    ssh.add_argument("--ssh-host", metavar="HOST", help="the SSH bastion to connect through")
+    ssh.add_argument("--ssh-port", metavar="PORT", type=int, default=22, help="its SSH port (22)")
+    ssh.add_argument("--ssh-user", metavar="USER", help="the account on the bastion (default: your login name)")
+    ssh.add_argument("--ssh-key", metavar="FILE",
+                     help="private key to log in with (default: your SSH agent's keys, else ~/.ssh/id_ed25519, "
+                     "id_ecdsa or id_rsa); an encrypted key's passphrase is asked on the terminal or read from "
+                     "PS_PRECHECKS_SSH_PASSPHRASE")
+    ssh.add_argument("--ssh-accept-new-host-key", action="store_true",
+                     help="trust the bastion's host key if it is not known yet, and record it in ps-prechecks' "
+                     "known_hosts: use it after checking the fingerprint that a run without it prints. A changed "
+                     "host key is always refused")
     conn.add_argument("--servers", metavar="FILE",
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
-                      "socket, user, password_env / keychain / password, ssl_mode, ssl_ca); see README. Each "
-                      "server gets its own folder; one questionnaire covers them all")
+                      "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
+                      "ssh_user, ssh_key); see README. Each server gets its own folder; one questionnaire covers "
+                      "them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
                      help="seconds between the two status samples (default 10); longer gives a better QPS picture")
@@ -194,7 +219,10 @@ def build_spec(args: argparse.Namespace) -> ConnectionSpec:
     port = args.port or (int(port_text) if port_text and port_text.isdigit() else 3306)
     host = args.host or files.get("host")
     socket_path = args.socket or files.get("socket")
-    if host in (None, "", "localhost"):
+    ssh = _ssh_spec(args)
+    if ssh is not None:  # the server as the bastion sees it: never a local socket
+        host, socket_path = host or "127.0.0.1", None
+    elif host in (None, "", "localhost"):
         # as the mysql client: localhost means the Unix socket when there is one
         socket_path = socket_path or next((p for p in DEFAULT_SOCKETS if os.path.exists(p)), None)
         host = None if socket_path else "127.0.0.1"
@@ -216,7 +244,54 @@ def build_spec(args: argparse.Namespace) -> ConnectionSpec:
         ssl_key=args.ssl_key or files.get("ssl_key"),
         connect_timeout=args.connect_timeout,
         statement_timeout=args.statement_timeout,
+        ssh=ssh,
     )
+
+
+def _ssh_usage(args: argparse.Namespace) -> str | None:
+    """What is wrong with the --ssh-* options, before anything connects."""
+    if not args.ssh_host and (args.ssh_user or args.ssh_key or args.ssh_port != 22
+                              or (args.ssh_accept_new_host_key and not args.servers)):
+        return "--ssh-port, --ssh-user, --ssh-key and --ssh-accept-new-host-key need --ssh-host"
+    if args.ssh_host and args.socket:
+        return ("--socket cannot be used with --ssh-host: give --host and --port as the bastion sees the server "
+                "(127.0.0.1 when MySQL runs on the bastion)")
+    if not 0 < args.ssh_port < 65536:
+        return f"--ssh-port {args.ssh_port}: give a port number from 1 to 65535"
+    return None
+
+
+def _ssh_spec(args: argparse.Namespace) -> SshSpec | None:
+    if not args.ssh_host:
+        return None
+    from collectors.tunnel import SshSpec
+
+    key = os.path.expanduser(args.ssh_key) if args.ssh_key else None
+    return with_ssh_passphrase(SshSpec(args.ssh_host, args.ssh_port, user=args.ssh_user, key_file=key,
+                                       accept_new_host_key=args.ssh_accept_new_host_key))
+
+
+def with_ssh_passphrase(ssh: SshSpec, asked: dict[str, str] | None = None) -> SshSpec:
+    """The key's passphrase: PS_PRECHECKS_SSH_PASSPHRASE, else asked on the terminal when the key is encrypted and
+    the SSH agent does not hold it (``asked`` remembers answers per key file); else none."""
+    from collectors.tunnel import SSH_PASSPHRASE_ENV, agent_holds, key_is_encrypted
+
+    if ssh.passphrase or os.environ.get(SSH_PASSPHRASE_ENV):
+        return ssh.with_passphrase(ssh.passphrase or os.environ[SSH_PASSPHRASE_ENV])
+    key = ssh.key_file
+    if not key or not sys.stdin.isatty() or not key_is_encrypted(key) or (ssh.use_agent and agent_holds(key)):
+        return ssh
+    if asked is not None and key in asked:
+        return ssh.with_passphrase(asked[key])
+    try:
+        passphrase = getpass.getpass(f"Enter passphrase for SSH key {key}: ")
+    except EOFError:
+        print(file=sys.stderr)
+        raise ValueError(f"--ssh-key {key}: no passphrase was entered — type it at the prompt, or set "
+                         f"{SSH_PASSPHRASE_ENV}") from None
+    if asked is not None:
+        asked[key] = passphrase
+    return ssh.with_passphrase(passphrase or None)
 
 
 class _StderrProgress:
@@ -234,7 +309,14 @@ class _StderrProgress:
             reason = f" — {event.message}" if event.message else ""
             line = (f"[{event.index + 1:2d}/{event.total}] {event.title}: {word} ({event.seconds:.2f} s)"
                     f"{reason}{eta}")
-        print(line, file=sys.stderr, flush=True)
+        _progress_line(line)
+
+
+def _progress_line(text: str) -> None:
+    """One write per line: print() writes the newline apart, and a Ctrl-C between the two glued the
+    "interrupted" line to the end of this one."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def _fail(message: str, remedy: str = "") -> int:
@@ -381,6 +463,9 @@ def run_collection(args: argparse.Namespace) -> int:
         _check_slow_logs(args.slow_log)  # missing, unreadable or not a slow log: before connecting
     except ValueError as exc:
         return _usage(str(exc))
+    ssh_problem = _ssh_usage(args)
+    if ssh_problem:
+        return _usage(ssh_problem)
     if args.servers:
         return run_servers(args, output, answers, attachments)
     try:
@@ -395,15 +480,14 @@ def run_collection(args: argparse.Namespace) -> int:
     timestamp = timestamp_now()
     progress = _StderrProgress(args.quiet)
     if not args.quiet:
-        print(f"ps-prechecks {__version__}: connecting to {spec.target} as {spec.effective_user}",
-              file=sys.stderr, flush=True)
+        _progress_line(f"ps-prechecks {__version__}: connecting to {spec.target} as {spec.effective_user}")
     try:
         result = collect(spec, options, progress=progress, cancel=cancel)
     except ConnectionFailed as exc:
         return _fail(exc.problem.one_line())
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
-    secrets = [spec.password] if spec.password else []
+    secrets = spec.secrets
     from prechecks.bundle import write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
@@ -448,6 +532,9 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
             or hasattr(args, "password")):
         return _usage("--servers names every server and its password itself: leave out --host, --socket, --user, "
                       "--password, --ask-pass, --defaults-file and --login-path")
+    if args.ssh_host or args.ssh_user or args.ssh_key:
+        return _usage("--servers names each server's SSH bastion itself: use ssh_host, ssh_port, ssh_user and ssh_key "
+                      "in the file instead of --ssh-host, --ssh-user and --ssh-key")
     if args.slow_log:  # which server's log it is cannot be told from the file
         return _usage("--slow-log cannot be combined with --servers: run ps-prechecks for the server that wrote "
                       "the log, with --slow-log")
@@ -455,8 +542,13 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
                               tls_mode=args.ssl_mode or "preferred")
     try:
         entries = load_servers(Path(os.path.expanduser(args.servers)), defaults=defaults)
+        asked: dict[str, str] = {}
+        entries = [entry if entry.spec.ssh is None else replace(entry, spec=replace(entry.spec, ssh=with_ssh_passphrase(
+            replace(entry.spec.ssh, accept_new_host_key=args.ssh_accept_new_host_key), asked))) for entry in entries]
     except ServersFileError as exc:
         return _usage(str(exc))
+    except ValueError as exc:
+        return _fail(str(exc))
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
                          schema_ddl_budget=args.schema_ddl_budget)
@@ -478,7 +570,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
               + (f" — {part.remedy}" if part.remedy else ""), file=sys.stderr)
     if len(missing) == len(parts):
         return _fail("no server could be collected; nothing was written", "fix the causes above and run again")
-    secrets = [e.spec.password for e in entries if e.spec.password]
+    secrets = [secret for e in entries for secret in e.spec.secrets]
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
                                           attachments=attachments)

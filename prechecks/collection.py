@@ -6,14 +6,15 @@ The CLI and the wizard both call this; neither talks to the collectors directly.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from collectors.connection import CancelToken, ConnectionSpec, open_session
+from collectors.connection import Cancelled, CancelToken, ConnectionSpec, open_session
 from collectors.registry import collectors_for
-from collectors.runner import Progress, Runner, RunResult
+from collectors.runner import Progress, RunAborted, Runner, RunResult
 from prechecks import __version__
 
 if TYPE_CHECKING:  # the bundle, questionnaire and redaction load after the run, not before it
@@ -55,6 +56,9 @@ def new_facts(spec: ConnectionSpec | None) -> dict[str, Any]:
             "via": "tcp" if spec.host or not spec.socket else "socket",
             "tls_mode": spec.tls_mode,
         }
+        if spec.ssh is not None:  # host and port are the server as the bastion sees it
+            facts["source"].update({"via": "ssh", "ssh_host": spec.ssh.host, "ssh_port": spec.ssh.port,
+                                    "ssh_user": spec.ssh.effective_user})
     return facts
 
 
@@ -65,10 +69,22 @@ def collect(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> RunResult:
-    """Connect, run every collector, return the facts. Raises ConnectionFailed / RunAborted."""
+    """Connect, run every collector, return the facts. Raises ConnectionFailed / RunAborted.
+
+    Through SSH (``spec.ssh``) one tunnel serves the run: both sessions connect through it, and it is
+    closed on every way out (success, failure, Cancel, Ctrl-C). A tunnel that drops ends the run as a
+    lost connection does, saying it was the tunnel."""
     cancel = cancel or CancelToken()
-    session = open_session(spec, cancel)
-    try:
+    with ExitStack() as stack:
+        tunnel = None
+        if spec.ssh is not None:
+            from collectors.tunnel import open_tunnel_for
+
+            try:
+                tunnel = stack.enter_context(open_tunnel_for(spec, cancel))
+            except Cancelled:
+                raise RunAborted("cancelled by the user", cancelled=True) from None
+        session = stack.enter_context(open_session(spec, cancel, tunnel=tunnel))
         runner = Runner(
             session,
             collectors_for(options.sleep, schema_ddl_budget=options.schema_ddl_budget),
@@ -76,11 +92,18 @@ def collect(
             progress=progress,
             cancel=cancel,
             facts=new_facts(spec),
-            open_session=lambda: open_session(spec, cancel),
+            open_session=lambda: open_session(spec, cancel, tunnel=tunnel),
         )
-        return runner.run()
-    finally:
-        session.close()
+        try:
+            return runner.run()
+        except RunAborted as exc:
+            if tunnel is None or exc.cancelled or not tunnel.dropped:
+                raise
+            assert spec.ssh is not None
+            raise RunAborted(f"lost the SSH tunnel through {spec.ssh.where} (the bastion closed the connection); "
+                             "nothing was written",
+                             "check that the bastion and its sshd are up and reachable from here, then run again"
+                             ) from None
 
 
 def bundle_content(

@@ -136,7 +136,6 @@ def collect_servers(entries: Sequence[Any], options: Any, timestamp: str, *, pro
                 raise
             parts.append(ServerPart(entry.name, None, {}, str(exc), exc.remedy))
             continue
-        secrets = [entry.spec.password] if entry.spec.password else []
-        content = bundle_content(result, timestamp, secrets=secrets)
+        content = bundle_content(result, timestamp, secrets=entry.spec.secrets)
         parts.append(ServerPart(entry.name, content, manifest_extra(result)))
     return parts

@@ -284,8 +284,9 @@ class Redactor:
             self._objects(json.loads(json.dumps(_map(facts.get("objects")), default=str)))
         if self.on("users"):
             source = _map(facts.get("source"))
-            if source.get("user"):
-                self.user(str(source["user"]))
+            for key in ("user", "ssh_user"):  # ssh_user: the account on the SSH bastion
+                if source.get(key):
+                    self.user(str(source[key]))
             current = _map(facts.get("server")).get("current_user")
             if current:
                 self.account(str(current))
@@ -402,10 +403,12 @@ class Redactor:
         host, user = self.host, self.user
         source = facts.get("source")
         if isinstance(source, dict):
-            if isinstance(source.get("host"), str):
-                source["host"] = host(source["host"])
-            if isinstance(source.get("user"), str):
-                source["user"] = user(source["user"])
+            for key in ("host", "ssh_host"):  # ssh_host: the SSH bastion
+                if isinstance(source.get(key), str):
+                    source[key] = host(source[key])
+            for key in ("user", "ssh_user"):
+                if isinstance(source.get(key), str):
+                    source[key] = user(source[key])
         server = facts.get("server")
         if isinstance(server, dict):
             if isinstance(server.get("hostname"), str):

@@ -10,6 +10,10 @@
                                      # "user@host:port"), or keychain = "another entry"
     ssl_mode = "REQUIRED"            # DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
     ssl_ca = "/etc/ssl/ca.pem"
+    ssh_host = "bastion.example.com" # through an SSH bastion: host and port are then the server as the
+    ssh_port = 22                    # bastion sees it; ssh_user (default: your login name) and ssh_key
+    ssh_user = "dba"                 # (default: the SSH agent, else ~/.ssh/id_*) as --ssh-user/--ssh-key;
+    ssh_key = "~/.ssh/id_ed25519"    # an encrypted key's passphrase: PS_PRECHECKS_SSH_PASSPHRASE or a prompt
 
 Passwords are read into memory only: they are scrubbed from everything the run writes and never
 copied to the archive. Every error names the file, the server and the key, with the remedy.
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.connection import TLS_MODES, ConnectionSpec
+from collectors.tunnel import SSH_PASSPHRASE_ENV, SshSpec
 
 KEYRING_SERVICE = "ps-prechecks"  # the wizard's keychain entries (gui/settings.py) use the same service
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -169,6 +174,20 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         else:
             raise ServersFileError(f"{label}: keychain must be true, false or the entry's name")
     ssh = {k: server[k] for k in ("ssh_host", "ssh_port", "ssh_user", "ssh_key") if k in server}
+    ssh_spec: SshSpec | None = None
+    if ssh:
+        ssh_host, ssh_key = text("ssh_host"), text("ssh_key")
+        if not ssh_host:
+            raise ServersFileError(f"{label}: ssh_port, ssh_user and ssh_key need ssh_host (the bastion)")
+        if socket_path and not host:
+            raise ServersFileError(f"{label}: a socket cannot be reached through SSH: give host and port as the "
+                                   "bastion sees the server (127.0.0.1 when MySQL runs on the bastion)")
+        ssh_port = server.get("ssh_port", 22)
+        if not isinstance(ssh_port, int) or isinstance(ssh_port, bool) or not 0 < ssh_port < 65536:
+            raise ServersFileError(f"{label}: ssh_port must be a number from 1 to 65535")
+        ssh_spec = SshSpec(ssh_host, ssh_port, user=text("ssh_user"),
+                           key_file=os.path.expanduser(ssh_key) if ssh_key else None,
+                           passphrase=environ.get(SSH_PASSPHRASE_ENV) or None)
     spec = replace(
         defaults,
         host=host if not socket_path or host else None,
@@ -180,5 +199,6 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         ssl_ca=text("ssl_ca"),
         ssl_cert=text("ssl_cert"),
         ssl_key=text("ssl_key"),
+        ssh=ssh_spec,
     )
     return ServerEntry(name, spec, found_in, ssh)
