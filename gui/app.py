@@ -9,8 +9,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prechecks import __version__
+
+if TYPE_CHECKING:
+    from gui.qt import QImage
 
 log = logging.getLogger("ps_prechecks.gui")
 
@@ -42,31 +46,67 @@ def _application() -> object:
     return app
 
 
-def visit_every_page(on_page: Callable[[object, object], None] | None = None) -> list[str]:
-    """Build the wizard with representative data and press Next through every page."""
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 15.0) -> None:
+    """Run the event loop until `condition()` holds (the work of a page runs in worker threads)."""
     from gui.qt import QApplication
-    from gui.sample import LOG_LINES, MemoryKeychain, fill
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not done after {seconds:.0f} s")
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+PageVisitor = Callable[[int, str, object], None]  # (position, file-name slug, wizard)
+
+
+def visit_every_page(on_page: PageVisitor | None = None, *, screenshot_size: bool = False) -> list[str]:
+    """Build the wizard with representative data (gui.sample) and press Next through every page, as a DBA
+    would use it: the attachment added, the archive previewed on Review and saved on Save (in a temp dir)."""
+    from gui.qt import QApplication
+    from gui.sample import ATTACHMENT_NAME, MemoryKeychain, fill, log_lines
     from gui.settings import Settings
     from gui.state import PageId
     from gui.wizard import Wizard
+    from prechecks.bundle import archive_name
 
     with tempfile.TemporaryDirectory(prefix="ps-prechecks-selftest-") as scratch:
-        wizard = Wizard(settings=Settings(Path(scratch)), keychain=MemoryKeychain())
+        scratch_dir = Path(scratch)
+        wizard = Wizard(settings=Settings(scratch_dir), keychain=MemoryKeychain(), drafts_dir=scratch_dir / "drafts")
         try:
-            fill(wizard)
+            fill(wizard, scratch_dir)
+            if screenshot_size:  # the nominal size, whatever the (offscreen) screen is
+                wizard.resize(wizard.default_size(fit_screen=False))
             wizard.show()
+            wait_until(lambda: wizard.connection.keychain_available is not None, "the keychain check")
             visited: list[str] = []
             while True:
                 QApplication.processEvents()
                 current = wizard.currentId()
                 page_id = PageId(current) if current in set(PageId) else current  # questionnaire sections 2..n
-                if page_id == PageId.COLLECT:
-                    for line in LOG_LINES:
+                page = wizard.currentPage()
+                section = getattr(page, "section", None)
+                if page_id == PageId.COLLECT and wizard.state.result is not None:
+                    for line in log_lines(wizard.state.result):
                         wizard.collect.log_pane.appendPlainText(line)
+                elif page_id == PageId.ATTACHMENTS:
+                    if wizard.attachments.add_paths([scratch_dir / ATTACHMENT_NAME]):
+                        raise RuntimeError("self-test: the sample attachment was not added")
+                elif page_id == PageId.REVIEW:
+                    wait_until(lambda: wizard.review.ready, "Review preparing the archive")
+                elif page_id == PageId.SAVE:
+                    documents = scratch_dir / "Documents"
+                    documents.mkdir()
+                    wizard.save.path.setText(str(documents / archive_name(wizard.state.timestamp)))
+                    wizard.save.save_button.click()
+                    wait_until(lambda: wizard.state.archive is not None, "Save writing the archive")
                 name = getattr(page_id, "name", f"QUESTIONNAIRE_{current}")
+                slug = f"questionnaire-{section.id}" if section is not None else name.lower()
                 visited.append(name)
                 if on_page is not None:
-                    on_page(page_id, wizard)
+                    QApplication.processEvents()
+                    on_page(len(visited) - 1, slug, wizard)
                 if page_id == PageId.SAVE:
                     break
                 wizard.next()
@@ -103,23 +143,35 @@ def self_test() -> int:
     return 0
 
 
-def screenshots(directory: Path) -> int:
-    from gui.qt import QApplication
+def with_palette(image: QImage) -> QImage:
+    """The image in 256 colours, the most frequent ones kept exact: a window is flat fills and anti-aliased text,
+    so it looks the same at a third of the size of a true-colour PNG (the README's screenshots stay small)."""
+    from collections import Counter
 
+    from gui.qt import QImage, Qt
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+    common = [colour for colour, _count in Counter(memoryview(rgb.constBits()).cast("I")).most_common(256)]
+    return rgb.convertToFormat(QImage.Format.Format_Indexed8, common, Qt.ImageConversionFlag.ThresholdDither)
+
+
+def screenshots(directory: Path) -> int:
+    """One PNG per page, NN-<page>.png, at the wizard's default size (for the README)."""
     _application()
     directory.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
 
-    def grab(page_id: object, wizard: object) -> None:
+    def grab(position: int, slug: str, wizard: object) -> None:
         from gui.wizard import Wizard
 
         assert isinstance(wizard, Wizard)
-        QApplication.processEvents()
-        path = directory / f"{int(page_id):02d}-{str(getattr(page_id, 'name', page_id)).lower()}.png"  # type: ignore[call-overload]
-        wizard.grab().save(str(path))
+        path = directory / f"{position:02d}-{slug}.png"
+        image = with_palette(wizard.grab().toImage())
+        if not image.save(str(path), "PNG", 0):  # quality 0: the strongest compression
+            raise RuntimeError(f"could not write {path}")
         saved.append(path)
 
-    visit_every_page(grab)
+    visit_every_page(grab, screenshot_size=True)
     for path in saved:
         print(path)
     return 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QAbstractItemView", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDesktopServices",
     "QFileDialog", "QFont", "QFontDatabase", "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QGuiApplication",
-    "QHBoxLayout", "QHeaderView", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
-    "QMessageBox", "QObject", "QPlainTextEdit", "QProgressBar", "QPushButton", "QRadioButton", "QSettings",
+    "QHBoxLayout", "QHeaderView", "QImage", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
+    "QMessageBox", "QObject", "QPlainTextEdit", "QProgressBar", "QPushButton", "QRadioButton", "QSettings", "QSize",
     "QSpinBox", "QSplitter", "QTextBrowser", "QThread", "QTimer", "QTreeWidget", "QTreeWidgetItem", "QUrl",
     "QVBoxLayout", "QWidget", "QWizard", "QWizardPage", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot",
 ]

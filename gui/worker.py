@@ -8,6 +8,7 @@ process, so every task is joined when it ends and `join_all()` is called before 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -85,7 +86,7 @@ class TaskRunner(QObject):
     def run_in_background(self, op: Callable[[Task], Any], *, success: Success,
                           failure: Failure | None = None,
                           progress: Callable[[ProgressEvent], None] | None = None) -> Task:
-        task = Task(op, success, failure or self._log_failure, progress, self)
+        task = Task(op, success, failure or self.log_failure, progress, self)
         self._tasks.add(task)
         task.start()
         return task
@@ -94,7 +95,7 @@ class TaskRunner(QObject):
         self._tasks.discard(task)
 
     @staticmethod
-    def _log_failure(exc: BaseException) -> None:
+    def log_failure(exc: BaseException) -> None:
         log.error("background task failed: %s: %s", type(exc).__name__, exc)
 
     @property
@@ -109,3 +110,65 @@ class TaskRunner(QObject):
         for task in list(self._tasks):
             task.wait()
         self._tasks.clear()
+
+
+class TaskQueue(QObject):
+    """Calls that must not overlap and must run in the order asked (the keychain's), each off the GUI thread.
+
+    One task at a time on the runner; the next starts once the previous one has delivered, so a callback
+    (say, the stored password filling the field) runs before the next call (say, storing a new one) starts.
+    """
+
+    def __init__(self, runner: TaskRunner) -> None:
+        super().__init__(runner)
+        self._runner = runner
+        self._queue: deque[tuple[Callable[[], Any], Success, Failure]] = deque()
+        self._current: Task | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._queue)
+
+    def run(self, call: Callable[[], Any], *, success: Success, failure: Failure | None = None) -> None:
+        """Queue `call()`; `success(value)` or `failure(exc)` runs on the GUI thread when it returns."""
+        self._queue.append((call, success, failure or self._runner.log_failure))
+        self._start_next()
+
+    def _start_next(self) -> None:
+        if self._current is not None or not self._queue:
+            return
+        call, success, failure = self._queue.popleft()
+        started: list[Task] = []
+
+        def settle(callback: Callable[[Any], None], value: Any) -> None:
+            if started and self._current is started[0]:  # not a task finish() already waited for
+                self._current = None
+            try:
+                callback(value)
+            finally:
+                self._start_next()
+
+        task = self._runner.run_in_background(lambda _task: call(), success=lambda value: settle(success, value),
+                                              failure=lambda exc: settle(failure, exc))
+        started.append(task)
+        self._current = task
+
+    def finish(self) -> None:
+        """The window closes: wait for the call in flight, then make the queued ones (a password the user
+        asked to remember) in a worker too, and wait for them; their callbacks no longer run."""
+        pending = [call for call, _success, _failure in self._queue]
+        self._queue.clear()
+        current, self._current = self._current, None
+        if current is not None:
+            current.wait()
+        if not pending:
+            return
+
+        def run_all(_task: Task) -> None:
+            for call in pending:
+                try:
+                    call()
+                except Exception as exc:
+                    self._runner.log_failure(exc)
+
+        self._runner.run_in_background(run_all, success=lambda _value: None).wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, cast
 
-from gui.qt import QGuiApplication, QLabel, QPushButton, Qt, QWizardPage
+from gui.qt import QGuiApplication, QLabel, QPushButton, Qt, QWidget, QWizardPage
 from gui.state import WizardState
 from gui.worker import TaskRunner
 
@@ -29,15 +29,30 @@ class Page(QWizardPage):
         return self.host.tasks
 
 
+def text_width(widget: QWidget, characters: int) -> int:
+    """Room for about this many characters of the widget's font: sizes follow the font the user chose (and
+    Qt scales them on a high-DPI screen), where a fixed pixel width would clip a larger font."""
+    return widget.fontMetrics().averageCharWidth() * characters
+
+
+def text_lines(widget: QWidget, lines: int) -> int:
+    return widget.fontMetrics().lineSpacing() * lines
+
+
 def wrapped_label(text: str = "", *, rich: bool = False, selectable: bool = False) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    flags = Qt.TextInteractionFlag.NoTextInteraction
     if rich:
         label.setOpenExternalLinks(True)
+        flags |= Qt.TextInteractionFlag.LinksAccessibleByMouse
+        if "<a " in text:  # Tab reaches the link and Return opens it; a label without one takes no Tab stop
+            flags |= Qt.TextInteractionFlag.LinksAccessibleByKeyboard
     if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        flags |= Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    if flags != Qt.TextInteractionFlag.NoTextInteraction:
+        label.setTextInteractionFlags(flags)
     return label
 
 

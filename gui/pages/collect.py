@@ -60,7 +60,7 @@ class CollectPage(Page):
         bar_row.addWidget(self.progress, 1)
         self.eta = QLabel()
         self.eta.setAccessibleName("Time left")
-        self.eta.setMinimumWidth(170)
+        self.eta.setMinimumWidth(self.eta.fontMetrics().horizontalAdvance("9999 s elapsed, about 999 s left"))
         bar_row.addWidget(self.eta)
         layout.addLayout(bar_row)
 

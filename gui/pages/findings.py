@@ -17,6 +17,7 @@ from gui.qt import (
     QSplitter,
     Qt,
     QTextBrowser,
+    QtGui,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -74,8 +75,17 @@ class FindingsPage(Page):
         splitter.addWidget(holder)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        self.splitter = splitter
+        self._split = False
         layout.addWidget(splitter, 1)
         self._current: Mapping[str, Any] | None = None
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._split:  # once laid out: the checks' titles whole at the default size, the details wrap
+            self._split = True
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     def initializePage(self) -> None:
         self.show_readiness(self.state.readiness or {"checks": []})
@@ -114,7 +124,9 @@ class FindingsPage(Page):
     def _item(self, check: Mapping[str, Any]) -> QTreeWidgetItem:
         status = str(check.get("status", ""))
         word = STATUS_WORDS.get(status, status)
-        item = QTreeWidgetItem([str(check.get("title", check.get("id", ""))), word])
+        title = str(check.get("title", check.get("id", "")))
+        item = QTreeWidgetItem([title, word])
+        item.setToolTip(0, title)
         item.setData(0, ROLE, dict(check))
         return item
 

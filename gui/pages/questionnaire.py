@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.runner import RunResult
-from gui.pages.base import Page, log, wrapped_label
+from gui.pages.base import Page, log, text_width, wrapped_label
 from gui.qt import (
     QCheckBox,
     QComboBox,
@@ -96,9 +96,10 @@ class QuestionnaireSession(QObject):
     changed = Signal()  # an answer changed: the side lists recount
     status_changed = Signal(str)  # one line about the draft
 
-    def __init__(self, first: QuestionnairePage) -> None:
+    def __init__(self, first: QuestionnairePage, drafts_dir: Path | None = None) -> None:
         super().__init__(first)
         self.first = first
+        self.drafts_dir = drafts_dir  # None: the user data directory (prechecks.drafts.drafts_dir)
         self.questionnaire: Questionnaire = load_questionnaire()
         self.prefills: dict[str, Prefill] = {}  # question id -> what the facts say (prechecks.prefill)
         self.collected: dict[str, Answer] = {}  # the same as answers, with their provenance
@@ -155,7 +156,7 @@ class QuestionnaireSession(QObject):
         self._drop_answers_equal_to_collected()
 
     def _restore(self, key: str) -> None:
-        draft = drafts.load_draft(key, questionnaire=self.questionnaire)  # unreadable: None
+        draft = drafts.load_draft(key, questionnaire=self.questionnaire, directory=self.drafts_dir)  # unreadable: None
         if draft is None or not draft.answers:
             self._set_status(f"Answers are saved as a draft for {self.label} as you type.")
             return
@@ -222,8 +223,9 @@ class QuestionnaireSession(QObject):
             return
         self._serial += 1
         serial, key, label, secrets = self._serial, self.key, self.label, tuple(self.first.state.secrets)
+        directory = self.drafts_dir
         self._saving = self.first.tasks.run_in_background(
-            lambda _task: drafts.save_draft(key, answers, label=label, secrets=secrets),
+            lambda _task: drafts.save_draft(key, answers, label=label, secrets=secrets, directory=directory),
             success=lambda path: self._saved_to(serial, answers, path),
             failure=lambda exc: self._save_failed(serial, exc),
         )
@@ -256,7 +258,8 @@ class QuestionnaireSession(QObject):
         self._serial += 1
         answers = dict(self.answers)
         try:
-            path = drafts.save_draft(self.key, answers, label=self.label, secrets=self.first.state.secrets)
+            path = drafts.save_draft(self.key, answers, label=self.label, secrets=self.first.state.secrets,
+                                     directory=self.drafts_dir)
         except OSError as exc:
             self._saved_serial = self._serial
             self._report_failure(exc)
@@ -308,7 +311,7 @@ class QuestionField:
             self.line.textChanged.connect(lambda _text: self._edited(edited))
             if question.type == "number":
                 self.line.setPlaceholderText("e.g. 1200" if question.unit else "e.g. 3")
-                self.line.setMaximumWidth(220)
+                self.line.setMaximumWidth(text_width(self.line, 36))
             self.input = self.line
         elif question.type in ("choice", "yes-no"):
             self.combo = QComboBox()
@@ -434,7 +437,7 @@ class SectionPage(Page):
         self.progress.setTextFormat(Qt.TextFormat.RichText)
         self.progress.setWordWrap(True)
         self.progress.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.progress.setFixedWidth(210)
+        self.progress.setFixedWidth(text_width(self.progress, 35))
         self.progress.setAccessibleName("Questionnaire sections and how many answers each has")
         middle.addWidget(self.progress)
         self.scroll = QtWidgets.QScrollArea()
@@ -573,7 +576,7 @@ class SectionPage(Page):
 class QuestionnairePage(SectionPage):
     """The first section; it owns the session and the pages of the other sections."""
 
-    def __init__(self) -> None:
+    def __init__(self, drafts_dir: Path | None = None) -> None:
         questionnaire = load_questionnaire()
         sections = questionnaire.sections
         count = len(sections)
@@ -582,7 +585,7 @@ class QuestionnairePage(SectionPage):
             return SECTION_IDS_FROM + index - 1 if index < count else int(PageId.ATTACHMENTS)
 
         super().__init__(None, sections[0], 1, count, next_after(1))
-        self.attach(QuestionnaireSession(self))
+        self.attach(QuestionnaireSession(self, drafts_dir))
         self.more_sections: dict[int, SectionPage] = {
             SECTION_IDS_FROM + n - 2: SectionPage(self.session, section, n, count, next_after(n))
             for n, section in enumerate(sections[1:], start=2)

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from gui.pages.base import Page, log, wrapped_label
+from gui.pages.base import Page, log, text_width, wrapped_label
 from gui.pages.options import RedactionChoices
 from gui.qt import (
     QCheckBox,
@@ -78,10 +78,11 @@ class ReviewPage(Page):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        heading = QHBoxLayout()
-        self.file_heading = wrapped_label(selectable=True)
+        self.file_heading = wrapped_label(selectable=True)  # a row of its own: room for the SHA-256 in one piece
         self.file_heading.setAccessibleName("Selected file")
-        heading.addWidget(self.file_heading, 1)
+        right_layout.addWidget(self.file_heading)
+        heading = QHBoxLayout()
+        heading.addStretch(1)
         self.rendered_toggle = QCheckBox("Show rendered (&Markdown)")
         self.rendered_toggle.setAccessibleName("Show the Markdown rendered")
         self.rendered_toggle.setToolTip("Off: the file's text exactly as saved. On: the same text laid out.")
@@ -101,7 +102,7 @@ class ReviewPage(Page):
         right_layout.addWidget(self.rendered, 1)
         self.rendered.hide()
         splitter.addWidget(right)
-        left.setMinimumWidth(300)  # the file names, not only their first letters
+        left.setMinimumWidth(text_width(left, 58))  # the file names whole, not only their first letters
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)

@@ -9,19 +9,24 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import keyring
 import keyring.backends.fail
+import keyring.errors
 import pytest
+from keyring.backend import KeyringBackend
 
 from gui.logs import SecretFilter, setup_logging
-from gui.pages.connection import NO_KEYCHAIN
-from gui.qt import QApplication, Qt, QThread
-from gui.settings import KEYRING_SERVICE, Settings
+from gui.pages.connection import KEYCHAIN_READING, KEYCHAIN_REFUSED, NO_KEYCHAIN, WAITING_FOR_KEYCHAIN
+from gui.qt import QApplication, QThread, QTimer
+from gui.settings import KEYRING_SERVICE, RecentConnection, Settings
 from gui.state import PageId
 from gui.wizard import Wizard
+from gui.worker import TaskQueue, TaskRunner
+from tests.conftest import InMemoryKeyring
 from tests.gui.conftest import MakeWizard, fill_connection
 from tests.helpers import REPO, read_archive
 from tests.servers import MariaDBServer
@@ -168,7 +173,7 @@ def test_no_keychain_keeps_the_password_in_memory(qtbot, mariadb: MariaDBServer,
         wizard.show()
         fill_connection(wizard, mariadb)
         page = wizard.connection
-        assert page.keychain_note.text() == NO_KEYCHAIN
+        qtbot.waitUntil(lambda: page.keychain_note.text() == NO_KEYCHAIN)  # the keychain is asked in a worker
         assert not page.remember.isEnabled() and not page.remember.isChecked()
         wizard.next()
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
@@ -186,11 +191,12 @@ def test_keychain_remembers_and_refills(qtbot, make_wizard: MakeWizard, mariadb:
                                         ) -> None:
     wizard = make_wizard()
     fill_connection(wizard, mariadb)
+    qtbot.waitUntil(wizard.connection.remember.isEnabled)  # once the keychain has answered
     wizard.connection.remember.setChecked(True)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
     key = (KEYRING_SERVICE, f"root@{mariadb.host}:{mariadb.port}")
-    assert in_memory_keyring.passwords[key] == mariadb.root_password
+    qtbot.waitUntil(lambda: in_memory_keyring.passwords.get(key) == mariadb.root_password)
     wizard.close()
     again = make_wizard()
     again.next()
@@ -198,9 +204,127 @@ def test_keychain_remembers_and_refills(qtbot, make_wizard: MakeWizard, mariadb:
     assert page.recent.count() == 2 and page.recent.isEnabled()
     page.recent.setCurrentIndex(1)
     page.recent.activated.emit(1)
-    assert page.port.value() == mariadb.port
-    assert page.password.text() == mariadb.root_password
+    assert page.port.value() == mariadb.port  # the fields at once, the password when the keychain answers
+    qtbot.waitUntil(lambda: page.password.text() == mariadb.root_password)
     assert page.remember.isChecked()
+
+
+class RecordingKeyring(InMemoryKeyring):
+    """A real keyring backend that notes the thread of every call and can hold a read, as a slow D-Bus
+    or a keychain prompt would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, threading.Thread]] = []
+        self.reads_go = threading.Event()
+        self.reads_go.set()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls.append(("get", threading.current_thread()))
+        self.reads_go.wait(10)
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append(("set", threading.current_thread()))
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.calls.append(("delete", threading.current_thread()))
+        super().delete_password(service, username)
+
+
+class RefusingKeyring(InMemoryKeyring):
+    """A keychain that is there but will not store (locked, or the user denied the prompt)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("locked")
+
+
+for _backend in (RecordingKeyring, RefusingKeyring):  # not for keyring's own backend detection
+    getattr(KeyringBackend, "_classes", set()).discard(_backend)
+
+
+def test_keychain_calls_run_off_the_gui_thread(qtbot, make_wizard: MakeWizard, mariadb: MariaDBServer,
+                                               config_dir: Path) -> None:
+    backend = RecordingKeyring()
+    keyring.set_keyring(backend)  # the in_memory_keyring fixture puts the previous one back
+    key = (KEYRING_SERVICE, f"root@{mariadb.host}:{mariadb.port}")
+    backend.passwords[key] = mariadb.root_password
+    Settings(config_dir).remember(RecentConnection(host=mariadb.host, port=mariadb.port, user="root"))
+    wizard = make_wizard()
+    wizard.next()
+    page = wizard.connection
+    qtbot.waitUntil(page.remember.isEnabled)
+
+    backend.reads_go.clear()  # the keychain takes its time to answer
+    page.recent.setCurrentIndex(1)
+    page.recent.activated.emit(1)
+    assert page.port.value() == mariadb.port and page.password.text() == ""  # the fields at once
+    assert page.keychain_note.text() == KEYCHAIN_READING
+    page.test_button.click()  # waits for the password instead of testing without it
+    assert page.status.text() == WAITING_FOR_KEYCHAIN
+    ticks: list[int] = []
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: ticks.append(1))
+    heartbeat.start(10)
+    qtbot.waitUntil(lambda: bool(backend.calls) and len(ticks) >= 10)  # the window goes on while the keychain reads
+    heartbeat.stop()
+    assert page.password.text() == "" and page._testing is None
+    backend.reads_go.set()
+    qtbot.waitUntil(lambda: page.password.text() == mariadb.root_password)
+    assert page.remember.isChecked()
+    qtbot.waitUntil(lambda: page.status.text().startswith("Connected"), timeout=20_000)  # then the test ran
+
+    page.remember.setChecked(False)
+    wizard.next()  # Next does not wait for the keychain: the password is removed in the background
+    assert wizard.currentId() == PageId.OPTIONS
+    qtbot.waitUntil(lambda: key not in backend.passwords)
+    wizard.back()
+    page.remember.setChecked(True)
+    wizard.next()
+    qtbot.waitUntil(lambda: backend.passwords.get(key) == mariadb.root_password)
+    assert [kind for kind, _thread in backend.calls] == ["get", "delete", "set"]
+    assert all(thread is not threading.main_thread() for _kind, thread in backend.calls)
+
+
+def test_a_keychain_that_refuses_keeps_the_password_in_memory(qtbot, make_wizard: MakeWizard,
+                                                              mariadb: MariaDBServer, config_dir: Path) -> None:
+    keyring.set_keyring(RefusingKeyring())
+    wizard = make_wizard()
+    fill_connection(wizard, mariadb)
+    page = wizard.connection
+    qtbot.waitUntil(page.remember.isEnabled)
+    page.remember.setChecked(True)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    qtbot.waitUntil(lambda: page.keychain_note.text() == KEYCHAIN_REFUSED)
+    assert "kept in memory" in KEYCHAIN_REFUSED
+    assert not page.remember.isChecked() and page.remember.isEnabled()  # the user may try again
+    assert wizard.state.spec is not None and wizard.state.spec.password == mariadb.root_password
+    for path in config_dir.rglob("*"):
+        if path.is_file():
+            assert mariadb.root_password not in path.read_text()
+
+
+def test_closing_runs_the_queued_keychain_calls_in_a_worker(qtbot) -> None:
+    runner = TaskRunner()
+    calls = TaskQueue(runner)
+    done: list[tuple[str, threading.Thread]] = []
+    gate = threading.Event()
+
+    def slow() -> None:
+        gate.wait(5)
+        done.append(("first", threading.current_thread()))
+
+    calls.run(slow, success=lambda _value: None)
+    calls.run(lambda: done.append(("queued", threading.current_thread())), success=lambda _value: None)
+    assert calls.busy and not done
+    threading.Timer(0.05, gate.set).start()
+    calls.finish()  # the window closes: the first call ends, the queued one still runs, both off this thread
+    runner.join_all()
+    assert [name for name, _thread in done] == ["first", "queued"]
+    assert all(thread is not threading.main_thread() for _name, thread in done)
+    assert not runner.running
 
 
 def test_preflight_lists_missing_grants_for_a_usage_only_account(qtbot, wizard: Wizard, mariadb: MariaDBServer
@@ -224,44 +348,6 @@ def test_preflight_lists_missing_grants_for_a_usage_only_account(qtbot, wizard: 
         assert wizard.currentId() == PageId.OPTIONS
     finally:
         mariadb.admin("DROP USER 'gui_usage_only'@'%'")
-
-
-def _tab_to(qtbot, wizard: Wizard, widget, limit: int = 60) -> None:
-    for _ in range(limit):
-        if QApplication.focusWidget() is widget:
-            return
-        qtbot.keyClick(QApplication.focusWidget() or wizard, Qt.Key.Key_Tab)
-    raise AssertionError(f"Tab never reached {widget.accessibleName() or widget}")
-
-
-def _type(qtbot, widget, text: str) -> None:
-    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(widget, text)
-
-
-def test_keyboard_only_through_pages_1_to_5(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
-    wizard.activateWindow()
-    wizard.setFocus()
-    qtbot.keyClick(QApplication.focusWidget() or wizard, Qt.Key.Key_Return)
-    assert wizard.currentId() == PageId.CONNECTION
-    page = wizard.connection
-    for widget, text in ((page.host_edit, mariadb.host), (page.port, str(mariadb.port)), (page.user, "root"),
-                         (page.password, mariadb.root_password)):
-        _tab_to(qtbot, wizard, widget)
-        _type(qtbot, widget, text)
-    assert page.port.value() == mariadb.port
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Next: test, then on
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
-    options = wizard.options_page
-    _tab_to(qtbot, wizard, options.sampling_interval)
-    _type(qtbot, options.sampling_interval, "1")
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-    assert wizard.currentId() == PageId.COLLECT
-    assert wizard.state.options.sleep == 1.0
-    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
-    qtbot.keyClick(QApplication.focusWidget() or wizard, Qt.Key.Key_Return)
-    assert wizard.currentId() == PageId.FINDINGS
-    assert wizard.findings.verdict.text()
 
 
 def test_inputs_have_accessible_names_and_labels(wizard: Wizard) -> None:
@@ -300,6 +386,29 @@ def test_self_test_subprocess() -> None:
     assert result.returncode == 0, result.stderr
     assert "self-test: ok" in result.stdout
     assert took < 10
+
+
+def test_screenshots_subprocess(tmp_path: Path) -> None:
+    """--screenshots: one small PNG per page (the README shows them), every questionnaire section included."""
+    from gui.qt import QImage
+    from prechecks.questionnaire import load_questionnaire
+
+    shots = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-m", "gui.app", "--screenshots", str(shots)], capture_output=True,
+                            text=True, env=env, cwd=REPO, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in shots.iterdir())
+    assert names == sorted(Path(line).name for line in result.stdout.split())
+    sections = [s.id for s in load_questionnaire().sections]
+    assert names == [f"{n:02d}-{page}.png" for n, page in enumerate(
+        ["welcome", "connection", "options", "collect", "findings", *(f"questionnaire-{s}" for s in sections),
+         "attachments", "review", "save"])]
+    for name in names:
+        image = QImage(str(shots / name))
+        assert (image.width(), image.height()) >= (800, 600), name
+        assert (shots / name).stat().st_size <= 150_000, name
+    assert {p.name for p in (REPO / "docs" / "screenshots").iterdir()} == set(names)  # what the README shows
 
 
 @pytest.mark.parametrize("flag", ["--version"])
