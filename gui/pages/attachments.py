@@ -51,6 +51,15 @@ def dropped_paths(mime: QtCore.QMimeData) -> tuple[list[Path], list[str]]:
     return paths, problems
 
 
+def _accept_files(event: QtGui.QDropEvent | QtGui.QDragMoveEvent | QtGui.QDragEnterEvent) -> bool:
+    """Take a drag or drop that carries files (URLs); ignore anything else."""
+    if event.mimeData().hasUrls():
+        event.acceptProposedAction()
+        return True
+    event.ignore()
+    return False
+
+
 class AttachmentList(QTreeWidget):
     """The attached files. Takes dropped files and the Delete key (Backspace on a Mac keyboard)."""
 
@@ -63,23 +72,14 @@ class AttachmentList(QTreeWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        _accept_files(event)
 
     def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        _accept_files(event)
 
     def dropEvent(self, event: QtGui.QDropEvent) -> None:
-        if not event.mimeData().hasUrls():
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.files_dropped.emit(event.mimeData())
+        if _accept_files(event):
+            self.files_dropped.emit(event.mimeData())
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace:
@@ -152,17 +152,11 @@ class AttachmentsPage(Page):
         self.refresh()
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        _accept_files(event)
 
     def dropEvent(self, event: QtGui.QDropEvent) -> None:
-        if not event.mimeData().hasUrls():
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.add_dropped(event.mimeData())
+        if _accept_files(event):
+            self.add_dropped(event.mimeData())
 
     # -- adding and removing -------------------------------------------------------------------
     def choose_files(self) -> None:

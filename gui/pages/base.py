@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, cast
 
-from gui.qt import QGuiApplication, QLabel, QPushButton, Qt, QWidget, QWizardPage
+from gui.qt import QGuiApplication, QHeaderView, QLabel, QPushButton, Qt, QTreeWidget, QWidget, QWizardPage
 from gui.state import WizardState
 from gui.worker import TaskRunner
 
@@ -67,3 +67,16 @@ def copy_button(text_for: object, label: str = "Copy", accessible: str = "") -> 
 
     button.clicked.connect(copy)
     return button
+
+
+def two_column_tree(headers: list[str], accessible: str) -> QTreeWidget:
+    """A tree with a stretching first column (names) and a second sized to its contents (values)."""
+    tree = QTreeWidget()
+    tree.setColumnCount(2)
+    tree.setHeaderLabels(headers)
+    tree.setAccessibleName(accessible)
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    return tree

@@ -9,16 +9,14 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from gui.pages.base import Page, copy_button, wrapped_label
+from gui.pages.base import Page, copy_button, two_column_tree, wrapped_label
 from gui.qt import (
     QFont,
     QHBoxLayout,
-    QHeaderView,
     QSplitter,
     Qt,
     QTextBrowser,
     QtGui,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -49,14 +47,7 @@ class FindingsPage(Page):
         layout.addWidget(self.verdict)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Check", "Result"])
-        self.tree.setAccessibleName("Readiness checks")
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = two_column_tree(["Check", "Result"], "Readiness checks")
         self.tree.currentItemChanged.connect(lambda current, _previous: self.show_check(current))
         splitter.addWidget(self.tree)
         right = QVBoxLayout()

@@ -12,19 +12,17 @@ import json
 import re
 from typing import Any
 
-from gui.pages.base import Page, log, text_width, wrapped_label
+from gui.pages.base import Page, log, text_width, two_column_tree, wrapped_label
 from gui.pages.options import RedactionChoices
 from gui.qt import (
     QCheckBox,
     QFontDatabase,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
     Qt,
     QTextBrowser,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -62,14 +60,7 @@ class ReviewPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         tree_label = QLabel("Fi&les in the archive:")
         left_layout.addWidget(tree_label)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["File", "Size"])
-        self.tree.setAccessibleName("Files in the archive")
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = two_column_tree(["File", "Size"], "Files in the archive")
         tree_label.setBuddy(self.tree)
         self.tree.currentItemChanged.connect(lambda current, _previous: self._item_chosen(current))
         left_layout.addWidget(self.tree, 1)
