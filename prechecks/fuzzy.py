@@ -91,7 +91,7 @@ def awk_print(value: float) -> str:
 
 def fuzzy_formula(value: float) -> float:
     """pt-mysql-summary: $fuzzy_formula (awk) — round to 1-2 significant 5/10/25 steps."""
-    if value <= 10:
+    if value <= 10 or not math.isfinite(value):  # NaN or infinity (a corrupt sample) would never leave the loop
         return value
     factor = 1.0
     while True:
@@ -125,6 +125,8 @@ def shorten(num: float | int | str, precision: int = 1, divisor: int = 1024) -> 
     pt's own default precision is 2, but every pt call site passes 0 or 1; we default to 1.
     """
     value = awk_number(num)
+    if not math.isfinite(value):  # "1e309" in a corrupt sample: the loop below would never end
+        return str(num)
     unit = (
         "P" if value >= 1125899906842624
         else "T" if value >= 1099511627776

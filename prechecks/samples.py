@@ -353,9 +353,10 @@ def _measured_interval(path: Path | None) -> float | None:
     for line in lines:
         if line.startswith(INTERVAL_LINE + " "):
             try:
-                return float(line.split(" ", 1)[1])
+                seconds = float(line.split(" ", 1)[1])
             except ValueError:
                 return None
+            return seconds if 0 < seconds < 1e9 else None  # "inf", "nan" or 0 in a corrupt file: not measured
     return None
 
 
@@ -444,7 +445,7 @@ def _int_or_none(value: object) -> int | None:
     except ValueError:
         try:
             return int(float(str(value).strip()))
-        except ValueError:
+        except (ValueError, OverflowError):  # "1e309" in a corrupt file: not a number we can use
             return None
 
 
@@ -623,7 +624,7 @@ def _expire_seconds(variables: Mapping[str, str]) -> int | None:
             days = float(days_text)
         except ValueError:
             days = 0.0
-        if days > 0:
+        if 0 < days < 1e12:  # "inf" or "1e309" in a corrupt file has no day count
             return round(days * 86400)
     if seconds is not None or days_text is not None:
         return 0
@@ -676,13 +677,26 @@ class _Loader:
             self.problems[name] = f"the samples directory has no {name} file"
             return None
         try:
-            return parse(_file_lines(path, strict=strict))
+            lines = _file_lines(path, strict=strict)
+            value = parse(lines)
+            if lines and not _ends_with_newline(path):  # a cut in a value parses, wrong: skip it as any cut
+                raise _Unreadable(f"line {len(lines)}: cut short, no newline at the end")
         except _Empty:
             self.problems[name] = f"{name}: the file is empty"
             return None
         except _Unreadable as exc:
             self.problems[name] = f"{name}: unreadable ({exc})"
             return None
+        return value
+
+
+def _ends_with_newline(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == _NL
+    except OSError:
+        return True
 
 
 def _check_directory(directory: Path) -> None:
