@@ -231,10 +231,15 @@ def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     lines = []
     for record in records:
         status = _text(record.get("status"))
-        if status == "ok":
-            continue
         reason = _text(record.get("reason"))
-        lines.append(name_val(_text(record.get("name")) or "?", f"{status} — {reason}" if reason else status))
+        if status == "ok" and not reason:
+            continue
+        label = "ok, read less" if status == "ok" else status  # ran, but part of it is missing: say why
+        text = f"{label} — {reason}" if reason else label
+        remedy = _text(record.get("remedy"))
+        if remedy:
+            text += f"; to fix: {remedy}"
+        lines.append(name_val(_text(record.get("name")) or "?", text))
     if not lines:
         lines.append(name_val("Collectors", f"all {len(records)} ran ok"))
     if collection.get("error"):

@@ -200,8 +200,6 @@ def test_a_file_cut_inside_a_value_is_not_read_as_a_wrong_value(tmp_path: Path) 
     assert facts["variables"] and facts["tables"]  # the other files still load
 
 
-@pytest.mark.xfail(strict=True, reason="prechecks/report.py _collection lists only collectors whose status is not "
-                   "ok: one that ran but read less (ok with a reason) is missing from the report")
 def test_the_report_names_a_file_it_could_not_use_for_a_collector_that_ran(box: Box) -> None:
     directory = shutil.copytree(OURS, box.inputs / "samples")
     _truncated("mysql-status-defer", 0.3)(directory)

@@ -96,9 +96,6 @@ def test_usage_only_account_gets_an_archive_naming_each_skip(planted_server: Pla
     assert_no_secrets([box.root], planted.secrets, _outputs(result))
 
 
-@pytest.mark.xfail(strict=True, reason="prechecks/report.py _collection lists only collectors whose status is not "
-                   "ok, so 'reads less' (ok with a reason and a GRANT) never reaches the report, though the README "
-                   "says the report's Collection section names what the account lacks")
 def test_the_report_names_what_a_usage_only_account_reads_less_of(planted_server: PlantedFactory, box: Box) -> None:
     planted = planted_server(grants=(), sleeper=False)
     result = box.run([*planted.args(), *FAST, "-o", str(box.out)])
