@@ -104,6 +104,16 @@ def test_keychain_without_an_entry_says_how_to_store_one(tmp_path: Path, in_memo
         load_servers(path, environ={})
 
 
+def _two_up_one_down(tmp_path: Path, *up: tuple[str, Any, str], down: str = "down") -> Path:
+    """A servers file: each (name, server, password variable) as root, then one server nothing listens for."""
+    lines: list[str] = []
+    for name, server, variable in up:
+        lines += ['[[server]]', f'name = "{name}"', f'host = "{server.host}"', f'port = {server.port}',
+                  'user = "root"', f'password_env = "{variable}"']
+    lines += ['[[server]]', f'name = "{down}"', 'host = "127.0.0.1"', 'port = 1', 'user = "root"']
+    return _write(tmp_path, "\n".join(lines) + "\n")
+
+
 def test_two_servers_one_archive_and_one_down(mariadb_factory: Any, tmp_path: Path) -> None:
     """Two real servers and one that is not there: one archive, a folder per collected server, one
     manifest, one questionnaire prefilled from both, the missing one named with its cause."""
@@ -112,13 +122,7 @@ def test_two_servers_one_archive_and_one_down(mariadb_factory: Any, tmp_path: Pa
     first.admin("CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT)")
     second.admin("CREATE DATABASE stats")
     second.admin("CREATE TABLE stats.hits (id INT)")  # no unique key: a readiness failure on this one only
-    path = _write(tmp_path, "\n".join([
-        '[[server]]', 'name = "shop"', f'host = "{first.host}"', f'port = {first.port}', 'user = "root"',
-        'password_env = "SHOP_PW"',
-        '[[server]]', 'name = "stats"', f'host = "{second.host}"', f'port = {second.port}', 'user = "root"',
-        'password_env = "STATS_PW"',
-        '[[server]]', 'name = "gone"', 'host = "127.0.0.1"', 'port = 1', 'user = "root"',
-    ]) + "\n")
+    path = _two_up_one_down(tmp_path, ("shop", first, "SHOP_PW"), ("stats", second, "STATS_PW"), down="gone")
     entries = load_servers(path, environ={"SHOP_PW": first.root_password, "STATS_PW": second.root_password})
     parts = collect_servers(entries, RunOptions(sleep=0.1), "2026_01_02_03_04_05")
     assert [p.name for p in parts] == ["shop", "stats", "gone"]
@@ -167,13 +171,7 @@ def test_cli_servers_file_end_to_end(mariadb_factory: Any, tmp_path: Path) -> No
     from tests.helpers import run_cli
 
     first, second = mariadb_factory(), mariadb_factory()
-    path = _write(tmp_path, "\n".join([
-        '[[server]]', 'name = "one"', f'host = "{first.host}"', f'port = {first.port}', 'user = "root"',
-        'password_env = "ONE_PW"',
-        '[[server]]', 'name = "two"', f'host = "{second.host}"', f'port = {second.port}', 'user = "root"',
-        'password_env = "TWO_PW"',
-        '[[server]]', 'name = "down"', 'host = "127.0.0.1"', 'port = 1', 'user = "root"',
-    ]) + "\n")
+    path = _two_up_one_down(tmp_path, ("one", first, "ONE_PW"), ("two", second, "TWO_PW"))
     out = tmp_path / "out"
     out.mkdir()
     env = {"ONE_PW": first.root_password, "TWO_PW": second.root_password, "HOME": str(tmp_path)}
