@@ -123,7 +123,7 @@ def bundle_files(
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
     redact_slow_log(facts, redactor)  # SQL pass on the fingerprints before the facts' text pass
-    facts = redactor.facts(facts)
+    facts = redactor.facts(facts, copy=False)  # facts is this function's own JSON copy (above)
     if schema_ddl is not None:
         # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
         # scrubbed view and routine bodies already: this is the second line of defence)

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from collectors.base import SYSTEM_SCHEMAS
-from collectors.redact import REDACTED, redact_free_text, scrub_text
+from collectors.redact import REDACTED, longest_first, redact_free_text, scrub_ordered
 
 CLASSES = ("hostnames", "ips", "users", "identifiers")
 ALWAYS = ("secrets", "query_literals")
@@ -155,6 +155,7 @@ class Redactor:
     def __init__(self, classes: Iterable[str] = (), secrets: Sequence[str] = ()) -> None:
         self.classes = parse_classes(list(classes))
         self.secrets = [s for s in secrets if s]
+        self._ordered_secrets = longest_first(self.secrets)
         self._maps: dict[str, dict[str, str]] = {c: {} for c in CLASSES}  # class -> original -> pseudonym
         self._kinds: dict[str, str] = {}  # identifier original -> kind
         self._lower: dict[str, str] = {}  # identifier lower-case -> original (first seen)
@@ -304,9 +305,10 @@ class Redactor:
 
     # ------------------------------------------------------------------ the structured pass
 
-    def facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
-        """A redacted copy of the facts document (the input is not changed)."""
-        out: dict[str, Any] = json.loads(json.dumps(facts, default=str))
+    def facts(self, facts: Mapping[str, Any], *, copy: bool = True) -> dict[str, Any]:
+        """A redacted copy of the facts document (the input is not changed). ``copy=False``: the caller
+        hands over a plain JSON document it owns (its own copy), which is rewritten in place."""
+        out: dict[str, Any] = json.loads(json.dumps(facts, default=str)) if copy else dict(facts)
         self._always_facts(out)
         ident, dotted = self.ident, self.dotted
         if self.on("identifiers"):
@@ -573,7 +575,7 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """Free text: secrets always; then addresses by pattern and distinctive learnt names as words."""
-        text = redact_free_text(scrub_text(text, self.secrets) if self.secrets else text)
+        text = redact_free_text(scrub_ordered(text, self._ordered_secrets))
         if self.on("ips"):
             text = _IPV4.sub(lambda m: self._ip_match(m.group()), text)
             text = _IPV6.sub(lambda m: self._ip_match(m.group()), text)
