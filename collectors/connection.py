@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import mysql.connector
 from mysql.connector import errors as mysql_errors
 from mysql.connector.connection import MySQLConnection
+from mysql.connector.constants import FieldFlag, FieldType
+from mysql.connector.conversion import MySQLConverter
 from mysql.connector.network import MySQLTCPSocket, NetworkBrokerPlain
 
 from collectors.errors import ConnectionProblem, classify_connection_error
@@ -143,6 +145,7 @@ class ConnectionSpec:
             "password": self.password or "",
             "connection_timeout": max(1, int(round(self.connect_timeout))),
             "use_pure": True,
+            "converter_class": PlannedConverter,
             "autocommit": True,
             "get_warnings": False,
             "raise_on_warnings": False,
@@ -249,19 +252,22 @@ class Session:
         started = time.monotonic()
         cursor = self._cursor
         try:
-            if cursor is None:
-                cursor = self._cursor = self._connection.cursor()
-            cursor.execute(sql, tuple(params) if params is not None else None)
-            if cursor.description:
-                columns = tuple(str(d[0]) for d in cursor.description)
-                rows = [tuple(r) for r in cursor.fetchall()]
+            if params is None and _ONE_RESULT.match(sql):
+                columns, rows = self._one_result(sql)
             else:
-                columns, rows = (), []
-            # a CALL sends its rows and then one more result: read it, or the next statement of
-            # this session would get it instead of its own
-            while cursor.nextset():
+                if cursor is None:
+                    cursor = self._cursor = self._connection.cursor()
+                cursor.execute(sql, tuple(params) if params is not None else None)
                 if cursor.description:
-                    cursor.fetchall()
+                    columns = tuple(str(d[0]) for d in cursor.description)
+                    rows = [tuple(r) for r in cursor.fetchall()]
+                else:
+                    columns, rows = (), []
+                # a CALL sends its rows and then one more result: read it, or the next statement of
+                # this session would get it instead of its own
+                while cursor.nextset():
+                    if cursor.description:
+                        cursor.fetchall()
         except mysql_errors.Error as exc:
             self._drop_cursor()
             self.statements.append(
@@ -279,6 +285,20 @@ class Session:
             raise
         self.statements.append(StatementRecord(sql, time.monotonic() - started, len(rows)))
         return QueryResult(columns, rows)
+
+    def _one_result(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """A SELECT or SHOW without parameters, straight through the connection: the cursor's statement
+        splitting and bookkeeping cost 13 % of the 20,000 SHOW CREATE TABLE of a big server."""
+        connection = self._connection
+        connection.handle_unread_result()
+        result = connection.cmd_query(sql)
+        if "columns" not in result:
+            return (), []
+        columns = tuple(str(c[0]) for c in result["columns"])
+        rows, _eof = connection.get_rows()
+        if connection.unread_result or getattr(connection, "_have_next_result", False):
+            raise mysql_errors.InterfaceError(f"more than one result for {_abbrev(sql)}")
+        return columns, rows
 
     def _drop_cursor(self) -> None:
         cursor, self._cursor = self._cursor, None
@@ -382,6 +402,64 @@ class _BufferedBroker(NetworkBrokerPlain):
             raise mysql_errors.ReadTimeoutError(errno=3024, msg=err.strerror) from err
         except OSError as err:
             raise mysql_errors.OperationalError(errno=2055, values=(address, str(err))) from err
+
+
+# statements that answer with exactly one result set (or an error): Session._one_result
+_ONE_RESULT = re.compile(r"\s*(?:SELECT|SHOW)\s", re.IGNORECASE)
+
+
+class PlannedConverter(MySQLConverter):
+    """The connector's own conversions, with each column's decided once per result set instead of once
+    per value: a 1,000-table schema's COLUMNS read is 10,000 rows x 12 values, and the per-value type
+    dispatch of MySQLConverter.row_to_python was a fifth of the client's CPU on a 20,000-table server.
+    Text columns are decoded here the way _string_to_python decodes them; every other type goes to the
+    connector's method for it. Any conversion error is raised by the original, with its message."""
+
+    _plan_for: Any = None
+    _plan: tuple[Any, ...] = ()
+
+    def row_to_python(self, row: Any, fields: Any) -> tuple[Any, ...]:
+        if fields is not self._plan_for:  # get_rows passes one list for every row of a result
+            self._plan = tuple(self._column_plan(field) for field in fields)
+            self._plan_for = fields
+        try:
+            plan = self._plan
+            return tuple(None if value is None else convert(value) for convert, value in zip(plan, row, strict=True))
+        except (ValueError, TypeError):
+            return super().row_to_python(row, fields)  # raises with the field named
+
+    def _column_plan(self, field: Any) -> Any:
+        """value (bytes, never None) -> Python value, for one column (see row_to_python)."""
+        if not self._cache_field_types:  # filled as MySQLConverter.row_to_python fills it
+            self._cache_field_types = {}
+            for name, info in FieldType.desc.items():
+                found = getattr(self, f"_{name.lower()}_to_python", None)
+                if found is not None:
+                    self._cache_field_types[info[0]] = found
+        method = self._cache_field_types.get(field[1])
+        if method is None:  # a type the connector has no method for: it tries utf-8
+            return _decoder("utf-8")
+        if getattr(method, "__func__", None) is not MySQLConverter._string_to_python:
+            return lambda value: method(value, field)
+        # _string_to_python's decisions, taken once: binary connection, JSON, SET, binary collation
+        if self.charset == "binary":
+            return lambda value: value
+        if field[1] == FieldType.JSON and self.use_unicode:
+            charset = self.charset
+            return lambda value: value.decode(charset)
+        if field[7] & FieldFlag.SET or field[8] == 63 or not self.use_unicode:
+            return lambda value: method(value, field)
+        return _decoder(self.charset or "utf-8")
+
+
+def _decoder(charset: str) -> Any:
+    def decode(value: bytes) -> Any:
+        try:
+            return value.decode(charset)
+        except UnicodeDecodeError:  # as the connector: the bytes as they came
+            return value
+
+    return decode
 
 
 def _buffer_reads(connection: Any) -> None:
