@@ -50,10 +50,10 @@ class ReadAhead:
         if sql not in self._learnt:
             self._learnt.append(sql)
 
-    def ahead(self, schema: str) -> None:
-        """Start reading `schema` (what was learnt so far) in the background."""
+    def ahead(self, schema: str) -> bool:
+        """Start reading `schema` (what was learnt so far) in the background; False: nothing to read."""
         if self._disabled or self._closed or not self._learnt:
-            return
+            return False
         statements = list(self._learnt)
         with self._lock:
             # keep what was read for the schema being walked now; drop what earlier schemas left unused
@@ -62,6 +62,7 @@ class ReadAhead:
             self._pending = {k for k in self._pending if k[0] in self._recent}
             self._pending.update((schema, sql) for sql in statements)
         self._jobs.put((schema, statements))
+        return True
 
     def take(self, schema: str, sql: str) -> Rows | None:
         """The rows read ahead for (schema, sql), waiting while they are on their way; None: send it
@@ -106,7 +107,10 @@ class ReadAhead:
             if job is None:
                 return
             schema, statements = job
-            for sql in statements:
+            # from the last statement back: the walk sends the first ones itself when it gets there
+            # before the reader does, so the two sessions meet in the middle instead of one waiting
+            # for the statement the other has in flight
+            for sql in reversed(statements):
                 with self._lock:
                     if (schema, sql) not in self._pending:  # taken over by the walk, or dropped
                         continue

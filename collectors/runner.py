@@ -314,11 +314,16 @@ class Runner:
                       readahead: ReadAhead | None, first: int, done: float, started: float) -> None:
         weight = sum(c.expected_seconds for c in group)
         last_log = time.monotonic()
+        asked: set[str] = set()  # schemas the read-ahead was given
         for position, schema in enumerate(schemas):
             if self.cancel.cancelled:
                 raise RunAborted("cancelled by the user", cancelled=True)
-            if readahead is not None and position + 1 < len(schemas):
-                readahead.ahead(schemas[position + 1])
+            if readahead is not None:
+                # this schema too when it was not asked for (the statements are learnt from the first):
+                # the reader then shares its reads from the other end
+                for ahead in schemas[position:position + 2]:
+                    if ahead not in asked and readahead.ahead(ahead):
+                        asked.add(ahead)
             for walker in walkers:
                 if walker.active:
                     self._walk_call(walker, "step", schema, position, len(schemas))
