@@ -14,7 +14,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -49,6 +51,40 @@ class Heartbeat:
     def start(self) -> None:
         self.last = time.perf_counter()
         self.timer.start()
+
+
+class Watchdog:
+    """--diagnose: a thread that looks every 2 ms whether the heartbeat is late, and then keeps where
+    every thread was (the GUI thread's stack says whether it was busy in Python or waiting for the GIL)."""
+
+    def __init__(self, heartbeat: Heartbeat, late_ms: float = 25.0) -> None:
+        self.heartbeat, self.late = heartbeat, late_ms / 1000
+        self.main = threading.main_thread().ident
+        self.seen: list[tuple[float, str]] = []  # (ms late, stacks)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
+
+    def _watch(self) -> None:
+        sampled_for = 0.0
+        while not self.stop.wait(0.002):
+            last = self.heartbeat.last
+            late = time.perf_counter() - last
+            if late > self.late and last != sampled_for:
+                sampled_for = last
+                names = {t.ident: t.name for t in threading.enumerate()}
+                stacks = []
+                for ident, frame in sys._current_frames().items():
+                    if ident == threading.get_ident():
+                        continue
+                    where = "".join(traceback.format_stack(frame, limit=6))
+                    stacks.append(f"--- {'GUI thread' if ident == self.main else names.get(ident, ident)}\n{where}")
+                self.seen.append((late * 1000, "\n".join(stacks)))
+
+    def report(self) -> None:
+        for late, stacks in sorted(self.seen, reverse=True)[:3]:
+            print(f"=== heartbeat {late:.1f} ms late; where every thread was:\n{stacks}")
+
+
 TARGET_MS = 50.0
 
 
@@ -61,7 +97,8 @@ def wait_until(app: QApplication, condition, timeout: float) -> None:
         time.sleep(0.002)
 
 
-def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) -> tuple[float, float, float]:
+def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path,
+            diagnose: bool = False) -> tuple[float, float, float]:
     """(longest stall ms, p99 gap ms, collection seconds)"""
     wizard = Wizard(settings=Settings(scratch), keychain=MemoryKeychain())
     wizard.show()
@@ -75,6 +112,9 @@ def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) ->
     started = time.monotonic()
     wizard.next()  # starts the collection
     heartbeat.start()
+    watchdog = Watchdog(heartbeat) if diagnose else None
+    if watchdog is not None:
+        watchdog.thread.start()
     # run the real event loop (not processEvents polling) until the run ends
     from gui.qt import QtCore
 
@@ -86,6 +126,10 @@ def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path) ->
     loop.exec()
     heartbeat.timer.stop()
     poll.stop()
+    if watchdog is not None:
+        watchdog.stop.set()
+        watchdog.thread.join()
+        watchdog.report()
     took = time.monotonic() - started
     if not wizard.collect.isComplete():
         raise RuntimeError(f"the collection did not finish: {wizard.collect.headline.text()}")
@@ -117,6 +161,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="sys.setswitchinterval for this run (default: what the wizard sets)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="print where every thread was when the heartbeat was over 25 ms late")
     args = parser.parse_args()
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
@@ -132,7 +178,7 @@ def main() -> int:
         print(f"idle (no collection): longest stall {idle:.1f} ms  (the machine's noise floor)")
         worst = []
         for n in range(args.runs):
-            stall, p99, took = one_run(app, server, args.sleep, Path(scratch))
+            stall, p99, took = one_run(app, server, args.sleep, Path(scratch), args.diagnose)
             worst.append(stall)
             print(f"run {n + 1}: longest stall {stall:.1f} ms, p99 {p99:.1f} ms, collection {took:.1f} s")
     longest = max(worst)
