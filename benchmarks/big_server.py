@@ -153,6 +153,23 @@ def build(server: Any, schemas: int, tables: int, jobs: int) -> float:
     return time.perf_counter() - started
 
 
+def start_big(work: Path, schemas: int, tables: int, jobs: int = 4) -> tuple[Any, tuple[Any, ...], float]:
+    """A throwaway MariaDB under `work` with the schemas built: (server, (tables, views), build seconds).
+    The caller discards it (tests.servers.discard)."""
+    from tests import servers
+
+    print(f"starting MariaDB and building {schemas} schemas x {tables} tables ...", file=sys.stderr)
+    # its own tmpdir: internal temporary tables must not share /tmp with whatever cleans it
+    (work / "tmp").mkdir()
+    server = servers.start_mariadb(work / "server", extra_options={**SERVER_OPTIONS, "tmpdir": str(work / "tmp")})
+    build_seconds = build(server, schemas, tables, jobs)
+    (objects,) = server.admin(
+        "SELECT SUM(TABLE_TYPE = 'BASE TABLE'), SUM(TABLE_TYPE = 'VIEW') FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA LIKE 'bench\\_%'")
+    print(f"built {objects[0]} tables and {objects[1]} views in {build_seconds:.1f} s", file=sys.stderr)
+    return server, objects, build_seconds
+
+
 def bench_account(server: Any, work: Path) -> Path:
     """The account our runs use (told apart in the slow log by its name) and its option file."""
     password = secrets.token_urlsafe(18)
@@ -193,15 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="ps-bench-big-"))
     server = None
     try:
-        print(f"starting MariaDB and building {args.schemas} schemas x {args.tables} tables ...", file=sys.stderr)
-        # its own tmpdir: internal temporary tables must not share /tmp with whatever cleans it
-        (work / "tmp").mkdir()
-        server = servers.start_mariadb(work / "server", extra_options={**SERVER_OPTIONS, "tmpdir": str(work / "tmp")})
-        build_seconds = build(server, args.schemas, args.tables, args.jobs)
-        (objects,) = server.admin(
-            "SELECT SUM(TABLE_TYPE = 'BASE TABLE'), SUM(TABLE_TYPE = 'VIEW') FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA LIKE 'bench\\_%'")
-        print(f"built {objects[0]} tables and {objects[1]} views in {build_seconds:.1f} s", file=sys.stderr)
+        server, objects, build_seconds = start_big(work, args.schemas, args.tables, args.jobs)
         ours_defaults = bench_account(server, work)
         server.admin("TRUNCATE mysql.slow_log")
         if args.serve:
@@ -269,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         ddl = [next(c for c in m["collectors"] if c["name"] == "schema_ddl") for m in manifests]
         print("schema_ddl: " + "; ".join(f"{c['status']}" + (f" ({c['reason']})" if c.get("reason") else " (not cut)")
                                          for c in ddl))
-        return 0
+        met = ratio <= TARGET_RATIO and rss_mib * 1.048576 <= TARGET_RSS_MIB and over_limit == 0
+        return 0 if met else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

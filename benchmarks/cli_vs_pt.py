@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(pt-mysql-summary, its largest reaped process: {max(s.max_rss_kib for s in theirs) / 1024:.1f} MiB)")
         print(f"ours longest statement (manifest statements.longest_seconds): max {max(longest):.3f} s, "
               f"median {statistics.median(longest):.3f} s")
-        return 0
+        return 0 if ratio <= TARGET_RATIO else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -5,18 +5,23 @@ MariaDB with some schemas (prechecks.demo); the longest gap between two beats, m
 period, is how long the window could not repaint or react.
 
     .venv/bin/python benchmarks/wizard_stall.py [--schemas 20] [--tables 25] [--sleep 3] [--runs 3]
+    .venv/bin/python benchmarks/wizard_stall.py --big --tables 1000 --runs 2   # the 20 x 1,000 server
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,6 +93,38 @@ class Watchdog:
 TARGET_MS = 50.0
 
 
+@dataclass(frozen=True)
+class Target:
+    """The server the wizard collects from (TCP, an account that may read everything)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+
+
+@contextmanager
+def demo_target(schemas: int, tables: int) -> Iterator[Target]:
+    print(f"starting a throwaway MariaDB with {schemas} x {tables} tables (+ the sample shop schema)")
+    with DemoServer(extra_schemas=schemas, tables_per_schema=tables) as server:
+        yield Target(server.host, server.port, server.user, server.password)
+
+
+@contextmanager
+def big_target(schemas: int, tables: int) -> Iterator[Target]:
+    """benchmarks/big_server.py's server (its build, 4 clients at once), as root over TCP."""
+    from benchmarks.big_server import start_big
+    from tests import servers
+
+    work = Path(tempfile.mkdtemp(prefix="ps-bench-stall-"))
+    try:
+        server, _objects, _seconds = start_big(work, schemas, tables)
+        yield Target(server.host, server.port, "root", server.root_password)
+    finally:
+        servers.shutdown_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def wait_until(app: QApplication, condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -97,7 +134,7 @@ def wait_until(app: QApplication, condition, timeout: float) -> None:
         time.sleep(0.002)
 
 
-def one_run(app: QApplication, server: DemoServer, sleep: int, scratch: Path,
+def one_run(app: QApplication, server: Target, sleep: int, scratch: Path,
             diagnose: bool = False) -> tuple[float, float, float]:
     """(longest stall ms, p99 gap ms, collection seconds)"""
     wizard = Wizard(settings=Settings(scratch), keychain=MemoryKeychain())
@@ -161,6 +198,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="sys.setswitchinterval for this run (default: what the wizard sets)")
+    parser.add_argument("--big", action="store_true",
+                        help="collect from benchmarks/big_server.py's server instead (give --tables 1000: "
+                             "20 x 1,000 tables with views, routines, triggers, events)")
     parser.add_argument("--diagnose", action="store_true",
                         help="print where every thread was when the heartbeat was over 25 ms late")
     args = parser.parse_args()
@@ -171,8 +211,8 @@ def main() -> int:
         return 1
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
-    print(f"starting a throwaway MariaDB with {args.schemas} x {args.tables} tables (+ the sample shop schema)")
-    with DemoServer(extra_schemas=args.schemas, tables_per_schema=args.tables) as server, \
+    target = big_target if args.big else demo_target
+    with target(args.schemas, args.tables) as server, \
             tempfile.TemporaryDirectory(prefix="ps-prechecks-bench-") as scratch:
         idle = idle_stall(args.sleep)
         print(f"idle (no collection): longest stall {idle:.1f} ms  (the machine's noise floor)")
