@@ -138,6 +138,11 @@ class ConnectionSpec:
     def with_password(self, password: str | None) -> ConnectionSpec:
         return replace(self, password=password)
 
+    @property
+    def read_limit(self) -> int:
+        """Seconds the client waits for any answer: past it the session is given up (Session.query)."""
+        return int(self.statement_timeout + 10)
+
     def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for mysql.connector.connect (use_pure, no C extension)."""
         kwargs: dict[str, Any] = {
@@ -155,7 +160,7 @@ class ConnectionSpec:
         }
         # a client-side read limit backs the server's statement limit for statements it does not
         # cover (SHOW, and servers without one)
-        kwargs["read_timeout"] = int(self.statement_timeout + 10)
+        kwargs["read_timeout"] = self.read_limit
         if self.socket and (not self.host or self.host == "localhost"):
             kwargs["unix_socket"] = self.socket
         else:
@@ -275,6 +280,12 @@ class Session:
             )
             if self.cancel is not None and self.cancel.cancelled:
                 raise Cancelled from exc
+            if isinstance(exc, mysql_errors.ReadTimeoutError | mysql_errors.WriteTimeoutError):
+                # nothing within the read limit (a network that went silent, a server that hangs): an
+                # answer coming later would be read as the next statement's, so the session ends here
+                self._drop_cursor()
+                raise ConnectionLost(f"the server sent nothing for {self.spec.read_limit} s during: "
+                                     f"{_abbrev(sql)}") from exc
             if _is_connection_lost(exc):
                 raise ConnectionLost(
                     f"the server closed the connection during: {_abbrev(sql)} (errno {exc.errno})"

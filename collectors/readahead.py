@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from collectors.connection import CancelToken, Session, StatementRecord
+from collectors.connection import CancelToken, ConnectionLost, Session, StatementRecord
 
 Rows = list[tuple[Any, ...]]
 
@@ -131,6 +131,9 @@ class ReadAhead:
             if self._session is None:
                 self._session = self._open_session()
             return self._session.query(sql, (schema,)).rows
+        except ConnectionLost:  # gone or silent (asking whether it is alive would wait once more)
+            self._disabled = True
+            return None
         except Exception as exc:  # the collector sends it itself and handles what it gets
             if self._session is None:
                 self._disabled = True

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,6 +137,28 @@ def test_connection_cut_mid_statement(shared: Planted, box: Box, statement: byte
     line = one_error_line(result)
     assert LOST.match(line), line
     assert statement.decode().split(" `")[0] in line  # the statement it was waiting for
+    box.assert_clean()
+    assert_no_secrets([box.root], shared.secrets, _outputs(result))
+
+
+@pytest.mark.parametrize("statement", [b"SHOW GLOBAL VARIABLES", b"SHOW CREATE TABLE `extra_3`"],
+                         ids=["variables", "walk"])
+def test_network_goes_silent_mid_statement(shared: Planted, box: Box, statement: bytes) -> None:
+    """The peer stops answering without closing (a firewall drops the flow): the run ends at the client's
+    read limit (--statement-timeout + 10 s) with the statement named, not at twice that, and writes nothing."""
+    with _proxy(shared.server) as proxy:
+        proxy.stall_on(statement)  # its answer never comes; the connection stays open
+        args = [f"--defaults-file={shared.client_file}", "--host=127.0.0.1", f"--port={proxy.port}", "--sleep=0.5",
+                "--statement-timeout=1", "-o", str(box.out), "--answers", str(box.answers)]
+        with started(box, args) as cli:
+            assert proxy.stalled.wait(60), f"the CLI never sent {statement!r}:\n{cli.stderr}"
+            silent_from = time.monotonic()
+            result = cli.finish(60)
+            waited = time.monotonic() - silent_from
+    line = one_error_line(result)
+    assert LOST.match(line), line
+    assert "sent nothing for 11 s during: " + statement.decode().split(" `")[0] in line, line
+    assert 10 <= waited < 18, waited  # the read limit is 11 s; a second wait would make it 22 s
     box.assert_clean()
     assert_no_secrets([box.root], shared.secrets, _outputs(result))
 
