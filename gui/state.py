@@ -31,6 +31,24 @@ class PageId(enum.IntEnum):
     SAVE = 8
 
 
+@dataclass(frozen=True)
+class KeptServer:
+    """A server collected earlier in this submission ("Add another server"): its run and what it needs in the
+    archive. In memory only: the spec holds the password, which goes to the redactor and nowhere else."""
+
+    name: str  # its folder in the archive (prechecks.multi.server_name)
+    result: RunResult
+    readiness: dict[str, Any]
+    timestamp: str
+    spec: ConnectionSpec | None
+    result_for: tuple[Any, ...] | None
+    slow_logs: tuple[SlowLogFile, ...] = ()  # read while it was the current server: its digest goes in its folder
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.spec.secrets if self.spec is not None else []
+
+
 @dataclass
 class WizardState:
     spec: ConnectionSpec | None = None  # holds the password in memory only
@@ -51,16 +69,78 @@ class WizardState:
     slow_logs: list[SlowLogFile] = field(default_factory=list)
     prepared: PreparedBundle | None = None  # what Review showed; Save writes exactly these bytes
     prepared_for: tuple[Any, ...] | None = None
+    # the servers collected before the current one in this submission (Findings: "Add another server")
+    kept: list[KeptServer] = field(default_factory=list)
 
     @property
     def secrets(self) -> list[str]:
-        return self.spec.secrets if self.spec is not None else []  # the password, the SSH key's passphrase
+        """The password and the SSH key's passphrase of the current connection and of every kept server."""
+        own = self.spec.secrets if self.spec is not None else []
+        return list(dict.fromkeys([*own, *self.kept_secrets]))
+
+    @property
+    def kept_secrets(self) -> list[str]:
+        return list(dict.fromkeys(secret for server in self.kept for secret in server.secrets))
 
     def submission_key(self) -> tuple[Any, ...]:
         """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
+        kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
-                files, self.redact, tuple(id(log) for log in self.slow_logs))
+                files, self.redact, tuple(id(log) for log in self.slow_logs), kept)
+
+    def servers_key(self) -> tuple[Any, ...]:
+        """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""
+        return (id(self.result), *(id(k.result) for k in self.kept))
+
+    # -- several servers in one submission ---------------------------------------------------------------
+    def current_name(self) -> str:
+        """The current server's folder name: derived from its connection, unique among the kept servers'."""
+        from prechecks.multi import server_name
+
+        source = self.result.facts.get("source") if self.result is not None else None
+        return server_name(source if isinstance(source, dict) else {}, (k.name for k in self.kept))
+
+    def named_facts(self) -> list[tuple[str, dict[str, Any]]]:
+        """(name, facts) of every server in the submission, the kept ones first (prechecks.prefill.prefill_servers)."""
+        named = [(k.name, k.result.facts) for k in self.kept]
+        if self.result is not None:
+            named.append((self.current_name(), self.result.facts))
+        return named
+
+    def keep_current(self) -> KeptServer:
+        """Keep the current server's collection in the submission and make room for the next server's run."""
+        if self.result is None:
+            raise ValueError("nothing was collected yet")
+        spec = self.result_for[0] if self.result_for else self.spec
+        kept = KeptServer(self.current_name(), self.result, dict(self.readiness or {}), self.timestamp,
+                          spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs))
+        self.kept.append(kept)
+        self.result = self.readiness = self.result_for = None
+        self.probe = self.probed_spec = None  # Next on Connection tests the next server's connection first
+        self.slow_logs = []
+        self.archive = self.prepared = self.prepared_for = None
+        return kept
+
+    def resume_last_kept(self) -> KeptServer:
+        """Undo keep_current(): the last kept server is the current one again (no other server was collected)."""
+        if self.result is not None:
+            raise ValueError("another server was collected since")
+        kept = self.kept.pop()
+        self.result, self.readiness, self.timestamp = kept.result, dict(kept.readiness), kept.timestamp
+        self.result_for, self.slow_logs = kept.result_for, list(kept.slow_logs)
+        if kept.spec is not None:
+            self.spec = kept.spec
+        self.archive = self.prepared = self.prepared_for = None
+        return kept
+
+    def remove_kept(self, name: str) -> KeptServer | None:
+        """Take a kept server out of the submission (its run, its secrets and its slow logs' digests)."""
+        for index, kept in enumerate(self.kept):
+            if kept.name == name:
+                del self.kept[index]
+                return kept
+        return None
 
     def run_key(self) -> tuple[Any, ...]:
         o = self.options

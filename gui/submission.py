@@ -1,7 +1,8 @@
 """The archive the wizard saves, built from its state: Review previews it, Save writes the same bytes.
 
 Take a `snapshot()` on the GUI thread, then `prepare()` it in a worker: the worker never reads the
-state the pages keep changing.
+state the pages keep changing. With servers kept by "Add another server" the archive has one folder per
+server (prechecks.multi.prepare_servers_bundle), as `ps-prechecks --servers` writes it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from collectors.runner import RunResult
-from gui.state import WizardState
+from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
@@ -31,6 +32,8 @@ class Submission:
     redact: tuple[str, ...]
     key: tuple[Any, ...]  # WizardState.submission_key() when taken
     slow_logs: tuple[SlowLogFile, ...] = ()  # parsed already; only their digest goes in
+    kept: tuple[KeptServer, ...] = ()  # the servers collected before this one: one folder each
+    name: str = ""  # the current server's folder when there are kept servers
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -38,7 +41,7 @@ def snapshot(state: WizardState) -> Submission:
         raise ValueError("nothing was collected yet")
     return Submission(state.result, state.timestamp, tuple(state.secrets), dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
-                      tuple(state.slow_logs))
+                      tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "")
 
 
 def prepare(submission: Submission) -> PreparedBundle:
@@ -48,12 +51,30 @@ def prepare(submission: Submission) -> PreparedBundle:
     from prechecks.slowlog import files_fact
 
     s = submission
+    if s.kept:
+        return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
     content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
                              attachments=s.attachments,
                              slow_log_files=files_fact(s.slow_logs) if s.slow_logs else None)
     return prepare_bundle(content, manifest_extra=manifest_extra(s.result), redact=s.redact)
+
+
+def _prepare_servers(s: Submission) -> PreparedBundle:
+    """One folder per server, one questionnaire prefilled from all of them, one manifest. A slow log's
+    digest goes into the folder of the server that was current when it was added."""
+    from prechecks.collection import bundle_content, manifest_extra
+    from prechecks.multi import ServerPart, prepare_servers_bundle
+    from prechecks.slowlog import files_fact
+
+    servers = [(k.name, k.result, k.slow_logs) for k in s.kept] + [(s.name, s.result, s.slow_logs)]
+    parts = [ServerPart(name, bundle_content(result, s.timestamp, secrets=list(s.secrets),
+                                             slow_log_files=files_fact(logs) if logs else None),
+                        manifest_extra(result))
+             for name, result, logs in servers]
+    return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
+                                  attachments=s.attachments)
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:

@@ -10,13 +10,15 @@ One redactor serves every server, so a name gets the same pseudonym in every fol
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from prechecks.bundle import BundleContent, PreparedBundle, build_manifest, bundle_files
 from prechecks.redaction import Redactor
+from prechecks.servers import NAME_PATTERN
 
 QUESTIONNAIRE_FILES = ("freeform_questions.md", "submission.json")
 
@@ -32,13 +34,58 @@ class ServerPart:
     remedy: str = ""
 
 
-def _verdict(readiness: Mapping[str, Any]) -> str:
+def server_verdict(readiness: Mapping[str, Any]) -> str:
+    """One server's readiness in servers.md (and the wizard's list of servers): blockers and warnings."""
     checks = readiness.get("checks", [])
     blockers = sum(1 for c in checks if c.get("severity") == "blocker" and c.get("status") == "fail")
     warnings = sum(1 for c in checks if c.get("severity") == "warning" and c.get("status") == "fail")
     if blockers:
         return f"{blockers} blocker(s), {warnings} warning(s)"
     return f"no blocker, {warnings} warning(s)"
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def server_name(source: Mapping[str, Any], taken: Iterable[str] = ()) -> str:
+    """A folder name for a server collected in the wizard, from how it was reached (facts' ``source``):
+    the host, with ``-port`` when it is not 3306; the SSH bastion when the host is the bastion itself; the
+    socket file's name. Valid as a --servers name (NAME_PATTERN), and unique among ``taken`` regardless of
+    case (-2, -3, ... added), as load_servers requires. ``-port``, not ``:port``: a hyphen keeps the host a
+    whole word for the redactor, and Windows allows no ``:`` in a file name."""
+    host, socket, port = source.get("host"), source.get("socket"), source.get("port")
+    if source.get("via") == "ssh" and (not host or str(host).lower() in LOOPBACK):
+        host = source.get("ssh_host")
+    if host:
+        host = "localhost" if host == "::1" else host  # cleaned up, "::1" would be "1"
+        base = str(host) + (f"-{port}" if port not in (None, 3306) else "")
+    elif socket:
+        base = str(socket).replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".sock")
+    else:
+        base = ""
+    base = _NOT_IN_NAME.sub("-", base).strip("-._")[:63] or "server"
+    if not NAME_PATTERN.match(base):
+        base = "server"
+    used = {name.lower() for name in taken}
+    name, number = base, 1
+    while name.lower() in used:
+        number += 1
+        suffix = f"-{number}"
+        name = base[:63 - len(suffix)].rstrip("-._") + suffix
+    return name
+
+
+def server_identity(facts: Mapping[str, Any]) -> str | None:
+    """What tells one server from another, whichever way it was reached: MySQL's server_uuid, else the
+    host name, port and data directory the server reports; None when the facts hold neither."""
+    uuid = (facts.get("variables") or {}).get("server_uuid")
+    if uuid:
+        return f"server_uuid {uuid}"
+    server = facts.get("server") or {}
+    if server.get("hostname") and server.get("datadir"):
+        return f"host name {server['hostname']}, port {server.get('port')}, datadir {server['datadir']}"
+    return None
 
 
 def prepare_servers_bundle(
@@ -78,7 +125,7 @@ def prepare_servers_bundle(
         server = facts.get("server", {})
         index.append({"name": folder, "collected": True, "version": server.get("version"),
                       "flavor": server.get("flavor"), "platform": server.get("platform"),
-                      "readiness": _verdict(readiness)})
+                      "readiness": server_verdict(readiness)})
     if not collected:
         raise ValueError("no server could be collected: nothing to write")
     texts = servers_questionnaire_files(collected, draft=draft, answers=answers,

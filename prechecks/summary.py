@@ -125,6 +125,19 @@ def readiness_lines(readiness: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def servers_lines(servers: Sequence[Mapping[str, Any]]) -> list[str]:
+    """An archive of several servers: one line each from the manifest's index (as servers.md has it)."""
+    lines = [f"Servers: {len(servers)}, each in its own folder of the archive (servers.md says which is which):"]
+    for entry in servers:
+        if not entry.get("collected"):
+            lines.append(f"  - {entry.get('name')}: not collected ({entry.get('error') or 'no reason given'}).")
+            continue
+        product = FLAVOR_NAMES.get(str(entry.get("flavor") or ""), "MySQL-compatible server")
+        lines.append(f"  - {entry.get('name')}: {product} {entry.get('version') or '(version unknown)'}, platform: "
+                     f"{entry.get('platform') or 'unknown'}; readiness: {entry.get('readiness')}.")
+    return lines
+
+
 def questionnaire_lines(submission: Mapping[str, Any], questionnaire: Questionnaire) -> list[str]:
     entries = [a for a in submission.get("answers", []) if isinstance(a, Mapping)]
     if not entries:
@@ -162,16 +175,19 @@ def email_text(files: Mapping[str, bytes], archive: ArchiveFile, *,
     listed = [f for f in manifest.get("files", []) if isinstance(f, Mapping)]
     attachments: Sequence[str] = [str(f["path"]).removeprefix(f"{ARCHIVE_DIR}/") for f in listed
                                   if str(f.get("path", "")).startswith(f"{ARCHIVE_DIR}/")]
+    servers = [s for s in manifest.get("servers", []) if isinstance(s, Mapping)]  # several: one folder each
     lines = [
-        f"Subject: PlanetScale migration prechecks: {server_name(facts)}",
+        "Subject: PlanetScale migration prechecks: "
+        + (f"{len(servers)} servers" if servers else server_name(facts)),
         "",
         "Hello,",
         "",
-        "Attached (or uploaded, as agreed) is the pre-migration prechecks archive of our database server, "
-        f"collected read-only with ps-prechecks {tool.get('version', '')}".rstrip() + ".",
+        f"Attached (or uploaded, as agreed) is the pre-migration prechecks archive of our database "
+        f"{'servers' if servers else 'server'}, collected read-only with ps-prechecks "
+        f"{tool.get('version', '')}".rstrip() + ".",
         "",
-        f"Server: {server_line(facts)}",
-        *readiness_lines(_json(files, "readiness.json")),
+        *(servers_lines(servers) if servers else
+          [f"Server: {server_line(facts)}", *readiness_lines(_json(files, "readiness.json"))]),
         *questionnaire_lines(_json(files, "submission.json"), questionnaire),
         f"Attachments: {', '.join(attachments)}." if attachments else "Attachments: none.",
         *redaction_lines(_section(manifest, "redaction")),

@@ -150,6 +150,10 @@ class AttachmentsPage(Page):
     def initializePage(self) -> None:
         self.status.clear()
         self.refresh()
+        if self.state.kept and self.state.result is not None:  # which server wrote a log cannot be told from it
+            self.status.setText(f"Several servers: a slow query log added here goes with "
+                                f"{self.state.current_name()}, the server collected last, into its folder. Add each "
+                                "server's log before adding the next server.")
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
         _accept_files(event)
@@ -251,8 +255,11 @@ class AttachmentsPage(Page):
             item.setToolTip(2, str(attachment.path))
             self.list.addTopLevelItem(item)
             item.setSelected(attachment.name in chosen)
+        # several servers: the digest goes into the folder of the server collected last
+        where = (f"digest only, in {self.state.current_name()}/: {DIGEST_MD}, {DIGEST_JSON}"
+                 if self.state.kept and self.state.result is not None else DIGEST_ONLY)
         for slow_log in self.state.slow_logs:
-            item = QTreeWidgetItem([f"{slow_log.name} ({DIGEST_ONLY})", slow_log.counts(), str(slow_log.path)])
+            item = QTreeWidgetItem([f"{slow_log.name} ({where})", slow_log.counts(), str(slow_log.path)])
             item.setData(0, ROLE, slow_log)
             item.setToolTip(0, "Only the digest of this slow query log goes into the archive, not the file")
             item.setToolTip(1, slow_log.summary())

@@ -40,13 +40,16 @@ from gui.qt import (
     QRadioButton,
     QSpinBox,
     Qt,
+    QtGui,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from gui.settings import Keychain, RecentConnection, Settings, passphrase_keychain_user
+from gui.state import PageId
 from gui.worker import Task, TaskQueue
+from prechecks.multi import server_verdict
 
 TLS_LABELS = {
     "disabled": "Disabled: no encryption",
@@ -203,6 +206,21 @@ class ConnectionPage(Page):
         self.preflight_box.setVisible(False)
         outer.addWidget(self.preflight_box, 1)
 
+        # the servers already in the archive; made last, so it comes last in the Tab order
+        self.submission_box = QWidget()
+        submission_layout = QHBoxLayout(self.submission_box)
+        submission_layout.setContentsMargins(0, 0, 0, 0)
+        self.submission_note = wrapped_label(selectable=True)
+        self.submission_note.setAccessibleName("Servers already in the archive")
+        submission_layout.addWidget(self.submission_note, 1)
+        self.go_on_without = QPushButton("Go on without another server")
+        self.go_on_without.setAccessibleName("Go on without another server: back to the findings")
+        self.go_on_without.clicked.connect(self.resume_last_kept)
+        submission_layout.addWidget(self.go_on_without, 0, Qt.AlignmentFlag.AlignTop)
+        self.submission_box.setVisible(False)
+        outer.insertWidget(0, self.submission_box)
+        self._resuming = False  # "Go on without another server": Next goes straight to Findings
+
         self.via_tcp.toggled.connect(self._via_changed)
         self.via_ssh.toggled.connect(self._via_changed)
         self.recent.activated.connect(self._recent_chosen)
@@ -212,6 +230,49 @@ class ConnectionPage(Page):
         self._load_recent()
         self.check_keychain()
         self.import_default.setEnabled((Path.home() / ".my.cnf").is_file())
+
+    # -- several servers in one archive ------------------------------------------------------------
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        # Findings' "Add another server" comes back here with Back, which calls no initializePage()
+        if self.wizard() is not None:
+            self.show_submission()
+        super().showEvent(event)
+
+    def show_submission(self) -> None:
+        state = self.state
+        self.submission_box.setVisible(bool(state.kept))
+        if not state.kept:
+            return
+        held = "; ".join(f"{k.name} ({server_verdict(k.readiness)})" for k in state.kept)
+        if state.result is None and state.probe is None:  # what the last test said was about the kept server
+            self.status.clear()
+            self.remedy.clear()
+            self.preflight_box.setVisible(False)
+        if state.result is None:
+            self.submission_note.setText(f"Adding a server. Already in the archive: {held}. Connect to the next "
+                                         "server.")
+        else:
+            self.submission_note.setText(f"Also in the archive: {held}. Another connection here replaces the run "
+                                         f"of {state.current_name()} only.")
+        self.go_on_without.setVisible(state.result is None)
+        names = ", ".join(k.name for k in state.kept)
+        self.go_on_without.setToolTip(f"Back to the findings of {state.kept[-1].name}; the archive holds {names}.")
+
+    def resume_last_kept(self) -> None:
+        """No other server after all: the last kept one is the current server again, shown on Findings."""
+        state = self.state
+        if not state.kept or state.result is not None or self._testing is not None:
+            return
+        kept = state.resume_last_kept()
+        log.info("connection: no other server; back to the findings of %s", kept.name)
+        self._resuming = True
+        try:
+            self.host.next()
+        finally:
+            self._resuming = False
+
+    def nextId(self) -> int:
+        return int(PageId.FINDINGS) if self._resuming else int(PageId.OPTIONS)
 
     # -- fields ----------------------------------------------------------------------------------
     def _build_ssh_box(self) -> QGroupBox:
@@ -541,8 +602,8 @@ class ConnectionPage(Page):
             self.remedy.clear()
             return
         spec = self.current_spec()
-        if spec.secrets:
-            SECRETS.secrets = set(spec.secrets)
+        if spec.secrets:  # and the kept servers' secrets: their runs are still in this archive
+            SECRETS.secrets = set(spec.secrets) | set(self.state.kept_secrets)
         self._advance_after_test = advance
         self.status.setText(f"Connecting to {spec.target} as {spec.effective_user}…")
         self.remedy.clear()
@@ -662,6 +723,8 @@ class ConnectionPage(Page):
 
     # -- Next --------------------------------------------------------------------------------------
     def validatePage(self) -> bool:
+        if self._resuming:  # the kept server's connection and run are back: nothing to test
+            return True
         spec = self.current_spec()
         if self.state.probe is None or self.state.probed_spec != spec:
             self.test_connection(advance=True)  # Next tests first, and goes on by itself when all is well

@@ -1,6 +1,10 @@
 """Page 5: PlanetScale import readiness: a one-line verdict, then the checks by severity.
 
 Each check shows its detail, the affected objects, the remediation (copyable) and a docs link.
+
+"Add another server…" keeps this server's run in the submission (gui.state.KeptServer) and goes back to
+Connection for the next one; the archive then has one folder per server. The list of the servers kept
+so far, each with its verdict, can drop one of them.
 """
 
 from __future__ import annotations
@@ -9,10 +13,13 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from gui.pages.base import Page, copy_button, two_column_tree, wrapped_label
+from gui.pages.base import Page, copy_button, log, text_lines, two_column_tree, wrapped_label
 from gui.qt import (
     QFont,
     QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPushButton,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -21,7 +28,10 @@ from gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from gui.state import PageId
+from prechecks.multi import server_identity, server_verdict
 from prechecks.readiness import verdict
+from prechecks.summary import server_name as product_and_version
 
 GROUPS = (
     ("blocker", "Blockers: must be fixed before importing"),
@@ -30,6 +40,8 @@ GROUPS = (
 )
 STATUS_WORDS = {"pass": "pass", "fail": "FAIL", "skipped": "skipped", "not_applicable": "n/a"}
 ROLE = Qt.ItemDataRole.UserRole
+ADD_SERVER_HINT = ("Another server for this migration (a replica, another shard)? This server's results stay in "
+                   "the archive; each server gets its own folder and the questionnaire covers them all.")
 
 
 class FindingsPage(Page):
@@ -71,6 +83,48 @@ class FindingsPage(Page):
         layout.addWidget(splitter, 1)
         self._current: Mapping[str, Any] | None = None
 
+        # the servers of this submission: shown once a server was kept by "Add another server"
+        self.servers_box = QWidget()
+        servers_layout = QVBoxLayout(self.servers_box)
+        servers_layout.setContentsMargins(0, 0, 0, 0)
+        self.servers_label = QLabel()
+        servers_layout.addWidget(self.servers_label)
+        self.servers = two_column_tree(["Server (folder in the archive)", "PlanetScale import readiness"],
+                                       "Servers in this archive")
+        self.servers.setRootIsDecorated(False)
+        self.servers.setMaximumHeight(text_lines(self.servers, 5))
+        self.servers.currentItemChanged.connect(lambda _current, _previous: self._server_chosen())
+        self.servers_label.setBuddy(self.servers)
+        servers_layout.addWidget(self.servers)
+        remove_row = QHBoxLayout()
+        remove_row.addStretch(1)
+        self.remove_server = QPushButton("Re&move from the archive")
+        self.remove_server.setAccessibleName("Remove the selected server from the archive")
+        self.remove_server.clicked.connect(self.remove_selected_server)
+        remove_row.addWidget(self.remove_server)
+        servers_layout.addLayout(remove_row)
+        self.servers_box.setVisible(False)
+        layout.addWidget(self.servers_box)
+        QtGui.QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.servers, self.remove_selected_server,
+                        context=Qt.ShortcutContext.WidgetShortcut)
+        self.duplicate = wrapped_label(selectable=True)
+        self.duplicate.setAccessibleName("Same server twice")
+        self.duplicate.setVisible(False)
+        layout.addWidget(self.duplicate)
+        self.servers_status = wrapped_label()
+        self.servers_status.setAccessibleName("Servers in this archive: what changed")
+        layout.addWidget(self.servers_status)
+
+        add_row = QHBoxLayout()
+        self.add_server = QPushButton("&Add another server…")
+        self.add_server.setAccessibleName("Add another server to this archive")
+        self.add_server.setAccessibleDescription(ADD_SERVER_HINT)
+        self.add_server.setToolTip(ADD_SERVER_HINT)
+        self.add_server.clicked.connect(self.add_another_server)
+        add_row.addWidget(self.add_server)
+        add_row.addWidget(wrapped_label(ADD_SERVER_HINT), 1)
+        layout.addLayout(add_row)
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if not self._split:  # once laid out: the checks' titles whole at the default size, the details wrap
@@ -79,7 +133,10 @@ class FindingsPage(Page):
             self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     def initializePage(self) -> None:
+        self.servers_status.clear()
         self.show_readiness(self.state.readiness or {"checks": []})
+        self.show_servers()
+        self.add_server.setEnabled(self.state.result is not None)
 
     def show_readiness(self, readiness: Mapping[str, Any]) -> None:
         checks = [c for c in readiness.get("checks", []) if isinstance(c, Mapping)]
@@ -149,3 +206,79 @@ class FindingsPage(Page):
 
     def remediation_text(self) -> str:
         return str(self._current.get("remediation", "")) if self._current else ""
+
+    # -- several servers ---------------------------------------------------------------------------
+    def show_servers(self) -> None:
+        """The kept servers and the current one, each with its verdict; a warning when one is here twice."""
+        state = self.state
+        self.servers.clear()
+        self.servers_box.setVisible(bool(state.kept))
+        self.duplicate.setVisible(False)
+        verdict_line = verdict(state.readiness or {"checks": []}) + "."
+        if not state.kept:
+            self.verdict.setText(verdict_line)
+            return
+        if state.result is not None:  # several servers: say whose verdict this is
+            self.verdict.setText(f"{state.current_name()}: {verdict_line}")
+        count = len(state.kept) + (state.result is not None)
+        self.servers_label.setText(f"&Servers in this archive ({count}); Remove or Delete drops the selected one:")
+        for kept in state.kept:
+            item = QTreeWidgetItem([kept.name, server_verdict(kept.readiness)])
+            item.setData(0, ROLE, kept.name)
+            where = kept.spec.target if kept.spec is not None else "?"
+            logs = f"; with the digest of {len(kept.slow_logs)} slow log(s)" if kept.slow_logs else ""
+            item.setToolTip(0, f"{kept.name}: {where}, {product_and_version(kept.result.facts)}{logs}")
+            self.servers.addTopLevelItem(item)
+        if state.result is not None:
+            name = state.current_name()
+            item = QTreeWidgetItem([f"{name} (shown above)", server_verdict(state.readiness or {})])
+            item.setToolTip(0, f"{name}: {product_and_version(state.result.facts)}; the run shown above, which "
+                               "Back and Run again replace")
+            self.servers.addTopLevelItem(item)
+            self._warn_if_duplicate(name)
+        self.servers.setCurrentItem(self.servers.topLevelItem(0))
+        self._server_chosen()
+
+    def _warn_if_duplicate(self, name: str) -> None:
+        state = self.state
+        assert state.result is not None
+        identity = server_identity(state.result.facts)
+        same = [k.name for k in state.kept if identity is not None and server_identity(k.result.facts) == identity]
+        if same:
+            self.duplicate.setText(f"⚠ {name} is the server already in the archive as {', '.join(same)} (same "
+                                   f"{identity}): it would be counted twice. Remove {same[0]}, or go back and "
+                                   "connect to another server.")
+            self.duplicate.setVisible(True)
+            log.warning("findings: %s is the same server as %s", name, ", ".join(same))
+
+    def _server_chosen(self) -> None:
+        item = self.servers.currentItem()
+        self.remove_server.setEnabled(item is not None and isinstance(item.data(0, ROLE), str))
+
+    def remove_selected_server(self) -> None:
+        item = self.servers.currentItem()
+        name = item.data(0, ROLE) if item is not None else None
+        if not isinstance(name, str):  # the current server: Back and another connection replace it
+            return
+        removed = self.state.remove_kept(name)
+        if removed is None:
+            return
+        log.info("findings: %s removed from the archive", name)
+        self.show_servers()
+        with_logs = " with its slow log digest" if removed.slow_logs else ""
+        self.servers_status.setText(f"Removed {name}{with_logs} from the archive.")
+        if not self.servers_box.isVisible():
+            self.add_server.setFocus()
+
+    def add_another_server(self) -> None:
+        """Keep this server's run (in memory, password included, for the redactor only) and connect to the next."""
+        state = self.state
+        if state.result is None:
+            return
+        kept = state.keep_current()
+        log.info("findings: %s kept; %d server(s) in the archive so far", kept.name, len(state.kept))
+        if PageId.CONNECTION in self.host.visitedIds():
+            self.host.go_back_to(PageId.CONNECTION)
+        else:  # a wizard opened on a later page (screenshots, tests): Back cannot reach Connection
+            self.host.setStartId(PageId.CONNECTION)
+            self.host.restart()

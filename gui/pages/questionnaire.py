@@ -21,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from collectors.runner import RunResult
 from gui.pages.base import Page, log, text_width, wrapped_label
 from gui.qt import (
     QCheckBox,
@@ -43,7 +42,7 @@ from gui.qt import (
 from gui.state import PageId
 from gui.worker import Task
 from prechecks import drafts
-from prechecks.prefill import prefill
+from prechecks.prefill import prefill_servers
 from prechecks.questionnaire import (
     Answer,
     Prefill,
@@ -109,7 +108,7 @@ class QuestionnaireSession(QObject):
         self.status = ""
         self.status_tooltip = ""
         self._prepared = False
-        self._prepared_for: RunResult | None = None  # the run the prefill comes from
+        self._prepared_for: tuple[Any, ...] | None = None  # the runs the prefill comes from (servers_key)
         self._restored: set[str] = set()  # draft keys already restored in this window
         self._saved: dict[str, Value] = {}  # what the draft file holds, as far as this window knows
         self._serial = 0
@@ -126,16 +125,18 @@ class QuestionnaireSession(QObject):
 
     # -- the run's facts and the draft ------------------------------------------------------------------
     def prepare(self) -> None:
-        """Prefill from the current run and restore its server's draft (once per server and window)."""
-        result = self.first.state.result
-        if self._prepared and result is self._prepared_for:
+        """Prefill from the runs of the submission (every server's: prechecks.prefill.prefill_servers) and
+        restore the current server's draft (once per server and window)."""
+        state = self.first.state
+        result, servers = state.result, state.servers_key()
+        if self._prepared and servers == self._prepared_for:
             return
         self.flush()  # the previous server's answers go to its own draft first
-        self._prepared, self._prepared_for = True, result
+        self._prepared, self._prepared_for = True, servers
         self.generation += 1
         previous_key = self.key
         facts = result.facts if result is not None else {}
-        self.prefills = prefill(facts, self.questionnaire) if result is not None else {}
+        self.prefills = prefill_servers(state.named_facts(), self.questionnaire) if result is not None else {}
         self.collected = {a.id: a for a in merge_answers(self.questionnaire, self.prefills) if a.prefilled}
         if result is None:
             self.key, self.label = None, ""

@@ -221,7 +221,8 @@ class ReviewPage(Page):
                 self.tree.addTopLevelItem(item)
             else:
                 parent.addChild(item)
-            if file.path == keep or (keep is None and chosen is None and file.path.startswith("ps_report_")):
+            is_report = file.path.rsplit("/", 1)[-1].startswith("ps_report_")  # in a server's folder too
+            if file.path == keep or (keep is None and chosen is None and is_report):
                 chosen = item
         for folder, node in folders.items():
             node.setText(1, format_size(sizes[folder]))

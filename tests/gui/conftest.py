@@ -82,3 +82,15 @@ def run_to_questionnaire(qtbot, wizard: Wizard, server: MariaDBServer, sleep: in
     assert wizard.currentId() == PageId.FINDINGS
     wizard.next()
     assert wizard.currentId() == PageId.QUESTIONNAIRE
+
+
+def run_to_findings(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1) -> None:
+    """Connect as root (from Welcome or Connection), collect with a short sampling interval, show Findings."""
+    fill_connection(wizard, server)
+    wizard.next()  # tests the connection, then goes on by itself (root: nothing missing)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    wizard.options_page.sampling_interval.setValue(sleep)
+    wizard.next()
+    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
+    wizard.next()
+    assert wizard.currentId() == PageId.FINDINGS
