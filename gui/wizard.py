@@ -103,8 +103,12 @@ class Wizard(QWizard):
         (forward if forward.isVisible() else self.button(QWizard.WizardButton.FinishButton)).setFocus()
 
     def go_back_to(self, page_id: PageId) -> None:
+        """Back, page by page, to `page_id` — or as far as the history goes when it was never visited."""
         while self.currentId() > page_id and self.currentId() != -1:
+            before = self.currentId()
             self.back()
+            if self.currentId() == before:  # nothing further back (the page was skipped): stop here
+                break
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About ps-prechecks", ABOUT)

@@ -418,3 +418,12 @@ def test_version_flag(flag: str) -> None:
     result = subprocess.run([sys.executable, "-m", "gui.app", flag], capture_output=True, text=True,
                             cwd=REPO, timeout=60, check=False)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_go_back_to_a_page_not_in_the_history_stops(qtbot, wizard: Wizard) -> None:
+    """go_back_to goes back as far as the history goes (it looped for ever when the page was never visited)."""
+    wizard.setStartId(PageId.ATTACHMENTS)
+    wizard.restart()
+    assert wizard.currentId() == PageId.ATTACHMENTS and wizard.visitedIds() == [PageId.ATTACHMENTS]
+    wizard.go_back_to(PageId.CONNECTION)
+    assert wizard.currentId() == PageId.ATTACHMENTS
