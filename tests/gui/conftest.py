@@ -72,14 +72,7 @@ def fill_connection(wizard: Wizard, server: MariaDBServer, user: str = "root", p
 
 def run_to_questionnaire(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1) -> None:
     """Connect as root, collect with a short sampling interval, and go on to the questionnaire's first section."""
-    fill_connection(wizard, server)
-    wizard.next()  # tests the connection, then goes on by itself (root: nothing missing)
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
-    wizard.options_page.sampling_interval.setValue(sleep)
-    wizard.next()
-    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
-    wizard.next()
-    assert wizard.currentId() == PageId.FINDINGS
+    run_to_findings(qtbot, wizard, server, sleep)
     wizard.next()
     assert wizard.currentId() == PageId.QUESTIONNAIRE
 
@@ -94,3 +87,15 @@ def run_to_findings(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1
     qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
     wizard.next()
     assert wizard.currentId() == PageId.FINDINGS
+
+
+def save_through(qtbot, wizard: Wizard, target: Path, timeout: int = 60_000) -> None:
+    """Next through every page to Save, then save the archive as ``target`` (its folder is made) and wait."""
+    while wizard.currentId() != PageId.SAVE:
+        before = wizard.currentId()
+        wizard.next()
+        assert wizard.currentId() != before, f"stuck at {PageId(before).name}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wizard.save.path.setText(str(target))
+    wizard.save.save_button.click()
+    qtbot.waitUntil(lambda: wizard.state.archive is not None, timeout=timeout)

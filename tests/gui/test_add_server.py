@@ -18,7 +18,7 @@ from prechecks.multi import server_name
 from prechecks.readiness import evaluate, verdict
 from prechecks.servers import NAME_PATTERN
 from prechecks.slowlog import DIGEST_JSON, DIGEST_MD, read_slow_log
-from tests.gui.conftest import fill_connection, run_to_findings
+from tests.gui.conftest import fill_connection, run_to_findings, save_through
 from tests.gui.submission_helpers import collected, open_at, prepared_files
 from tests.gui.test_keyboard import assert_unique_mnemonics
 from tests.helpers import read_archive, spec_for
@@ -109,15 +109,8 @@ def test_two_servers_collected_in_turn_make_one_archive(qtbot, wizard: Wizard, m
     instance_field = next(f for f in wizard.questionnaire.fields if f.question.id == "architecture.instance_count")
     assert instance_field.raw() == "2"
 
-    while wizard.currentId() != PageId.SAVE:
-        before = wizard.currentId()
-        wizard.next()
-        assert wizard.currentId() != before, f"stuck at {before}"
     target = tmp_path / "out" / "two.tgz"
-    target.parent.mkdir()
-    wizard.save.path.setText(str(target))
-    wizard.save.save_button.click()
-    qtbot.waitUntil(lambda: state.archive is not None, timeout=60_000)
+    save_through(qtbot, wizard, target)
 
     files = read_archive(target)
     ts = state.timestamp

@@ -13,7 +13,7 @@ from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks import drafts
 from prechecks.questionnaire import load_questionnaire
-from tests.gui.conftest import MakeWizard, run_to_questionnaire
+from tests.gui.conftest import MakeWizard, run_to_questionnaire, save_through
 from tests.helpers import read_archive
 from tests.servers import MariaDBServer
 
@@ -175,15 +175,8 @@ def test_draft_restored_after_the_window_is_closed_and_reopened(qtbot, make_wiza
     type_into(qtbot, field(second, "team.timeline"), "cut-over in September")
     go_to_section(second, "plan")
     assert field(second, "plan.support").raw() == "business"
-    while second.currentId() != PageId.SAVE:
-        before = second.currentId()
-        second.next()
-        assert second.currentId() != before, f"stuck at page {before}"
     target = tmp_path / "out" / "with_answers.tgz"
-    target.parent.mkdir()
-    second.save.path.setText(str(target))
-    second.save.save_button.click()
-    qtbot.waitUntil(lambda: second.state.archive is not None, timeout=30_000)
+    save_through(qtbot, second, target)
     submission = json.loads(read_archive(target)["submission.json"])
     answers = {a["id"]: a for a in submission["answers"]}
     assert answers["team.members"]["value"] == "2 DBAs" and answers["team.members"]["source"] == "user"

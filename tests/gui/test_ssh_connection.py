@@ -18,7 +18,7 @@ from gui.settings import KEYRING_SERVICE, Settings
 from gui.state import PageId
 from gui.wizard import Wizard
 from tests.conftest import InMemoryKeyring
-from tests.gui.conftest import MakeWizard
+from tests.gui.conftest import MakeWizard, save_through
 from tests.helpers import read_archive
 from tests.servers import MariaDBServer
 from tests.sshd import PASSPHRASE, SSHD_MISSING, SshServer, client_keys, ensure_sshd, start_sshd, tunnel_threads
@@ -106,15 +106,8 @@ def test_trust_the_host_key_then_connect_and_collect(qtbot, wizard: Wizard, mari
     assert wizard.state.result.facts["source"]["via"] == "ssh"
     assert bastion.forwarded() >= 2
     qtbot.waitUntil(lambda: not tunnel_threads())  # the run's tunnel closed when collect() returned
-    while wizard.currentId() != PageId.SAVE:
-        before = wizard.currentId()
-        wizard.next()
-        assert wizard.currentId() != before, f"stuck at {PageId(before).name}"
     target = tmp_path / "out" / "through_ssh.tgz"
-    target.parent.mkdir()
-    wizard.save.path.setText(str(target))
-    wizard.save.save_button.click()
-    qtbot.waitUntil(lambda: wizard.state.archive is not None, timeout=30_000)
+    save_through(qtbot, wizard, target)
     files = read_archive(target)
     assert json.loads(files["facts.json"])["source"]["ssh_host"] == bastion.host
     for secret in (PASSPHRASE, mariadb.root_password, keys["encrypted"].read_text().splitlines()[1]):

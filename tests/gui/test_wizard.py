@@ -27,7 +27,7 @@ from gui.state import PageId
 from gui.wizard import Wizard
 from gui.worker import TaskQueue, TaskRunner
 from tests.conftest import InMemoryKeyring
-from tests.gui.conftest import MakeWizard, fill_connection
+from tests.gui.conftest import MakeWizard, fill_connection, save_through
 from tests.helpers import REPO, read_archive
 from tests.servers import MariaDBServer
 
@@ -75,16 +75,9 @@ def test_full_run_to_saved_tarball(qtbot, wizard: Wizard, mariadb: MariaDBServer
     assert wizard.currentId() == PageId.FINDINGS
     assert wizard.findings.verdict.text()
     assert wizard.findings.tree.topLevelItemCount() > 0
-    while wizard.currentId() != PageId.SAVE:
-        before = wizard.currentId()
-        wizard.next()
-        assert wizard.currentId() != before, f"stuck at {PageId(before).name}"
     out = tmp_path / "out"
-    out.mkdir()
     target = out / "my_archive.tgz"
-    wizard.save.path.setText(str(target))
-    wizard.save.save_button.click()
-    qtbot.waitUntil(lambda: wizard.state.archive is not None, timeout=30_000)
+    save_through(qtbot, wizard, target)
     assert wizard.save.isComplete()
     assert sorted(p.name for p in out.iterdir()) == ["my_archive.tgz"]  # no partial file left
 
