@@ -18,6 +18,8 @@ import keyring.backends.fail
 import keyring.errors
 import platformdirs
 
+from prechecks.servers import keychain_account, passphrase_keychain_account
+
 log = logging.getLogger("ps_prechecks.gui")
 
 KEYRING_SERVICE = "ps-prechecks"
@@ -55,12 +57,13 @@ class RecentConnection:
 
     @property
     def keychain_user(self) -> str:
-        where = self.socket if self.via == "socket" else f"{self.host}:{self.port}"
-        return f"{self.user}@{where}"
+        """The password's keychain entry (prechecks.servers reads the same one for `keychain = true`)."""
+        if self.via == "socket":
+            return keychain_account(user=self.user, host=None, port=None, socket=self.socket)
+        return keychain_account(user=self.user, host=self.host, port=self.port, socket=None)
 
 
-def passphrase_keychain_user(key_file: str) -> str:
-    return f"ssh key {os.path.expanduser(key_file)}"
+passphrase_keychain_user = passphrase_keychain_account  # --servers files read the wizard's entries
 
 
 def config_dir() -> Path:

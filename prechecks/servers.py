@@ -13,7 +13,9 @@
     ssh_host = "bastion.example.com" # through an SSH bastion: host and port are then the server as the
     ssh_port = 22                    # bastion sees it; ssh_user (default: your login name) and ssh_key
     ssh_user = "dba"                 # (default: the SSH agent, else ~/.ssh/id_*) as --ssh-user/--ssh-key;
-    ssh_key = "~/.ssh/id_ed25519"    # an encrypted key's passphrase: PS_PRECHECKS_SSH_PASSPHRASE or a prompt
+    ssh_key = "~/.ssh/id_ed25519"    # an encrypted key's passphrase: PS_PRECHECKS_SSH_PASSPHRASE, else
+                                     # with keychain = true the one the wizard remembered for this key
+                                     # file, else a prompt
 
 Passwords are read into memory only: they are scrubbed from everything the run writes and never
 copied to the archive. Every error names the file, the server and the key, with the remedy.
@@ -60,6 +62,11 @@ def keychain_account(*, user: str | None, host: str | None, port: int | None, so
     """The keychain entry's user name, as the wizard stores it: user@host:port, or user@socket."""
     where = socket if socket and not host else f"{host or ''}:{port or 3306}"
     return f"{user or ''}@{where}"
+
+
+def passphrase_keychain_account(key_file: str) -> str:
+    """The keychain entry's user name of an SSH key's passphrase, as the wizard stores it: one per key file."""
+    return f"ssh key {os.path.expanduser(key_file)}"
 
 
 def _keychain_password(account: str) -> str | None:
@@ -185,9 +192,11 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         ssh_port = server.get("ssh_port", 22)
         if not isinstance(ssh_port, int) or isinstance(ssh_port, bool) or not 0 < ssh_port < 65536:
             raise ServersFileError(f"{label}: ssh_port must be a number from 1 to 65535")
+        passphrase = environ.get(SSH_PASSPHRASE_ENV) or None
+        if passphrase is None and ssh_key and server.get("keychain") not in (None, False):
+            passphrase = _keychain_password(passphrase_keychain_account(ssh_key))  # None: asked when needed
         ssh_spec = SshSpec(ssh_host, ssh_port, user=text("ssh_user"),
-                           key_file=os.path.expanduser(ssh_key) if ssh_key else None,
-                           passphrase=environ.get(SSH_PASSPHRASE_ENV) or None)
+                           key_file=os.path.expanduser(ssh_key) if ssh_key else None, passphrase=passphrase)
     spec = replace(
         defaults,
         host=host if not socket_path or host else None,

@@ -12,6 +12,7 @@ import keyring
 import pytest
 
 from collectors.connection import ConnectionSpec
+from collectors.tunnel import SSH_PASSPHRASE_ENV
 from prechecks.bundle import write_bundle
 from prechecks.collection import RunOptions
 from prechecks.multi import collect_servers, prepare_servers_bundle
@@ -102,6 +103,27 @@ def test_keychain_without_an_entry_says_how_to_store_one(tmp_path: Path, in_memo
     path = _write(tmp_path, '[[server]]\nname = "a"\nhost = "h"\nuser = "u"\nkeychain = true\n')
     with pytest.raises(ServersFileError, match="no password in the system keychain for 'u@h:3306'"):
         load_servers(path, environ={})
+
+
+def test_ssh_passphrase_from_the_wizards_keychain_entry(tmp_path: Path, in_memory_keyring: Any) -> None:
+    """keychain = true also reads the passphrase the wizard remembered for the key file (the same entry
+    gui.settings writes); the environment variable wins; without either it is left to the prompt."""
+    from gui.settings import RecentConnection
+
+    key = tmp_path / "id_ed25519"
+    wizard_entry = RecentConnection(via="ssh", host="10.0.0.5", user="u", ssh_host="bastion", ssh_key=str(key))
+    keyring.set_password(KEYRING_SERVICE, wizard_entry.passphrase_keychain_user, "planted-passphrase")
+    keyring.set_password(KEYRING_SERVICE, wizard_entry.keychain_user, "planted-pw")
+    text = (f'[[server]]\nname = "a"\nhost = "10.0.0.5"\nuser = "u"\nkeychain = true\nssh_host = "bastion"\n'
+            f'ssh_key = "{key}"\n')
+    (entry,) = load_servers(_write(tmp_path, text), environ={})
+    assert entry.spec.password == "planted-pw"
+    assert entry.spec.ssh is not None and entry.spec.ssh.passphrase == "planted-passphrase"
+    (entry,) = load_servers(_write(tmp_path, text), environ={SSH_PASSPHRASE_ENV: "from-env"})
+    assert entry.spec.ssh is not None and entry.spec.ssh.passphrase == "from-env"
+    without = text.replace("keychain = true", 'password = "p"')
+    (entry,) = load_servers(_write(tmp_path, without), environ={})
+    assert entry.spec.ssh is not None and entry.spec.ssh.passphrase is None  # asked for when the key needs it
 
 
 def _two_up_one_down(tmp_path: Path, *up: tuple[str, Any, str], down: str = "down") -> Path:
