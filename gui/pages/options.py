@@ -92,6 +92,7 @@ class RedactionChoices(QGroupBox):
 class OptionsPage(Page):
     def __init__(self) -> None:
         super().__init__()
+        self._servers_kept = 0  # len(state.kept) the database choice was made for
         self.setTitle("What to collect")
         self.setSubTitle("The defaults suit most servers.")
         self._loading = False
@@ -169,6 +170,11 @@ class OptionsPage(Page):
 
     def initializePage(self) -> None:
         self.redaction.set_classes(self.state.redact)
+        if len(self.state.kept) > self._servers_kept:  # another server (Add another server): its own choice
+            self.state.options = replace(self.state.options, databases=None)
+            self.database_list.clear()
+            self.all_databases.setChecked(True)
+        self._servers_kept = len(self.state.kept)
         probe_result = self.state.probe
         if self.state.probed_spec is not None and self.state.probed_spec == self.state.spec and probe_result:
             self.show_databases(probe_result.databases)

@@ -5,6 +5,7 @@ servers.md, one questionnaire prefilled from all of them, one manifest; no passw
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,10 @@ def test_two_servers_collected_in_turn_make_one_archive(qtbot, wizard: Wizard, m
     assert state.kept == [] and state.result is first_result
     assert not findings.servers_box.isVisible()
 
+    # the first server's "Only these databases" choice is not carried to the next server
+    wizard.options_page.chosen_databases.setChecked(True)
+    state.options = replace(state.options, databases=["only_on_the_first"])
+
     # Add again, by the keyboard this time (Alt+A)
     wizard.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard)
@@ -78,6 +83,7 @@ def test_two_servers_collected_in_turn_make_one_archive(qtbot, wizard: Wizard, m
     fill_connection(wizard, second)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    assert wizard.options_page.all_databases.isChecked() and state.options.databases is None
     wizard.back()
     assert wizard.currentId() == PageId.CONNECTION and [k.name for k in state.kept] == [first_name]
     assert connection.go_on_without.isVisible()  # nothing collected from the second server yet
