@@ -48,6 +48,13 @@ def format_size(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
+def sizes_apart(size: int, cap: int) -> tuple[str, str]:
+    """Both sizes as format_size writes them, or in bytes when that would print them alike
+    ("1.0 kB, over the cap of 1.0 kB")."""
+    over, limit = format_size(size), format_size(cap)
+    return (over, limit) if over != limit else (f"{size:,} bytes", f"{cap:,} bytes")
+
+
 def safe_name(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A file name fit for attachments/: the base name, letters, digits, ``.-_`` only, unique in ``taken``."""
     base = PurePath(name.replace("\\", "/")).name
@@ -96,12 +103,12 @@ class Attachments:
         except OSError as exc:
             raise AttachmentError(f"attachment {source}: cannot read it ({exc.strerror or exc})") from None
         if size > self.max_file_bytes:
-            raise AttachmentError(f"attachment {source} is {format_size(size)}, over the cap of "
-                                  f"{format_size(self.max_file_bytes)} per file")
+            over, cap = sizes_apart(size, self.max_file_bytes)
+            raise AttachmentError(f"attachment {source} is {over}, over the cap of {cap} per file")
         if self.total_bytes + size > self.max_total_bytes:
+            over, cap = sizes_apart(self.total_bytes + size, self.max_total_bytes)
             raise AttachmentError(f"attachment {source} ({format_size(size)}) would bring the attachments to "
-                                  f"{format_size(self.total_bytes + size)}, over the cap of "
-                                  f"{format_size(self.max_total_bytes)} in all")
+                                  f"{over}, over the cap of {cap} in all")
         attachment = Attachment(safe_name(source.name, {a.name for a in self._items}), source, size)
         self._items.append(attachment)
         return attachment

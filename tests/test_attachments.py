@@ -76,7 +76,9 @@ def test_per_file_cap(tmp_path: Path) -> None:
     with pytest.raises(AttachmentError) as caught:
         box.add(big)
     message = str(caught.value)
-    assert str(big) in message and "over the cap of 25.0 MB per file" in message and "\n" not in message
+    # one byte over: both would print as 25.0 MB, so the message gives bytes
+    assert str(big) in message and "\n" not in message
+    assert f"is {MAX_FILE_BYTES + 1:,} bytes, over the cap of {MAX_FILE_BYTES:,} bytes per file" in message
     assert len(box) == 1
 
 
@@ -89,7 +91,8 @@ def test_total_cap(tmp_path: Path) -> None:
     last.write_bytes(b"x")
     with pytest.raises(AttachmentError) as caught:
         box.add(last)
-    assert str(last) in str(caught.value) and "over the cap of 100.0 MB in all" in str(caught.value)
+    assert str(last) in str(caught.value)
+    assert f"to {MAX_TOTAL_BYTES + 1:,} bytes, over the cap of {MAX_TOTAL_BYTES:,} bytes in all" in str(caught.value)
     small = Attachments(max_file_bytes=10, max_total_bytes=15)
     small.add(_sparse(tmp_path / "ten", 10))
     with pytest.raises(AttachmentError, match="15 B in all"):
@@ -136,5 +139,5 @@ def test_cli_attachment_over_the_cap_one_line_before_connecting(tmp_path: Path) 
                      env={"XDG_DATA_HOME": str(tmp_path / "xdg")}, timeout=30)
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and str(big) in lines[0] and "25.0 MB per file" in lines[0], lines
+    assert len(lines) == 1 and str(big) in lines[0] and "over the cap of 25,000,000 bytes per file" in lines[0], lines
     assert not list(tmp_path.glob("ps_archive_*"))
