@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import tarfile
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -341,10 +340,10 @@ def test_table_count_over_2048_tables_and_views(mariadb_factory) -> None:
     # views are cheap to create: 1 table + 2048 views = 2049 (too many); 1 + 2047 = 2048 (the limit)
     statements += [f"CREATE VIEW many.v{i} AS SELECT id FROM many.t" for i in range(2048)]
     statements += [f"CREATE VIEW `edge case`.v{i} AS SELECT id FROM `edge case`.t" for i in range(2047)]
-    started = time.monotonic()
     server._execute(statements)
-    assert time.monotonic() - started < 60
-    by_id = checks(collect_facts(spec_for(server)))
+    # 4,095 views in two schemas: a loaded machine must not turn a slow information_schema read into a
+    # statement time-out (this test checks the rule, not the speed)
+    by_id = checks(collect_facts(spec_for(server, statement_timeout=60)))
     count = by_id["table_count"]
     assert (count["status"], count["severity"], count["objects"]) == ("fail", "blocker", ["many"])
     assert count["detail"] == "1 schema with more than 2048 tables and views: many. many: 2049"
