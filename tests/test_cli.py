@@ -267,7 +267,10 @@ def test_ask_pass_from_stdin_without_a_terminal(mariadb: MariaDBServer, box: San
     assert_secret_absent(mariadb.root_password, result, archive)
 
 
-def test_ask_pass_from_a_terminal_is_not_echoed(mariadb: MariaDBServer, box: Sandbox) -> None:
+def answer_on_a_terminal(args: list[str], prompt: str, answer: str, *, env: dict[str, str],
+                         cwd: Path) -> tuple[subprocess.CompletedProcess[str], bytes]:
+    """Run the CLI in a new session whose controlling terminal is a pty; type `answer` at `prompt`.
+    Returns the finished process and every byte the terminal showed (to check nothing was echoed)."""
     master, slave = os.openpty()
 
     def controlling_tty() -> None:  # runs in the child: a new session whose terminal is the pty
@@ -276,20 +279,18 @@ def test_ask_pass_from_a_terminal_is_not_echoed(mariadb: MariaDBServer, box: San
 
     try:
         proc = subprocess.Popen(
-            [*CLI, *server_args(mariadb), "--ask-pass", *FAST, "-o", str(box.out)],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=box.env(), cwd=box.root,
-            preexec_fn=controlling_tty,  # noqa: PLW1509 - no threads are started by this test
+            [*CLI, *args], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+            preexec_fn=controlling_tty,  # noqa: PLW1509 - no threads are started by the tests using it
         )
         os.close(slave)
         slave = -1
         tty = b""
         deadline = time.monotonic() + 20
-        while b"Enter password:" not in tty:
+        while prompt.encode() not in tty:
             assert time.monotonic() < deadline, f"no prompt on the terminal: {tty!r}"
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
+            if select.select([master], [], [], 0.5)[0]:
                 tty += os.read(master, 4096)
-        os.write(master, mariadb.root_password.encode() + b"\n")
+        os.write(master, answer.encode() + b"\n")
         code, out, err, _ = finish(proc, 60)
         with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
             while select.select([master], [], [], 0.2)[0]:
@@ -301,10 +302,15 @@ def test_ask_pass_from_a_terminal_is_not_echoed(mariadb: MariaDBServer, box: San
         os.close(master)
         if slave >= 0:
             os.close(slave)
-    result = subprocess.CompletedProcess(proc.args, code, out, err)
+    return subprocess.CompletedProcess(proc.args, code, out, err), tty
+
+
+def test_ask_pass_from_a_terminal_is_not_echoed(mariadb: MariaDBServer, box: Sandbox) -> None:
+    result, tty = answer_on_a_terminal([*server_args(mariadb), "--ask-pass", *FAST, "-o", str(box.out)],
+                                       "Enter password:", mariadb.root_password, env=box.env(), cwd=box.root)
     archive = archive_of(result)
     assert mariadb.root_password.encode() not in tty  # not echoed
-    assert "Enter password:" not in err  # the prompt went to the terminal
+    assert "Enter password:" not in result.stderr  # the prompt went to the terminal
     assert_secret_absent(mariadb.root_password, result, archive)
 
 
@@ -595,6 +601,7 @@ def test_connection_lost_during_the_sleep(mariadb_factory: MariaDBFactory, box: 
 
 @contextlib.contextmanager
 def tiny_tmpfs(path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs mounted at `path` (made here), unmounted after; skips where mounting is not allowed."""
     path.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")

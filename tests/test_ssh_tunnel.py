@@ -39,7 +39,16 @@ from tests.sshd import (
     start_sshd,
     tunnel_threads,
 )
-from tests.test_cli import Sandbox, archive_of, assert_secret_absent, finish, one_error_line, popen, read_until
+from tests.test_cli import (
+    Sandbox,
+    answer_on_a_terminal,
+    archive_of,
+    assert_secret_absent,
+    finish,
+    one_error_line,
+    popen,
+    read_until,
+)
 
 FAST = ["--sleep=0.2"]
 
@@ -526,47 +535,10 @@ def test_ssh_option_mistakes_are_usage_errors(box: Sandbox, args: list[str], mes
 
 def test_encrypted_key_passphrase_asked_on_the_terminal_is_not_echoed(
         bastion: SshServer, db: MariaDBServer, box: Sandbox, keys: dict[str, Path]) -> None:
-    import contextlib
-    import fcntl
-    import select
-    import sys
-    import termios
-
     know(box, bastion)
-    master, slave = os.openpty()
-
-    def controlling_tty() -> None:  # runs in the child: a new session whose terminal is the pty
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prechecks.cli", *tunnel_args(bastion, db, keys["encrypted"]), *FAST,
-             "-o", str(box.out)],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=box.env(db.root_password),
-            cwd=box.root, preexec_fn=controlling_tty,  # noqa: PLW1509 - no threads are started by this test
-        )
-        os.close(slave)
-        slave = -1
-        tty = b""
-        deadline = time.monotonic() + 20
-        while f"Enter passphrase for SSH key {keys['encrypted']}:".encode() not in tty:
-            assert time.monotonic() < deadline, f"no prompt on the terminal: {tty!r}"
-            if select.select([master], [], [], 0.5)[0]:
-                tty += os.read(master, 4096)
-        os.write(master, PASSPHRASE.encode() + b"\n")
-        code, out, err, _ = finish(proc, 60)
-        with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
-            while select.select([master], [], [], 0.2)[0]:
-                chunk = os.read(master, 4096)
-                if not chunk:
-                    break
-                tty += chunk
-    finally:
-        os.close(master)
-        if slave >= 0:
-            os.close(slave)
-    result = subprocess.CompletedProcess(proc.args, code, out, err)
+    result, tty = answer_on_a_terminal([*tunnel_args(bastion, db, keys["encrypted"]), *FAST, "-o", str(box.out)],
+                                       f"Enter passphrase for SSH key {keys['encrypted']}:", PASSPHRASE,
+                                       env=box.env(db.root_password), cwd=box.root)
     archive = archive_of(result)
     assert PASSPHRASE.encode() not in tty  # not echoed
     assert_secret_absent(PASSPHRASE, result, archive)

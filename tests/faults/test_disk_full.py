@@ -17,21 +17,15 @@ from pathlib import Path
 import pytest
 
 from tests.faults.helpers import CLI, Box, Planted, assert_no_secrets, one_error_line
+from tests.test_cli import tiny_tmpfs
 
 REMEDY = "free some space or choose another --output directory"
 
 
 @contextlib.contextmanager
 def full_tmpfs(path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs at `path`, filled to the last byte by a file named ballast; unmounted after."""
-    path.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(path)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"mount -t tmpfs is not permitted here: {mounted.stderr.strip() or mounted.returncode}")
-    try:
+    """A 64 KiB tmpfs at `path` (tests.test_cli.tiny_tmpfs), filled to the last byte by a file named ballast."""
+    with tiny_tmpfs(path):
         fd = os.open(path / "ballast", os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             with contextlib.suppress(OSError):
@@ -44,8 +38,6 @@ def full_tmpfs(path: Path) -> Iterator[Path]:
         assert probe.value.errno == errno.ENOSPC
         (path / "probe").unlink(missing_ok=True)
         yield path
-    finally:
-        subprocess.run(["umount", str(path)], capture_output=True, check=False)
 
 
 def test_disk_full_on_a_tmpfs(shared: Planted, box: Box) -> None:
