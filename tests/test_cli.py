@@ -615,10 +615,11 @@ def tiny_tmpfs(path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(path)], check=False, capture_output=True)
 
 
-def test_disk_full_while_writing_the_archive(mariadb: MariaDBServer, box: Sandbox) -> None:
-    with tiny_tmpfs(box.root / "full") as full:
-        # fill the filesystem to the last byte
-        fd = os.open(full / "ballast", os.O_WRONLY | os.O_CREAT, 0o600)
+@contextlib.contextmanager
+def full_tmpfs(path: Path) -> Iterator[Path]:
+    """A tiny_tmpfs filled to the last byte by a file named ballast."""
+    with tiny_tmpfs(path):
+        fd = os.open(path / "ballast", os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             with contextlib.suppress(OSError):
                 while os.write(fd, b"\0" * 4096):
@@ -626,10 +627,14 @@ def test_disk_full_while_writing_the_archive(mariadb: MariaDBServer, box: Sandbo
         finally:
             os.close(fd)
         with pytest.raises(OSError) as probe:
-            (full / "probe").write_bytes(b"x" * 8192)
+            (path / "probe").write_bytes(b"x" * 8192)
         assert probe.value.errno == errno.ENOSPC
-        (full / "probe").unlink(missing_ok=True)
+        (path / "probe").unlink(missing_ok=True)
+        yield path
 
+
+def test_disk_full_while_writing_the_archive(mariadb: MariaDBServer, box: Sandbox) -> None:
+    with full_tmpfs(box.root / "full") as full:
         result = box.run([*server_args(mariadb), *FAST, "-o", str(full)], password=mariadb.root_password)
         line = one_error_line(result, quiet=False)
         assert f"could not write the archive in {full}" in line and "No space left on device" in line

@@ -6,38 +6,14 @@ with the reason otherwise), and a file size limit (RLIMIT_FSIZE) on the CLI, whi
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.faults.helpers import CLI, Box, Planted, assert_no_secrets, one_error_line
-from tests.test_cli import tiny_tmpfs
+from tests.test_cli import full_tmpfs
 
 REMEDY = "free some space or choose another --output directory"
-
-
-@contextlib.contextmanager
-def full_tmpfs(path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs at `path` (tests.test_cli.tiny_tmpfs), filled to the last byte by a file named ballast."""
-    with tiny_tmpfs(path):
-        fd = os.open(path / "ballast", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            with contextlib.suppress(OSError):
-                while os.write(fd, b"\0" * 4096):
-                    pass
-        finally:
-            os.close(fd)
-        with pytest.raises(OSError) as probe:
-            (path / "probe").write_bytes(b"x" * 8192)
-        assert probe.value.errno == errno.ENOSPC
-        (path / "probe").unlink(missing_ok=True)
-        yield path
 
 
 def test_disk_full_on_a_tmpfs(shared: Planted, box: Box) -> None:
