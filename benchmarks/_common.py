@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -80,6 +81,51 @@ def alternate(run_ours: Callable[[bool], None], run_pt: Callable[[bool], None], 
             step(True)
         ours, theirs = last()
         print(f"run {i + 1}/{runs}: ours {ours:.2f} s, pt {theirs:.2f} s", file=sys.stderr)
+
+
+@dataclass
+class SideBySide:
+    """The timed runs of both tools (warm-ups left out) and the manifest of each of our archives."""
+
+    ours: list[Sample]
+    theirs: list[Sample]
+    manifests: list[dict[str, Any]]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(s.seconds for s in self.ours) / statistics.median(s.seconds for s in self.theirs)
+
+
+def side_by_side(ours_cmd: list[str], pt_cmd: list[str], env: dict[str, str], *, runs: int,
+                 warmup: int) -> SideBySide:
+    """Our CLI (its last stdout line is the archive, read for the manifest and removed) and pt, alternating."""
+    result = SideBySide([], [], [])
+
+    def run_ours(keep: bool) -> None:
+        sample, stdout = timed(ours_cmd, env)
+        archive = Path(stdout.strip().splitlines()[-1])
+        manifest = read_manifest(archive)
+        sample.longest_statement = longest_statement(manifest)
+        archive.unlink()
+        if keep:
+            result.ours.append(sample)
+            result.manifests.append(manifest)
+
+    def run_pt(keep: bool) -> None:
+        sample, _ = timed(pt_cmd, env)
+        if keep:
+            result.theirs.append(sample)
+
+    alternate(run_ours, run_pt, runs=runs, warmup=warmup,
+              last=lambda: (result.ours[-1].seconds, result.theirs[-1].seconds))
+    return result
+
+
+def median_line(label: str, samples: list[Sample]) -> str:
+    """``label median wall time: M s  (min A, max B)``"""
+    seconds = [s.seconds for s in samples]
+    return (f"{label} median wall time: {statistics.median(seconds):.3f} s  "
+            f"(min {min(seconds):.3f}, max {max(seconds):.3f})")
 
 
 def prerequisites() -> str | None:

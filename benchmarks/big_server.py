@@ -36,16 +36,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import (
-    Sample,
-    alternate,
-    longest_statement,
-    on_sigterm,
-    prerequisites,
-    read_manifest,
-    run_env,
-    timed,
-)
+from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side
 
 TARGET_RATIO = 0.33
 TARGET_RSS_MIB = 250
@@ -226,31 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         ours_cmd = [sys.executable, "-m", "prechecks.cli", f"--defaults-file={ours_defaults}", sleep,
                     "--quiet", "--output", str(out)]
         pt_cmd = [pt, sleep, "--all-databases", "--", f"--defaults-file={server.client_defaults_file}"]
-        ours: list[Sample] = []
-        theirs: list[Sample] = []
-        manifests: list[dict[str, Any]] = []
-
-        def run_ours(keep: bool) -> None:
-            sample, stdout = timed(ours_cmd, env)
-            archive = Path(stdout.strip().splitlines()[-1])
-            manifest = read_manifest(archive)
-            sample.longest_statement = longest_statement(manifest)
-            archive.unlink()
-            if keep:
-                ours.append(sample)
-                manifests.append(manifest)
-
-        def run_pt(keep: bool) -> None:
-            sample, _ = timed(pt_cmd, env)
-            if keep:
-                theirs.append(sample)
-
-        alternate(run_ours, run_pt, runs=args.runs, warmup=args.warmup,
-                  last=lambda: (ours[-1].seconds, theirs[-1].seconds))
-
-        ours_median = statistics.median(s.seconds for s in ours)
-        pt_median = statistics.median(s.seconds for s in theirs)
-        ratio = ours_median / pt_median
+        runs = side_by_side(ours_cmd, pt_cmd, env, runs=args.runs, warmup=args.warmup)
+        ours, theirs, manifests, ratio = runs.ours, runs.theirs, runs.manifests, runs.ratio
         longest = [s.longest_statement or 0.0 for s in ours]
         rss_mib = max(s.max_rss_kib for s in ours) / 1024
         slow_count, slow_longest, over_limit = slow_log(server, BENCH_USER)
@@ -258,10 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server: {server.admin('SELECT VERSION()')[0][0]}; {version}; --sleep={args.sleep:g}; "
               f"{args.runs} runs each after {args.warmup} warm-up, alternating")
         print(f"built {objects[0]} tables and {objects[1]} views in {args.schemas} schemas in {build_seconds:.1f} s")
-        print(f"ours (ps-prechecks) median wall time: {ours_median:.3f} s  "
-              f"(min {min(s.seconds for s in ours):.3f}, max {max(s.seconds for s in ours):.3f})")
-        print(f"pt-mysql-summary --all-databases median wall time: {pt_median:.3f} s  "
-              f"(min {min(s.seconds for s in theirs):.3f}, max {max(s.seconds for s in theirs):.3f})")
+        print(median_line("ours (ps-prechecks)", ours))
+        print(median_line("pt-mysql-summary --all-databases", theirs))
         verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
         print(f"ratio ours/pt: {ratio:.2f}  (target <= {TARGET_RATIO}: {verdict})")
         print(f"ours peak RSS: {rss_mib:.1f} MiB  (target <= {TARGET_RSS_MIB} MB: "

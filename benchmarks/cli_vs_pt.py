@@ -24,16 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import (
-    Sample,
-    alternate,
-    longest_statement,
-    on_sigterm,
-    prerequisites,
-    read_manifest,
-    run_env,
-    timed,
-)
+from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side
 
 TARGET_RATIO = 0.6
 
@@ -68,36 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir()
         ours_cmd = [sys.executable, "-m", "prechecks.cli", defaults, sleep, "--quiet", "--output", str(out)]
         pt_cmd = [pt, sleep, "--", defaults]
-        ours: list[Sample] = []
-        theirs: list[Sample] = []
-
-        def run_ours(keep: bool) -> None:
-            sample, stdout = timed(ours_cmd, env)
-            archive = Path(stdout.strip().splitlines()[-1])
-            sample.longest_statement = longest_statement(read_manifest(archive))
-            archive.unlink()
-            if keep:
-                ours.append(sample)
-
-        def run_pt(keep: bool) -> None:
-            sample, _ = timed(pt_cmd, env)
-            if keep:
-                theirs.append(sample)
-
-        alternate(run_ours, run_pt, runs=args.runs, warmup=args.warmup,
-                  last=lambda: (ours[-1].seconds, theirs[-1].seconds))
-
-        ours_median = statistics.median(s.seconds for s in ours)
-        pt_median = statistics.median(s.seconds for s in theirs)
-        ratio = ours_median / pt_median
+        runs = side_by_side(ours_cmd, pt_cmd, env, runs=args.runs, warmup=args.warmup)
+        ours, theirs, ratio = runs.ours, runs.theirs, runs.ratio
         longest = [s.longest_statement or 0.0 for s in ours]
         version = subprocess.run([pt, "--version"], capture_output=True, text=True, check=False).stdout.strip()
         print(f"server: {server.admin('SELECT VERSION()')[0][0]}; {version}; --sleep={args.sleep:g}; "
               f"{args.runs} runs each, alternating; bytecode cache {'off' if args.no_bytecode_cache else 'on'}")
-        print(f"ours (ps-prechecks) median wall time: {ours_median:.3f} s  "
-              f"(min {min(s.seconds for s in ours):.3f}, max {max(s.seconds for s in ours):.3f})")
-        print(f"pt-mysql-summary    median wall time: {pt_median:.3f} s  "
-              f"(min {min(s.seconds for s in theirs):.3f}, max {max(s.seconds for s in theirs):.3f})")
+        print(median_line("ours (ps-prechecks)", ours))
+        print(median_line("pt-mysql-summary   ", theirs))
         verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
         print(f"ratio ours/pt: {ratio:.2f}  (target <= {TARGET_RATIO}: {verdict})")
         print(f"ours peak RSS: {max(s.max_rss_kib for s in ours) / 1024:.1f} MiB "
