@@ -283,7 +283,6 @@ class Session:
             if isinstance(exc, mysql_errors.ReadTimeoutError | mysql_errors.WriteTimeoutError):
                 # nothing within the read limit (a network that went silent, a server that hangs): an
                 # answer coming later would be read as the next statement's, so the session ends here
-                self._drop_cursor()
                 raise ConnectionLost(f"the server sent nothing for {self.spec.read_limit} s during: "
                                      f"{_abbrev(sql)}") from exc
             if _is_connection_lost(exc):

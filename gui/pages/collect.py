@@ -110,9 +110,9 @@ class CollectPage(Page):
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
-        # progress events are drawn in batches: one event at a time, each with its own row, log line,
-        # scroll and progress updates, kept the window from repainting for up to 60 ms while the
-        # worker threads held the GIL (benchmarks/wizard_stall.py)
+        # progress events are drawn in batches: drawn one at a time, each with its own row, log line,
+        # scroll and progress updates, a burst of events kept the GUI thread busy for 30 ms and more
+        # (benchmarks/wizard_stall.py)
         self._pending: list[ProgressEvent] = []
         self.redraw = QTimer(self)
         self.redraw.setSingleShot(True)
