@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -41,7 +42,8 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QAbstractItemView", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDesktopServices",
     "QFileDialog", "QFont", "QFontDatabase", "QFormLayout", "QFrame", "QGridLayout", "QGroupBox", "QGuiApplication",
-    "QHBoxLayout", "QHeaderView", "QImage", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
+    "QHBoxLayout", "QHeaderView", "QImage", "QInputDialog", "QKeySequence", "QLabel", "QLineEdit", "QListWidget",
+    "QListWidgetItem",
     "QMessageBox", "QObject", "QPlainTextEdit", "QProgressBar", "QPushButton", "QRadioButton", "QSettings", "QSize",
     "QSpinBox", "QSplitter", "QTextBrowser", "QThread", "QTimer", "QTreeWidget", "QTreeWidgetItem", "QUrl",
     "QVBoxLayout", "QWidget", "QWizard", "QWizardPage", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot",

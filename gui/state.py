@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,7 @@ class WizardState:
     prepared_for: tuple[Any, ...] | None = None
     # the servers collected before the current one in this submission (Findings: "Add another server")
     kept: list[KeptServer] = field(default_factory=list)
+    current_label: str = ""  # the current server's folder name when the user chose one (Findings: Rename)
 
     @property
     def secrets(self) -> list[str]:
@@ -87,7 +88,7 @@ class WizardState:
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
         kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
-                files, self.redact, tuple(id(log) for log in self.slow_logs), kept)
+                files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label)
 
     def servers_key(self) -> tuple[Any, ...]:
         """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""
@@ -98,8 +99,26 @@ class WizardState:
         """The current server's folder name: derived from its connection, unique among the kept servers'."""
         from prechecks.multi import server_name
 
+        if self.current_label:
+            return self.current_label
         source = self.result.facts.get("source") if self.result is not None else None
         return server_name(source if isinstance(source, dict) else {}, (k.name for k in self.kept))
+
+    def rename(self, old: str, new: str) -> str | None:
+        """Give a server of this submission another folder name; the reason when it cannot be (None: done)."""
+        from prechecks.multi import name_problem
+
+        names = [k.name for k in self.kept] + ([self.current_name()] if self.result is not None else [])
+        if old not in names:
+            return f"no server named {old!r} in this archive"
+        problem = name_problem(new, (n for n in names if n != old))
+        if problem is not None:
+            return problem
+        if self.result is not None and old == self.current_name():
+            self.current_label = new
+        else:
+            self.kept = [replace(k, name=new) if k.name == old else k for k in self.kept]
+        return None
 
     def named_facts(self) -> list[tuple[str, dict[str, Any]]]:
         """(name, facts) of every server in the submission, the kept ones first (prechecks.prefill.prefill_servers)."""
@@ -116,6 +135,7 @@ class WizardState:
         kept = KeptServer(self.current_name(), self.result, dict(self.readiness or {}), self.timestamp,
                           spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs))
         self.kept.append(kept)
+        self.current_label = ""  # the next server's name comes from its own connection
         self.result = self.readiness = self.result_for = None
         self.probe = self.probed_spec = None  # Next on Connection tests the next server's connection first
         self.slow_logs = []
@@ -129,6 +149,7 @@ class WizardState:
         kept = self.kept.pop()
         self.result, self.readiness, self.timestamp = kept.result, dict(kept.readiness), kept.timestamp
         self.result_for, self.slow_logs = kept.result_for, list(kept.slow_logs)
+        self.current_label = kept.name  # a name the user gave stays
         if kept.spec is not None:
             self.spec = kept.spec
         self.archive = self.prepared = self.prepared_for = None

@@ -48,6 +48,16 @@ LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def name_problem(name: str, taken: Iterable[str] = ()) -> str | None:
+    """Why ``name`` cannot be a server's folder (as a --servers file would refuse it), or None."""
+    if not NAME_PATTERN.match(name):
+        return (f"{name!r} cannot be a folder name: up to 63 letters, digits, '-', '_' or '.', starting with a "
+                "letter or digit")
+    if name.lower() in {t.lower() for t in taken}:
+        return f"{name!r} is taken by another server of this archive (names are compared without case)"
+    return None
+
+
 def server_name(source: Mapping[str, Any], taken: Iterable[str] = ()) -> str:
     """A folder name for a server collected in the wizard, from how it was reached (facts' ``source``):
     the host, with ``-port`` when it is not 3306; the SSH bastion when the host is the bastion itself; the

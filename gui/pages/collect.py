@@ -156,6 +156,8 @@ class CollectPage(Page):
         if spec is None or (self.task is not None and self.task.isRunning()):
             return
         self._set_done(False)
+        if state.result_for is None or state.result_for[0] != spec:
+            state.current_label = ""  # another server: its folder name comes from its own connection
         state.result = state.readiness = None
         state.archive = None
         state.timestamp = timestamp_now()

@@ -17,6 +17,7 @@ from gui.pages.base import Page, copy_button, log, text_lines, two_column_tree, 
 from gui.qt import (
     QFont,
     QHBoxLayout,
+    QInputDialog,
     QKeySequence,
     QLabel,
     QPushButton,
@@ -40,6 +41,7 @@ GROUPS = (
 )
 STATUS_WORDS = {"pass": "pass", "fail": "FAIL", "skipped": "skipped", "not_applicable": "n/a"}
 ROLE = Qt.ItemDataRole.UserRole
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # every server's row: its folder name (Rename)
 ADD_SERVER_HINT = ("Another server for this migration (a replica, another shard)? This server's results stay in "
                    "the archive; each server gets its own folder and the questionnaire covers them all.")
 
@@ -98,6 +100,11 @@ class FindingsPage(Page):
         servers_layout.addWidget(self.servers)
         remove_row = QHBoxLayout()
         remove_row.addStretch(1)
+        self.rename_server = QPushButton("R&ename…")
+        self.rename_server.setAccessibleName("Rename the selected server's folder in the archive")
+        self.rename_server.setToolTip("The folder of the selected server in the archive (say orders-primary)")
+        self.rename_server.clicked.connect(self.rename_selected_server)
+        remove_row.addWidget(self.rename_server)
         self.remove_server = QPushButton("Re&move from the archive")
         self.remove_server.setAccessibleName("Remove the selected server from the archive")
         self.remove_server.clicked.connect(self.remove_selected_server)
@@ -225,6 +232,7 @@ class FindingsPage(Page):
         for kept in state.kept:
             item = QTreeWidgetItem([kept.name, server_verdict(kept.readiness)])
             item.setData(0, ROLE, kept.name)
+            item.setData(0, NAME_ROLE, kept.name)
             where = kept.spec.target if kept.spec is not None else "?"
             logs = f"; with the digest of {len(kept.slow_logs)} slow log(s)" if kept.slow_logs else ""
             item.setToolTip(0, f"{kept.name}: {where}, {product_and_version(kept.result.facts)}{logs}")
@@ -232,6 +240,7 @@ class FindingsPage(Page):
         if state.result is not None:
             name = state.current_name()
             item = QTreeWidgetItem([f"{name} (shown above)", server_verdict(state.readiness or {})])
+            item.setData(0, NAME_ROLE, name)
             item.setToolTip(0, f"{name}: {product_and_version(state.result.facts)}; the run shown above, which "
                                "Back and Run again replace")
             self.servers.addTopLevelItem(item)
@@ -254,6 +263,26 @@ class FindingsPage(Page):
     def _server_chosen(self) -> None:
         item = self.servers.currentItem()
         self.remove_server.setEnabled(item is not None and isinstance(item.data(0, ROLE), str))
+        self.rename_server.setEnabled(item is not None and isinstance(item.data(0, NAME_ROLE), str))
+
+    def rename_selected_server(self) -> None:
+        """Another folder name for the selected server (checked as a --servers file's names are)."""
+        item = self.servers.currentItem()
+        old = item.data(0, NAME_ROLE) if item is not None else None
+        if not isinstance(old, str):
+            return
+        new, accepted = QInputDialog.getText(self, "Name in the archive",
+                                             f"Folder name for {old} (letters, digits, - _ .):", text=old)
+        new = new.strip()
+        if not accepted or not new or new == old:
+            return
+        problem = self.state.rename(old, new)
+        if problem is not None:
+            self.servers_status.setText(f"Not renamed: {problem}.")
+            return
+        log.info("findings: %s renamed %s", old, new)
+        self.show_servers()
+        self.servers_status.setText(f"{old} is now {new} in the archive.")
 
     def remove_selected_server(self) -> None:
         item = self.servers.currentItem()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gui.qt import QApplication, QKeySequence, Qt, QTreeWidget, QTreeWidgetItem
+from gui.qt import QApplication, QInputDialog, QKeySequence, Qt, QTreeWidget, QTreeWidgetItem
 from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks.collection import RunOptions, collect
@@ -212,6 +212,51 @@ def test_remove_a_kept_server_and_the_archive_follows(qtbot, wizard: Wizard, mar
     files = prepared_files(wizard)
     assert "facts.json" in files and "servers.md" not in files
     assert not any("/" in p and p.split("/", 1)[0].startswith(name) for p in files)
+
+
+def test_rename_servers_in_the_archive(qtbot, wizard: Wizard, mariadb: MariaDBServer,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rename… on Findings gives a kept server and the current one the folder names a DBA chooses; a name a
+    --servers file would refuse, or one taken (without case), is refused with the reason; the archive's
+    folders and submission_key() follow."""
+    state = wizard.state
+    spec = spec_for(mariadb)
+    state.result, state.readiness, state.timestamp = collected(mariadb), None, "20260101_000000"
+    state.readiness = evaluate(state.result.facts)
+    state.result_for = (spec, 0.2, (), True)
+    state.keep_current()
+    open_at(wizard, collected(mariadb), PageId.FINDINGS)
+    findings = wizard.findings
+    answers: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_args, **_kw: (answers.pop(0), True))
+
+    before = state.submission_key()
+    findings.servers.setCurrentItem(_row(findings.servers, 0))  # the kept one
+    assert findings.rename_server.isEnabled()
+    answers.append("orders-primary")
+    findings.rename_server.click()
+    assert [k.name for k in state.kept] == ["orders-primary"] and state.submission_key() != before
+    assert findings.servers_status.text().endswith("is now orders-primary in the archive.")
+
+    findings.servers.setCurrentItem(_row(findings.servers, 1))  # the current one
+    for refused, reason in (("Orders-Primary", "is taken by another server"), ("bad name!", "cannot be a folder")):
+        answers.append(refused)
+        findings.rename_server.click()
+        assert reason in findings.servers_status.text() and state.current_label == ""
+    answers.append("orders-replica")
+    findings.rename_server.click()
+    assert state.current_name() == "orders-replica"
+    assert [_row(findings.servers, i).text(0) for i in range(2)] == ["orders-primary", "orders-replica (shown above)"]
+    assert findings.verdict.text().startswith("orders-replica: ")
+
+    open_at(wizard, collected(mariadb), PageId.REVIEW)
+    qtbot.waitUntil(lambda: wizard.review.ready, timeout=30_000)
+    files = prepared_files(wizard)
+    assert {"orders-primary/facts.json", "orders-replica/facts.json"} <= set(files)
+    assert b"orders-primary" in files["servers.md"] and b"orders-replica" in files["servers.md"]
+    # keeping the current server takes its name along; the next one starts from its connection's
+    state.keep_current()
+    assert [k.name for k in state.kept] == ["orders-primary", "orders-replica"] and state.current_label == ""
 
 
 @pytest.mark.parametrize(("source", "taken", "expected"), [
