@@ -22,7 +22,7 @@ import tarfile
 import tempfile
 import termios
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -579,18 +579,26 @@ def test_bundle_written_normally_leaves_no_staging(tmp_path: Path, private_tmp: 
 # --------------------------------------------------------------------------- lost connection, disk full
 
 
-def test_connection_lost_during_the_sleep(mariadb_factory: MariaDBFactory, box: Sandbox) -> None:
-    server = mariadb_factory()
-    proc = popen(box, [*server_args(server), "--sleep=1.5", "-o", str(box.out)], password=server.root_password)
+def kill_in_the_sleep(box: Sandbox, args: list[str], password: str,
+                      kill: Callable[[], None]) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with `args` (give --sleep), call `kill` once it waits for the second status sample,
+    and return how it ended (killed itself if it has not ended 30 s later)."""
+    proc = popen(box, args, password=password)
     try:
         read_until(proc, b"status_sample: waiting", 30)
-        server.kill()
+        kill()
         code, out, err, _ = finish(proc, 30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    result = subprocess.CompletedProcess(proc.args, code, out, err)
+    return subprocess.CompletedProcess(proc.args, code, out, err)
+
+
+def test_connection_lost_during_the_sleep(mariadb_factory: MariaDBFactory, box: Sandbox) -> None:
+    server = mariadb_factory()
+    result = kill_in_the_sleep(box, [*server_args(server), "--sleep=1.5", "-o", str(box.out)],
+                               server.root_password, server.kill)
     line = one_error_line(result, quiet=False)
     assert line.startswith("ps-prechecks: lost the connection to the server")
     assert "nothing was written" in line and "check that the server is up" in line

@@ -44,10 +44,8 @@ from tests.test_cli import (
     answer_on_a_terminal,
     archive_of,
     assert_secret_absent,
-    finish,
+    kill_in_the_sleep,
     one_error_line,
-    popen,
-    read_until,
 )
 
 FAST = ["--sleep=0.2"]
@@ -133,6 +131,25 @@ def listening_ports() -> set[int]:
         if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
             ports.add(int(fields[1].split(":")[1], 16))
     return ports
+
+
+def collect_until_the_sleep(spec: ConnectionSpec, options: RunOptions, cancel: CancelToken | None = None
+                            ) -> tuple[threading.Thread, list[BaseException]]:
+    """collect() in a thread, returned once it waits for the second status sample; the list gets
+    what the run raised."""
+    events: list[str] = []
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            collect(spec, options, cancel=cancel, progress=lambda e: events.append(e.message))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_for(lambda: any("waiting" in m for m in events), timeout=30)
+    return worker, outcome
 
 
 def wait_for(condition: Any, timeout: float = 10.0) -> None:
@@ -259,17 +276,8 @@ def test_bastion_unreachable_is_one_line_within_the_connect_timeout(db: MariaDBS
 def test_sshd_killed_mid_run_ends_the_run_with_one_line(bastion: SshServer, db: MariaDBServer, box: Sandbox,
                                                         keys: dict[str, Path]) -> None:
     know(box, bastion)
-    proc = popen(box, [*tunnel_args(bastion, db, keys["plain"]), "--sleep=1.5", "-o", str(box.out)],
-                 password=db.root_password)
-    try:
-        read_until(proc, b"status_sample: waiting", 30)
-        bastion.kill()
-        code, out, err, _ = finish(proc, 30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    result = subprocess.CompletedProcess(proc.args, code, out, err)
+    result = kill_in_the_sleep(box, [*tunnel_args(bastion, db, keys["plain"]), "--sleep=1.5", "-o", str(box.out)],
+                               db.root_password, bastion.kill)
     line = one_error_line(result, quiet=False)
     assert line == (f"ps-prechecks: lost the SSH tunnel through 127.0.0.1:{bastion.port} (the bastion closed the "
                     "connection); nothing was written — check that the bastion and its sshd are up and reachable "
@@ -360,19 +368,7 @@ def test_tunnel_dropped_mid_run_leaves_no_listener_and_no_thread(bastion: SshSer
                                                                  keys: dict[str, Path]) -> None:
     know(box, bastion)
     before = listening_ports()
-    outcome: list[BaseException] = []
-    events: list[str] = []
-
-    def run() -> None:
-        try:
-            collect(spec_through(bastion, db, keys["plain"]), RunOptions(sleep=1.5),
-                    progress=lambda e: events.append(e.message))
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    wait_for(lambda: any("waiting" in m for m in events), timeout=30)
+    worker, outcome = collect_until_the_sleep(spec_through(bastion, db, keys["plain"]), RunOptions(sleep=1.5))
     assert tunnel_threads() and len(listening_ports()) == len(before) + 1
     bastion.kill()
     worker.join(timeout=30)
@@ -388,19 +384,8 @@ def test_cancel_through_the_tunnel(bastion: SshServer, db: MariaDBServer, box: S
     know(box, bastion)
     before = listening_ports()
     cancel = CancelToken()
-    events: list[str] = []
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            collect(spec_through(bastion, db, keys["plain"]), RunOptions(sleep=600), cancel=cancel,
-                    progress=lambda e: events.append(e.message))
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    wait_for(lambda: any("waiting" in m for m in events), timeout=30)
+    worker, outcome = collect_until_the_sleep(spec_through(bastion, db, keys["plain"]), RunOptions(sleep=600),
+                                              cancel)
     started = time.monotonic()
     cancel.cancel()
     worker.join(timeout=10)
