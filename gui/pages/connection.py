@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -75,6 +76,39 @@ def keychain_user(spec: ConnectionSpec) -> str:
     return RecentConnection(host=spec.host or "", port=spec.port, user=spec.user or "").keychain_user
 
 
+class _Remembered:
+    """One secret a Remember box keeps in the system keychain, through the page's keychain queue.
+    ``stored``: (entry, secret) the keychain holds as far as we know, so Next does not store it again."""
+
+    def __init__(self, page: ConnectionPage, box: QCheckBox, refused: Callable[[], None] = lambda: None) -> None:
+        self.page, self.box, self.refused = page, box, refused
+        self.stored: tuple[str, str] | None = None
+
+    def sync(self, user: str, secret: str | None, *, forget: bool) -> None:
+        """Box ticked: store the secret (once per entry and secret). Unticked and `forget`: remove the entry."""
+        page = self.page
+        if self.box.isChecked() and secret:
+            if self.stored == (user, secret):
+                return
+            self.stored = (user, secret)
+            page.keychain_calls.run(lambda: page.keychain.store(user, secret),
+                                    success=lambda stored: self._done(user, stored),
+                                    failure=lambda _exc: self._done(user, False))
+        elif forget and not self.box.isChecked():
+            if self.stored is not None and self.stored[0] == user:
+                self.stored = None
+            page.keychain_calls.run(lambda: page.keychain.forget(user), success=lambda _value: None)
+
+    def _done(self, user: str, stored: bool) -> None:
+        if stored:
+            return
+        if self.stored is not None and self.stored[0] == user:
+            self.stored = None
+        self.box.setChecked(False)
+        self.page.keychain_note.setText(KEYCHAIN_REFUSED)
+        self.refused()
+
+
 class ConnectionPage(Page):
     def __init__(self, settings: Settings, keychain: Keychain, keychain_calls: TaskQueue) -> None:
         super().__init__()
@@ -82,13 +116,11 @@ class ConnectionPage(Page):
         self.keychain = keychain
         self.keychain_calls = keychain_calls  # every keyring call goes through it, never on the GUI thread
         self.keychain_available: bool | None = None  # None: still looking
-        self._in_keychain: tuple[str, str] | None = None  # (entry, password) the keychain holds, as far as we know
         self._lookup = 0  # bumped by each recent connection picked: an older lookup's answer is dropped
         self._looking_up = False
         self._test_after_lookup: bool | None = None  # Test (False) or Next (True) pressed while looking up
         self._testing: Task | None = None
         self._advance_after_test = False
-        self._passphrase_in_keychain: tuple[str, str] | None = None  # (entry, passphrase), as _in_keychain
         self.host_key_dialog: QMessageBox | None = None  # open while the user decides on an unknown host key
         self.setTitle("Connect to the server")
         self.setSubTitle("Use an account with read access; the test shows what it cannot see and how to fix it.")
@@ -226,6 +258,9 @@ class ConnectionPage(Page):
         self.recent.activated.connect(self._recent_chosen)
         for edit in (self.host_edit, self.socket_edit, self.user):
             edit.textChanged.connect(self.completeChanged)
+        # what Remember keeps in the keychain: the password (per user@server) and the SSH key's passphrase
+        self.password_memory = _Remembered(self, self.remember, self._recheck_keychain)
+        self.passphrase_memory = _Remembered(self, self.remember_passphrase)
         self._via_changed()
         self._load_recent()
         self.check_keychain()
@@ -373,37 +408,20 @@ class ConnectionPage(Page):
         if password is not None and self.current_recent().keychain_user == user and not self.password.text():
             self.password.setText(password)
             self.remember.setChecked(True)
-            self._in_keychain = (user, password)
+            self.password_memory.stored = (user, password)
         pending, self._test_after_lookup = self._test_after_lookup, None
         if pending is not None:
             self.test_connection(advance=pending)
 
     def _sync_keychain(self, spec: ConnectionSpec, *, forget: bool) -> None:
         """Remember ticked: store the password (once per entry and password). Unticked and `forget`: remove it."""
-        if not self.keychain_available:
-            return
-        user = keychain_user(spec)
-        if self.remember.isChecked() and spec.password:
-            if self._in_keychain == (user, spec.password):
-                return
-            self._in_keychain = (user, password := spec.password)
-            self.keychain_calls.run(lambda: self.keychain.store(user, password),
-                                    success=lambda stored: self._store_done(user, stored),
-                                    failure=lambda _exc: self._store_done(user, False))
-        elif forget and not self.remember.isChecked():
-            if self._in_keychain is not None and self._in_keychain[0] == user:
-                self._in_keychain = None
-            self.keychain_calls.run(lambda: self.keychain.forget(user), success=lambda _value: None)
+        if self.keychain_available:
+            self.password_memory.sync(keychain_user(spec), spec.password, forget=forget)
 
-    def _store_done(self, user: str, stored: bool) -> None:
-        if stored:
-            return
-        if self._in_keychain is not None and self._in_keychain[0] == user:
-            self._in_keychain = None
-        self.remember.setChecked(False)
-        self.keychain_note.setText(KEYCHAIN_REFUSED)
+    def _recheck_keychain(self) -> None:
+        """A refused write may mean the keychain went away: look again."""
 
-        def checked(available: bool) -> None:  # a refused write may mean the keychain went away: look again
+        def checked(available: bool) -> None:
             self.keychain_available = available
             self.remember.setEnabled(available)
             if not available:
@@ -422,33 +440,13 @@ class ConnectionPage(Page):
         if passphrase is not None and self.ssh_key.text().strip() == key and not self.ssh_passphrase.text():
             self.ssh_passphrase.setText(passphrase)
             self.remember_passphrase.setChecked(True)
-            self._passphrase_in_keychain = (user, passphrase)
+            self.passphrase_memory.stored = (user, passphrase)
 
     def _sync_passphrase(self, spec: ConnectionSpec, *, forget: bool) -> None:
         """As _sync_keychain, for the SSH key's passphrase (one keychain entry per key file)."""
         ssh = spec.ssh
-        if not self.keychain_available or ssh is None or not ssh.key_file:
-            return
-        user = passphrase_keychain_user(ssh.key_file)
-        if self.remember_passphrase.isChecked() and ssh.passphrase:
-            if self._passphrase_in_keychain == (user, ssh.passphrase):
-                return
-            self._passphrase_in_keychain = (user, passphrase := ssh.passphrase)
-            self.keychain_calls.run(lambda: self.keychain.store(user, passphrase),
-                                    success=lambda stored: self._passphrase_stored(user, stored),
-                                    failure=lambda _exc: self._passphrase_stored(user, False))
-        elif forget and not self.remember_passphrase.isChecked():
-            if self._passphrase_in_keychain is not None and self._passphrase_in_keychain[0] == user:
-                self._passphrase_in_keychain = None
-            self.keychain_calls.run(lambda: self.keychain.forget(user), success=lambda _value: None)
-
-    def _passphrase_stored(self, user: str, stored: bool) -> None:
-        if stored:
-            return
-        if self._passphrase_in_keychain is not None and self._passphrase_in_keychain[0] == user:
-            self._passphrase_in_keychain = None
-        self.remember_passphrase.setChecked(False)
-        self.keychain_note.setText(KEYCHAIN_REFUSED)
+        if self.keychain_available and ssh is not None and ssh.key_file:
+            self.passphrase_memory.sync(passphrase_keychain_user(ssh.key_file), ssh.passphrase, forget=forget)
 
     def isComplete(self) -> bool:  # the fields are prefilled: registerField("x*") would call them empty
         if self.via_ssh.isChecked():
