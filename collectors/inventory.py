@@ -29,6 +29,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Context, Degraded, walking_collector
+from collectors.base import int_or_zero as _int
 from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
 from collectors.privileges import Grants
 from collectors.schema import (
@@ -55,12 +56,6 @@ BASE_TABLE_TYPES = ("BASE TABLE", "SYSTEM VERSIONED")
 def _opt(value: Any) -> str | None:
     return None if value is None else as_text(value)
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _non_ascii(name: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Degraded, Requirement
+from collectors.base import int_or_zero as _int
 from collectors.connection import ServerIdentity, is_privilege_error, is_unsupported_error
 
 GROUP_COLUMNS = ("command", "user", "host", "db", "state")
@@ -70,12 +71,6 @@ def _host_only(host: str) -> str:
         return host.split(":", 1)[0]
     return host
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def replica_status_statements(server: ServerIdentity) -> tuple[str, ...]:

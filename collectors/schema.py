@@ -13,6 +13,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import READAHEAD, SYSTEM_SCHEMAS, Context, Degraded, Skip, schema_scratch, walking_collector
+from collectors.base import int_or_zero as _int
 from collectors.connection import is_privilege_error, is_unsupported_error
 from collectors.readahead import ReadAhead
 from collectors.redact import scrub_literals
@@ -26,12 +27,6 @@ SPATIAL_TYPES = (
 def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _budget_cut(ctx: Context, done: int, total: int, what: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Requirement, Skip
+from collectors.base import int_or_zero as _int
 from collectors.connection import ServerIdentity, is_privilege_error, is_unsupported_error
 
 # ---------------------------------------------------------------------------------- accounts
@@ -102,12 +103,6 @@ def _accounts_table(server: ServerIdentity) -> str:
 def accounts_requirements(server: ServerIdentity) -> tuple[Requirement, ...]:
     return (Requirement("SELECT", on=_accounts_table(server), why="account counts, never names"),)
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def summarize_accounts(rows: Iterable[dict[str, Any]], *, roles_known: bool, locking_known: bool) -> dict[str, Any]:

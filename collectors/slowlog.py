@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from collectors.base import int_or_zero as _int
 from collectors.workload import scrub_digest_text
 
 MAX_FINGERPRINTS = 10_000
@@ -442,8 +443,3 @@ def summary_line(fact: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

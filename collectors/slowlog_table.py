@@ -20,6 +20,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Requirement
+from collectors.base import int_or_zero as _int
 from collectors.connection import as_text, is_timeout_error
 from collectors.slowlog import SlowLogDigest, SlowQuery
 
@@ -56,12 +57,6 @@ def _seconds(value: Any) -> float:
         return 0.0
     return -seconds if negative else seconds
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _epoch(value: Any) -> float | None:

@@ -23,6 +23,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import SYSTEM_SCHEMAS, Collector, Context, Degraded, Requirement, Skip
+from collectors.base import int_or_zero as _int
 from collectors.connection import as_text
 from collectors.redact import REDACTED, has_url_password
 from collectors.replication import BINLOG_DUMP_COMMANDS, PROCESS
@@ -63,12 +64,6 @@ def _workload(ctx: Context) -> dict[str, Any]:
     workload: dict[str, Any] = ctx.facts.setdefault("workload", {})
     return workload
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _time(value: Any) -> str | None:
