@@ -76,6 +76,19 @@ def keychain_user(spec: ConnectionSpec) -> str:
     return RecentConnection(host=spec.host or "", port=spec.port, user=spec.user or "").keychain_user
 
 
+def file_row(edit: QLineEdit, text: str, accessible: str, pick: Callable[[], None]) -> tuple[QWidget, QPushButton]:
+    """A file name field with its browse button beside it, as one form row."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    button = QPushButton(text)
+    button.setAccessibleName(accessible)
+    button.clicked.connect(pick)
+    layout.addWidget(button)
+    return row, button
+
+
 class _Remembered:
     """One secret a Remember box keeps in the system keychain, through the page's keychain queue.
     ``stored``: (entry, secret) the keychain holds as far as we know, so Next does not store it again."""
@@ -175,14 +188,7 @@ class ConnectionPage(Page):
         self.ssl_ca = QLineEdit()
         self.ssl_ca.setAccessibleName("CA file")
         self.ssl_ca.setPlaceholderText("PEM file of the certificate authority (for Verify CA / identity)")
-        ca_row = QWidget()
-        ca_layout = QHBoxLayout(ca_row)
-        ca_layout.setContentsMargins(0, 0, 0, 0)
-        ca_layout.addWidget(self.ssl_ca, 1)
-        self.ca_browse = QPushButton("Se&lect…")
-        self.ca_browse.setAccessibleName("Select CA file")
-        self.ca_browse.clicked.connect(self._pick_ca)
-        ca_layout.addWidget(self.ca_browse)
+        ca_row, self.ca_browse = file_row(self.ssl_ca, "Se&lect…", "Select CA file", self._pick_ca)
 
         for text, widget in (("&Host:", self.host_edit), ("P&ort:", self.port), ("Socket &path:", self.socket_edit),
                              ("Us&er:", self.user), ("Pass&word:", self.password), ("TLS mo&de:", self.tls_mode),
@@ -331,14 +337,7 @@ class ConnectionPage(Page):
         self.ssh_key = QLineEdit()
         self.ssh_key.setAccessibleName("SSH key file")
         self.ssh_key.setPlaceholderText("your SSH agent's keys, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa")
-        key_row = QWidget()
-        key_layout = QHBoxLayout(key_row)
-        key_layout.setContentsMargins(0, 0, 0, 0)
-        key_layout.addWidget(self.ssh_key, 1)
-        self.ssh_key_browse = QPushButton("Choose…")
-        self.ssh_key_browse.setAccessibleName("Choose SSH key file")
-        self.ssh_key_browse.clicked.connect(self._pick_ssh_key)
-        key_layout.addWidget(self.ssh_key_browse)
+        key_row, self.ssh_key_browse = file_row(self.ssh_key, "Choose…", "Choose SSH key file", self._pick_ssh_key)
         self.ssh_passphrase = QLineEdit()
         self.ssh_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.ssh_passphrase.setAccessibleName("SSH key passphrase")
