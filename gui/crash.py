@@ -33,6 +33,7 @@ from gui.qt import (
     QPlainTextEdit,
     QPushButton,
     Qt,
+    QtGui,
     QtWidgets,
     QVBoxLayout,
     QWidget,
@@ -111,6 +112,9 @@ class CrashDialog(QtWidgets.QDialog):
         self.headline = QLabel(f"The wizard hit an unexpected error (a bug in ps-prechecks): {crash.summary}")
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.headline.font()
+        bold.setBold(True)
+        self.headline.setFont(bold)
         self.remedy = QLabel("It may keep working: finish or save what you can, and Quit and start it again if it "
                              "misbehaves. Copy the details into your report to whoever gave you ps-prechecks.")
         self.remedy.setWordWrap(True)
@@ -143,11 +147,21 @@ class CrashDialog(QtWidgets.QDialog):
         self.close_button = buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.close_button.setDefault(True)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        self._layout = QVBoxLayout(self)
         for widget in (self.headline, self.remedy, self.log_label, self.more_label, self.details):
-            layout.addWidget(widget)
-        layout.addWidget(buttons)
-        self.resize(720, 240)
+            self._layout.addWidget(widget)
+        self._layout.addWidget(buttons)
+        self.resize(720, 200)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.details.isVisible():
+            self._compact()
+
+    def _compact(self) -> None:
+        """As tall as the wrapped text needs, at least 720 px wide (the sizes are right once shown: styled)."""
+        width = max(self.width(), 720)
+        self.resize(width, self._layout.totalHeightForWidth(width))
 
     def _show_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
@@ -155,7 +169,7 @@ class CrashDialog(QtWidgets.QDialog):
         if shown:
             self.resize(max(self.width(), 900), max(self.height(), 560))
         else:
-            self.adjustSize()
+            self._compact()
 
     def copy_details(self) -> None:
         QApplication.clipboard().setText(self.crash.details)
@@ -166,7 +180,10 @@ class CrashDialog(QtWidgets.QDialog):
         self.more += 1
         self.more_label.setText(f"{self.more} more unexpected error{'s' if self.more > 1 else ''} since this one; "
                                 "each is in the log.")
-        self.more_label.setVisible(True)
+        if not self.more_label.isVisible():
+            self.more_label.setVisible(True)
+            if not self.details.isVisible():
+                self._compact()
 
 
 def quit_application() -> None:
