@@ -204,3 +204,49 @@ def test_a_dialog_that_cannot_be_built_is_logged_once_per_error(qtbot, handler: 
     logged = log_file.read_text(encoding="utf-8")
     assert "RuntimeError: no screen for the dialog" in logged
     assert logged.count("unexpected error:") == 1
+
+
+def test_the_wizard_installs_the_handler_with_its_log(qtbot, tmp_path: Path, faulty_button: QPushButton,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """gui.app.run: the log set up, the hook installed before the event loop runs (the window and the loop
+    stand-ins: the test's own widget and a loop that clicks the faulty button)."""
+    import sys
+
+    from gui import app as wizard_app
+    from gui import logs, wizard
+    from gui.qt import QWidget
+
+    log_dir = tmp_path / "logs"
+    real_setup = logs.setup_logging
+    monkeypatch.setattr(logs, "setup_logging", lambda: real_setup(log_dir))
+    monkeypatch.setattr(wizard, "Wizard", QWidget)
+    seen: dict[str, object] = {}
+
+    def event_loop(application: QApplication) -> int:
+        handlers = application.findChildren(CrashHandler)
+        seen["handlers"] = handlers
+        faulty_button.click()
+        qtbot.waitUntil(lambda: handlers[0].dialog is not None)
+        seen["where"] = handlers[0].dialog.log_label.text()  # type: ignore[union-attr]
+        handlers[0].dialog.close()  # type: ignore[union-attr]
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", event_loop)
+    previous = sys.excepthook, threading.excepthook
+    logger = logging.getLogger(LOGGER)
+    handlers_before = list(logger.handlers)
+    try:
+        assert wizard_app.run(demo=False) == 0
+    finally:
+        sys.excepthook, threading.excepthook = previous
+        for extra in [h for h in logger.handlers if h not in handlers_before]:
+            logger.removeHandler(extra)
+            extra.close()
+        application = QApplication.instance()
+        assert application is not None
+        for handler in application.findChildren(CrashHandler):
+            handler.setParent(None)
+            handler.deleteLater()
+    assert len(seen["handlers"]) == 1  # type: ignore[arg-type]
+    assert seen["where"] == f"The details are also in the log: {log_dir / 'wizard.log'}"
+    assert "in check_the_answer" in (log_dir / "wizard.log").read_text(encoding="utf-8")
