@@ -211,12 +211,6 @@ def strip_end_comment(value: str) -> str:
     return value
 
 
-def unescape_value(raw: str) -> str:
-    """The value as the client sees it: end comment cut, whitespace and one pair of outer quotes removed,
-    escapes decoded."""
-    return _decode_value(strip_end_comment(raw))
-
-
 def _decode_value(raw: str) -> str:
     value = raw.strip()
     if len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]:

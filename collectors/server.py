@@ -52,10 +52,6 @@ def identify_flavor(version: str, comment: str, variables: dict[str, str]) -> tu
     return "mysql", [f"version_comment = {comment}" if comment else f"version = {version}"]
 
 
-def detect_flavor(version: str, comment: str, variables: dict[str, str]) -> str:
-    return identify_flavor(version, comment, variables)[0]
-
-
 _AZURE_VARIABLES = ("aad_auth_only", "aad_auth_validate_oids_in_tenant", "aad_auth", "azure_server_name")
 # DigitalOcean Managed MySQL answers like any MySQL 8; these are its defaults, not proof
 _DO_PORT = 25060

@@ -178,6 +178,7 @@ def screenshots(directory: Path) -> int:
 
 
 def run(demo: bool) -> int:
+    from gui import crash
     from gui.logs import SECRETS, setup_logging
     from gui.qt import QApplication
     from gui.settings import RecentConnection
@@ -187,6 +188,7 @@ def run(demo: bool) -> int:
     assert isinstance(app, QApplication)
     log_file = setup_logging()
     log.info("ps-prechecks-wizard %s started (log: %s)", __version__, log_file)
+    crash.install(log_file, parent=app)  # an error in a slot, a thread or a task: logged and shown, never lost
     server = None
     try:
         if demo:

@@ -8,6 +8,7 @@ process, so every task is joined when it ends and `join_all()` is called before 
 from __future__ import annotations
 
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,24 @@ from collectors.runner import ProgressEvent
 from gui.qt import QObject, QThread, Signal, Slot
 
 log = logging.getLogger("ps_prechecks.gui")
+
+# What a bug in ps-prechecks raises, as opposed to what a server, a network, a disk or the DBA's input causes
+# (ConnectionFailed, RunAborted, OSError, the driver's errors, ValueError for input): the page still says it
+# failed, and the bug also goes to sys.excepthook, the wizard's crash dialog (gui/crash.py), with its traceback.
+BUGS: tuple[type[BaseException], ...] = (
+    AssertionError, AttributeError, ImportError, LookupError, NameError, NotImplementedError, RecursionError,
+    SyntaxError, SystemError, TypeError, ZeroDivisionError,
+)
+
+
+def is_bug(exc: BaseException) -> bool:
+    return isinstance(exc, BUGS)
+
+
+def report_bug(exc: BaseException) -> None:
+    """On the GUI thread: the same path as an exception escaping a slot (the crash handler, once installed)."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
@@ -70,7 +89,11 @@ class Task(QThread):
             self._success(value)
         else:
             self.outcome = "failed"
-            self._failure(exc)
+            try:
+                self._failure(exc)  # the page says it failed and is usable again
+            finally:
+                if is_bug(exc):
+                    report_bug(exc)
 
     def cancel(self) -> None:
         self.cancel_token.cancel()

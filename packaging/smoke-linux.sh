@@ -95,6 +95,7 @@ grep -qx " Package: ps-prechecks" "$scratch/info" || fail ".deb: wrong Package"
 grep -qx " Version: $version" "$scratch/info" || fail ".deb: Version is not $version"
 dpkg-deb --contents "$deb" > "$scratch/contents"
 for path in ./opt/ps-prechecks/ps-prechecks-wizard ./opt/ps-prechecks/ps-prechecks \
+            ./opt/ps-prechecks/_internal/docs/facts.md \
             ./usr/share/applications/ps-prechecks-wizard.desktop \
             ./usr/share/icons/hicolor/scalable/apps/ps-prechecks-wizard.svg \
             ./usr/share/icons/hicolor/256x256/apps/ps-prechecks-wizard.png ./usr/share/doc/ps-prechecks/copyright; do
