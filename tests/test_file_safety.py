@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from prechecks.bundle import BundleContent, archive_name, redaction_map_name, write_bundle
+from prechecks.servers import KEYRING_SERVICE, ServersFileError, load_servers
 from tests.helpers import read_archive
 
 TS = "2026_01_01_00_00_00"
@@ -94,3 +95,80 @@ def test_a_failed_write_leaves_nothing_not_even_the_temp_folder(tmp_path: Path) 
     with pytest.raises(KeyboardInterrupt):
         write_bundle(_content(), tmp_path, before_rename=lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- 10: who can change a --servers file
+
+SERVERS = """
+[[server]]
+name = "orders"
+host = "db1.example"
+user = "ps"
+keychain = "orders-admin@db1.example:3306"
+
+[[server]]
+name = "billing"
+host = "db2.example"
+user = "ps"
+password_env = "BILLING_PW"
+"""
+
+
+def _servers_file(folder: Path, *, mode: int = 0o600, folder_mode: int = 0o700) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "servers.toml"
+    path.write_text(SERVERS)
+    os.chmod(path, mode)
+    os.chmod(folder, folder_mode)
+    return path
+
+
+def _keychain(in_memory_keyring: Any) -> None:
+    in_memory_keyring.set_password(KEYRING_SERVICE, "orders-admin@db1.example:3306", "kc-secret")
+
+
+def test_a_servers_file_only_we_can_change_is_read(tmp_path: Path, in_memory_keyring: Any) -> None:
+    _keychain(in_memory_keyring)
+    for folder_mode in (0o700, 0o755, 0o1777):  # a sticky folder: others cannot replace our file
+        path = _servers_file(tmp_path / f"f{folder_mode:o}", mode=0o644, folder_mode=folder_mode)
+        entries = load_servers(path, environ={"BILLING_PW": "env-secret"})
+        assert [(e.name, e.spec.password) for e in entries] == [("orders", "kc-secret"), ("billing", "env-secret")]
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o602, 0o666])
+def test_a_servers_file_others_can_write_is_refused(tmp_path: Path, in_memory_keyring: Any, mode: int) -> None:
+    _keychain(in_memory_keyring)
+    path = _servers_file(tmp_path, mode=mode)
+    with pytest.raises(ServersFileError) as caught:
+        load_servers(path, environ={"BILLING_PW": "env-secret"})
+    assert str(caught.value) == (f"--servers {path}: other users can change it (mode {mode:04o}) and so where the "
+                                 f"passwords are sent — run `chmod 600 {path}`")
+
+
+def test_a_servers_file_in_a_folder_others_can_write_is_refused(tmp_path: Path, in_memory_keyring: Any) -> None:
+    _keychain(in_memory_keyring)
+    folder = tmp_path / "shared"
+    path = _servers_file(folder, folder_mode=0o777)
+    with pytest.raises(ServersFileError) as caught:
+        load_servers(path, environ={"BILLING_PW": "env-secret"})
+    assert str(caught.value) == (f"--servers {path}: other users can change its folder {folder} (mode 0777) and so "
+                                 f"where the passwords are sent — run `chmod go-w {folder}`")
+    # a link to a good file, from a folder others can write in: they could point it elsewhere
+    good = _servers_file(tmp_path / "mine")
+    link = folder / "linked.toml"
+    link.symlink_to(good)
+    with pytest.raises(ServersFileError, match=f"its folder {folder} \\(mode 0777\\)"):
+        load_servers(link, environ={"BILLING_PW": "env-secret"})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_servers_file_another_user_owns_is_refused(tmp_path: Path, in_memory_keyring: Any) -> None:
+    _keychain(in_memory_keyring)
+    path = _servers_file(tmp_path)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    with pytest.raises(ServersFileError) as caught:
+        load_servers(path, environ={"BILLING_PW": "env-secret"})
+    assert str(caught.value) == (f"--servers {path}: it belongs to nobody, who can change where the passwords are "
+                                 f"sent — run `chown {me} {path}`, or use a copy in a folder of your own")
