@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from prechecks.attachments import AttachmentError, Attachments, read_attachment
 from prechecks.bundle import BundleContent, archive_name, redaction_map_name, write_bundle
+from prechecks.samples import SamplesError, read_config_text
 from prechecks.servers import KEYRING_SERVICE, ServersFileError, load_servers
-from tests.helpers import read_archive
+from tests.helpers import read_archive, server_args
+from tests.servers import MariaDBServer
+from tests.test_cli import FAST, SAMPLES, Sandbox, archive_of, one_error_line
 
 TS = "2026_01_01_00_00_00"
 FACTS: dict[str, Any] = {
@@ -172,3 +177,111 @@ def test_a_servers_file_another_user_owns_is_refused(tmp_path: Path, in_memory_k
         load_servers(path, environ={"BILLING_PW": "env-secret"})
     assert str(caught.value) == (f"--servers {path}: it belongs to nobody, who can change where the passwords are "
                                  f"sent — run `chown {me} {path}`, or use a copy in a folder of your own")
+
+
+# --------------------------------------------------------------------------- 11: samples and attachments
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Sandbox:
+    return Sandbox(tmp_path)
+
+
+def test_save_samples_are_0600_in_a_new_0700_folder(mariadb: MariaDBServer, box: Sandbox) -> None:
+    saved = box.root / "saved" / "samples"
+    previous = os.umask(0o022)  # the common umask: without asking, files would be 0644
+    try:
+        result = box.run([*server_args(mariadb), *FAST, "-q", "-o", str(box.out), "--save-samples", str(saved)],
+                         password=mariadb.root_password)
+    finally:
+        os.umask(previous)
+    archive_of(result)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o700
+    modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in saved.iterdir()}
+    assert "mysql-variables" in modes and set(modes.values()) == {0o600}, modes
+    box.assert_no_temp_files()
+
+
+def test_save_samples_refuses_a_symlink_in_one_line(mariadb: MariaDBServer, box: Sandbox) -> None:
+    outside = box.root / "outside.cnf"
+    outside.write_text("[client]\nuser=keep-me\n")
+    saved = box.root / "saved"
+    saved.mkdir()
+    link = saved / "mysql-variables"
+    link.symlink_to(outside)
+    result = box.run([*server_args(mariadb), *FAST, "-q", "-o", str(box.out), "--save-samples", str(saved)],
+                     password=mariadb.root_password)
+    line = one_error_line(result)
+    (archive,) = box.out.iterdir()
+    assert line == (f"ps-prechecks: the archive is written ({archive}) but the samples were not saved: {link} is a "
+                    f"symbolic link (to {outside}); the samples are not written through links — remove it or "
+                    "choose another --save-samples directory")
+    assert outside.read_text() == "[client]\nuser=keep-me\n"
+    assert [p.name for p in saved.iterdir()] == ["mysql-variables"]  # nothing written beside it either
+    box.assert_no_temp_files()
+
+
+def _samples_copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "ps_samples"
+    shutil.copytree(SAMPLES / "ps-prechecks-mariadb-10.11", directory)
+    return directory
+
+
+def test_read_samples_refuses_a_link_that_leaves_the_folder(box: Sandbox) -> None:
+    directory = _samples_copy(box.root)
+    secret = box.root / "my.cnf"
+    secret.write_text("[client]\npassword=outside-secret-value\nuser=someone-else\n")
+    link = directory / "mysql-config-file"
+    link.unlink(missing_ok=True)
+    link.symlink_to(secret)
+    result = box.run(["--read-samples", str(directory)])
+    line = one_error_line(result)
+    assert line == (f"ps-prechecks: {directory}: mysql-config-file is a symbolic link to {secret}, outside the "
+                    "samples directory — copy the file into the directory or remove the link")
+    assert "someone-else" not in result.stdout + result.stderr
+    with pytest.raises(SamplesError, match="is a symbolic link to"):
+        read_config_text(directory)
+
+
+def test_read_samples_follows_a_link_that_stays_in_the_folder(box: Sandbox) -> None:
+    directory = _samples_copy(box.root)
+    (directory / "mysql-variables").rename(directory / "variables.orig")
+    (directory / "mysql-variables").symlink_to("variables.orig")
+    plain = box.run(["--read-samples", str(SAMPLES / "ps-prechecks-mariadb-10.11")])
+    linked = box.run(["--read-samples", str(directory)])
+    assert linked.returncode == 0, linked.stderr
+    assert linked.stdout.replace(str(directory), "DIR") == plain.stdout.replace(
+        str(SAMPLES / "ps-prechecks-mariadb-10.11"), "DIR")
+
+
+def test_attach_refuses_a_symlink_and_names_its_target(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "id_rsa"
+    outside.parent.mkdir()
+    outside.write_text("not meant to be sent\n")
+    link = tmp_path / "diagram.png"
+    link.symlink_to(outside)
+    with pytest.raises(AttachmentError) as caught:
+        Attachments().add(link)
+    assert str(caught.value) == (f"attachment {link} is a symbolic link to {outside} — attach {outside} itself "
+                                 "if that is the file you mean")
+    # and a file swapped for a link after it was added is not read through the link either
+    real = tmp_path / "notes.txt"
+    real.write_text("mine\n")
+    attachments = Attachments()
+    added = attachments.add(real)
+    real.unlink()
+    real.symlink_to(outside)
+    with pytest.raises(AttachmentError, match="is a symbolic link"):
+        read_attachment(added.name, added.path)
+
+
+def test_cli_attach_symlink_one_line_before_connecting(box: Sandbox) -> None:
+    outside = box.root / "private.key"
+    outside.write_text("secret\n")
+    link = box.root / "bill.pdf"
+    link.symlink_to(outside)
+    result = box.run(["--host=127.0.0.1", "--port=1", "-q", "-o", str(box.out), "--attach", str(link)])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"ps-prechecks: attachment {link} is a symbolic link to {outside} — "
+                                          f"attach {outside} itself if that is the file you mean"]
+    assert list(box.out.iterdir()) == []
