@@ -4,10 +4,14 @@ They go into the archive as ``attachments/<safe name>``, byte for byte, and are 
 every file. Names are sanitised (no directories, no path traversal, no hidden files, no duplicates) and
 sizes are capped: 25 MB per file and 100 MB in all by default; beyond a cap, a one-line error names the
 file and the cap.
+
+A symlink is refused, naming its target: the archive must carry the file the user named, under that
+file's own name, not whatever a link points to (now, or after it was added).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -94,6 +98,10 @@ class Attachments:
 
     def add(self, path: Path | str) -> Attachment:
         source = Path(path).expanduser()
+        if source.is_symlink():
+            target = os.path.realpath(source)
+            raise AttachmentError(f"attachment {source} is a symbolic link to {target} — attach {target} itself "
+                                  "if that is the file you mean")
         try:
             if not source.is_file():
                 raise AttachmentError(f"attachment {source}: not a file")
@@ -131,8 +139,12 @@ def read_attachment(name: str, path: Path, *, max_file_bytes: int = MAX_FILE_BYT
     """The file's bytes for the archive, checking again that it is still under the cap."""
     if safe_name(name) != name:
         raise AttachmentError(f"attachment name {name!r} is not a safe name")
-    try:
-        with Path(path).open("rb") as handle:
+    if Path(path).is_symlink():  # swapped for a link since it was added
+        raise AttachmentError(f"attachment {path} is a symbolic link to {os.path.realpath(path)} now — "
+                              "add the file itself again")
+    try:  # O_NOFOLLOW: a link put there between the check and the open fails too
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)),
+                       "rb") as handle:
             data = handle.read(max_file_bytes + 1)
     except OSError as exc:
         raise AttachmentError(f"attachment {path}: cannot read it ({exc.strerror or exc})") from None

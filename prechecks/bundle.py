@@ -1,7 +1,10 @@
 """The upload-ready tarball: built in memory, written next to its final name, checked, renamed.
 
-Nothing partial survives an error or Ctrl-C: the partial archive is removed on every exit path, no
-temp dir is used, and the final name appears only through an atomic rename.
+Nothing partial survives an error or Ctrl-C: the partial archive is written in a private temp folder
+(mkdtemp, 0700) next to the final name, created exclusively (O_EXCL, O_NOFOLLOW, 0600), removed with its
+folder on every exit path, and the final name appears only through an atomic rename on the same file
+system. No predictable name in the output folder: another user who can write there cannot pre-create
+the file we write (and so own the archive or the redaction map).
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,23 +196,25 @@ def write_bundle(
     """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
 
     The files are built in memory (or taken from ``prepared``, e.g. what the preview showed); the
-    only things on disk before the renames are the partial archive (and map) next to the final
-    names, removed on every error and on Ctrl-C. With redaction classes the pseudonym map is written
-    next to the archive (0600, redaction_map_name()); it exists only if the archive does.
+    only things on disk before the renames are the partial archive (and map) in a private temp folder
+    next to the final names, removed with it on every error and on Ctrl-C. The archive is 0600. With
+    redaction classes the pseudonym map is written next to the archive (0600, redaction_map_name()); it
+    exists only if the archive does.
     """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
     final = output_dir / archive_name(content.timestamp)
-    partial = output_dir / f".{final.name}.partial"
     map_final = output_dir / redaction_map_name(content.timestamp)
-    map_partial = output_dir / f".{map_final.name}.partial"
     prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact)
     files = prepared.files
     map_written = False
+    # the folder's random name cannot be guessed; the ".partial" end says what it is to whoever lists the folder
+    private = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=output_dir))
+    partial = private / final.name
+    map_partial = private / map_final.name
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
+        with _create_private(partial) as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             directories = sorted({path.rsplit("/", 1)[0] for path in files if "/" in path})
             for directory in directories:
                 tar.addfile(_member(directory, None))
@@ -219,25 +226,36 @@ def write_bundle(
         _verify(partial, files)
         if prepared.redactor.classes:
             document = prepared.redactor.map_document(final.name)
-            fd = os.open(map_partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, indent=2, ensure_ascii=False)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            with _create_private(map_partial) as raw:
+                raw.write((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+                raw.flush()
+                os.fsync(raw.fileno())
         if before_rename is not None:
             before_rename()
+        # os.replace renames onto the final name: a symlink already there is replaced, never followed
         if prepared.redactor.classes:
             os.replace(map_partial, map_final)
             map_written = True
         os.replace(partial, final)
     except BaseException:
-        partial.unlink(missing_ok=True)
-        map_partial.unlink(missing_ok=True)
         if map_written:
             map_final.unlink(missing_ok=True)
         raise
+    finally:  # after the renames it is empty; after an error it holds the partial files
+        shutil.rmtree(private, ignore_errors=True)
     return final
+
+
+def _create_private(path: Path) -> io.BufferedWriter:
+    """A new file only we can read or write (0600): never one already there, never through a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        if hasattr(os, "fchmod"):  # a umask cannot widen it, but say 0600 whatever the umask
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _member(path: str, size: int | None) -> tarfile.TarInfo:

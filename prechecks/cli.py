@@ -502,11 +502,15 @@ def run_collection(args: argparse.Namespace) -> int:
                      "free some space or choose another --output directory")
     args.archive_written = archive  # an interrupt from here on must not claim nothing was written
     if args.save_samples:
+        from prechecks.samples import SamplesError
+
         try:
             _save_samples(archive, Path(args.save_samples), timestamp)
         except OSError as exc:  # the archive is fine: say so instead of a traceback
             return _fail(f"the archive is written ({archive}) but the samples could not be saved in "
                          f"{args.save_samples}: {exc.strerror or exc}", "choose another --save-samples directory")
+        except SamplesError as exc:  # a symlink where a sample goes: its message has the remedy
+            return _fail(f"the archive is written ({archive}) but the samples were not saved: {exc}")
     skipped = [r for r in result.results if r.status != "ok"]
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
@@ -591,15 +595,19 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
 
 
 def _save_samples(archive: Path, destination: Path, timestamp: str) -> None:
+    """The archive's samples, as saved in it, into ``destination`` (0700 when made here, files 0600)."""
     import tarfile
 
-    destination.mkdir(parents=True, exist_ok=True)
+    from prechecks.samples import save_sample_files
+
     prefix = f"ps_samples_{timestamp}/"
+    files: dict[str, bytes] = {}
     with tarfile.open(archive, "r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith(prefix) and m.isfile()]
-        for member in members:
-            member.name = member.name[len(prefix):]
-        tar.extractall(destination, members=members, filter="data")
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.name.startswith(prefix) and member.isfile() else None
+            if handle is not None:
+                files[member.name[len(prefix):]] = handle.read()
+    save_sample_files(destination, files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,7 @@ __all__ = [
     "read_config_text",
     "read_samples",
     "read_schema_ddl",
+    "save_sample_files",
     "write_samples",
 ]
 
@@ -114,20 +115,37 @@ def _unescape(text: str) -> str:
 # writing
 
 
-def _write_file(directory: Path, name: str, text: str) -> None:
-    if text and not text.endswith("\n"):
-        text += "\n"
-    path = directory / name
+def _write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, 0600, never through a symlink (O_NOFOLLOW: a link put there now fails)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # a file an earlier run left 0644
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             fd = -1
-            handle.write(text.encode("utf-8", errors="backslashreplace"))
+            handle.write(data)
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def save_sample_files(directory: Path, files: Mapping[str, bytes]) -> list[str]:
+    """Write sample files (name -> bytes) into ``directory``: a new folder is made 0700, every file 0600.
+
+    A symlink at a file's path is refused (SamplesError, one line) before any file is written: the
+    samples go where the folder is, not wherever a link points.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in files:
+        path = directory / name
+        if path.is_symlink():
+            raise SamplesError(f"{path} is a symbolic link (to {os.readlink(path)}); the samples are not written "
+                               "through links — remove it or choose another --save-samples directory")
+    for name, data in files.items():
+        _write_file(directory / name, data)
+    return list(files)
 
 
 def _lines(lines: Iterable[str]) -> str:
@@ -205,11 +223,9 @@ def write_samples(
     facts: Mapping[str, Any], directory: Path, *, schema_ddl: str | None, config_text: str | None
 ) -> list[str]:
     """Write the sample files the facts support into ``directory``; return the names written."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     files = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
-    for name, text in files.items():
-        _write_file(directory, name, text)
-    return list(files)
+    return save_sample_files(directory, {name: text.encode("utf-8", errors="backslashreplace")
+                                         for name, text in files.items()})
 
 
 def render_samples(
@@ -714,6 +730,22 @@ def _check_directory(directory: Path) -> None:
             f"{directory} is not a samples directory (no mysql-variables, mysql-status or other sample "
             "file in it) — pass the ps_samples_<ts>/ directory written by ps-prechecks or pt-mysql-summary"
         )
+    for name in _KNOWN_FILES:
+        _check_link(directory, name)
+
+
+def _check_link(directory: Path, name: str) -> None:
+    """A sample file that is a symlink to something outside the samples directory is refused: the folder
+    often comes from elsewhere (a tarball, another host's pt-mysql-summary) and the report prints what it
+    reads, so a link could print any file we can read (a mysql-config-file link to ~/.my.cnf). A link that
+    stays inside the folder is read as the file it points to."""
+    path = directory / name
+    if not path.is_symlink():
+        return
+    target = Path(os.path.realpath(path))
+    if not target.is_relative_to(os.path.realpath(directory)):
+        raise SamplesError(f"{directory}: {name} is a symbolic link to {target}, outside the samples "
+                           "directory — copy the file into the directory or remove the link")
 
 
 def read_samples(directory: Path) -> dict[str, Any]:
@@ -883,6 +915,7 @@ def read_samples(directory: Path) -> dict[str, Any]:
 
 
 def _read_whole(directory: Path, name: str) -> str | None:
+    _check_link(Path(directory), name)
     path = Path(directory) / name
     if not path.is_file():
         return None
@@ -893,10 +926,12 @@ def _read_whole(directory: Path, name: str) -> str | None:
 
 
 def read_config_text(directory: Path) -> str | None:
-    """The ``mysql-config-file`` sample as text (undecodable bytes replaced), or None."""
+    """The ``mysql-config-file`` sample as text (undecodable bytes replaced), or None; SamplesError for a
+    symlink out of the directory."""
     return _read_whole(directory, "mysql-config-file")
 
 
 def read_schema_ddl(directory: Path) -> str | None:
-    """The ``mysqldump`` sample as text (undecodable bytes replaced), or None."""
+    """The ``mysqldump`` sample as text (undecodable bytes replaced), or None; SamplesError for a symlink out
+    of the directory."""
     return _read_whole(directory, "mysqldump")

@@ -19,6 +19,10 @@
 
 Passwords are read into memory only: they are scrubbed from everything the run writes and never
 copied to the archive. Every error names the file, the server and the key, with the remedy.
+
+The file says where each password goes: whoever can change it can send a keychain entry or an
+environment variable's secret to a host of theirs. So, as ssh does with its config, a file (or folder)
+that another user owns or that group or others can write is refused before anything is read from it.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ def load_servers(path: Path, *, environ: Mapping[str, str] | None = None,
         raise ServersFileError(f"--servers {where}: no such file — check the path") from None
     except OSError as exc:
         raise ServersFileError(f"--servers {where}: cannot read it ({exc.strerror}) — check its permissions") from None
+    _check_only_you_can_change(path, where)
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -116,6 +121,42 @@ def load_servers(path: Path, *, environ: Mapping[str, str] | None = None,
         seen.add(entry.name.lower())
         entries.append(entry)
     return entries
+
+
+def _owner_name(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _check_only_you_can_change(path: Path, where: str) -> None:
+    """Refuse the file when another user owns it or its folder, or group/others can write either (ssh's rule).
+    A sticky folder (/tmp) is fine: others can write in it but cannot replace our file. Root's own is fine."""
+    if os.name != "posix":  # Windows: access is set by ACLs, which the mode bits do not show; not checked
+        return
+    me = os.geteuid()
+    named = Path(os.path.abspath(path))
+    real = Path(os.path.realpath(path))
+    checks = [(real, None), (real.parent, real.parent)]
+    if named.parent != real.parent:  # a symlink: whoever can write its folder can point it elsewhere
+        checks.append((named.parent, named.parent))
+    for target, folder in checks:
+        info = target.stat()
+        what = f"its folder {folder}" if folder else "it"
+        if info.st_uid not in (me, 0):
+            raise ServersFileError(
+                f"--servers {where}: {what} belongs to {_owner_name(info.st_uid)}, who can change where the passwords "
+                f"are sent — run `chown {_owner_name(me)} {target}`, or use a copy in a folder of your own")
+        if folder and info.st_mode & stat.S_ISVTX:
+            continue
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            remedy = f"chmod go-w {target}" if folder else f"chmod 600 {where}"
+            raise ServersFileError(
+                f"--servers {where}: other users can change {what} (mode {stat.S_IMODE(info.st_mode):04o}) and so "
+                f"where the passwords are sent — run `{remedy}`")
 
 
 def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], defaults: ConnectionSpec) -> ServerEntry:

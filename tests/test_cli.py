@@ -528,15 +528,17 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_interrupt_just_before_the_rename_leaves_nothing(tmp_path: Path, private_tmp: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    seen: list[list[str]] = []
+    seen: list[tuple[str, list[str], str]] = []
 
-    def interrupt() -> None:
-        seen.append(sorted(p.name for p in out.iterdir()))  # the partial exists at this point
+    def interrupt() -> None:  # the partial exists at this point, in its private folder
+        seen.extend((p.name, sorted(f.name for f in p.iterdir()), oct(p.stat().st_mode & 0o777)) for p in out.iterdir())
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         write_bundle(_content(), out, before_rename=interrupt)
-    assert seen == [[".ps_archive_2026_01_02_03_04_05.tgz.partial"]]
+    [(folder, inside, mode)] = seen
+    assert folder.startswith(".ps_archive_2026_01_02_03_04_05.tgz.") and folder.endswith(".partial")
+    assert (inside, mode) == (["ps_archive_2026_01_02_03_04_05.tgz"], "0o700")
     assert list(out.iterdir()) == []
     assert list(private_tmp.iterdir()) == []
 
