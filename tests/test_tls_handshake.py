@@ -1,0 +1,165 @@
+"""The password never travels in clear text, and VERIFY_CA trusts --ssl-ca alone (issue 13, findings 1 and 4).
+
+A fake server of a few lines of socket + struct on 127.0.0.1 offers no TLS and asks for the password in
+clear text; it records every byte the client sends. Then a real MariaDB whose certificate is signed by
+another CA than --ssl-ca, with the system's CA paths pointed at the CA that did sign it.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import mysql.connector
+import pytest
+
+from collectors.connection import TLS_MODES, ConnectionFailed, ConnectionSpec, open_session
+from tests.helpers import spec_for
+from tests.servers import MariaDBFactory, TLSFiles, make_tls_files
+
+PASSWORD = "Canary-Clear-Text-7713"
+NONCE = b"abcdefghijklmnopqrst"  # 20 bytes, as a real server's
+# CLIENT_LONG_PASSWORD | PROTOCOL_41 | TRANSACTIONS | SECURE_CONNECTION | PLUGIN_AUTH; no CLIENT_SSL (0x0800)
+CAPABILITIES = 0x1 | 0x200 | 0x2000 | 0x8000 | 0x80000
+
+
+def _packet(seq: int, payload: bytes) -> bytes:
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+
+
+def _greeting(plugin: str) -> bytes:
+    return (b"\x0a" + b"8.0.40-fake\x00" + struct.pack("<I", 7) + NONCE[:8] + b"\x00"
+            + struct.pack("<H", CAPABILITIES & 0xFFFF) + b"\x2d" + struct.pack("<H", 2)
+            + struct.pack("<H", CAPABILITIES >> 16) + bytes([21]) + b"\x00" * 10
+            + NONCE[8:] + b"\x00" + plugin.encode() + b"\x00")
+
+
+class FakeServer:
+    """One connection: a greeting without TLS, then `answer` to the login; every byte received is kept."""
+
+    def __init__(self, plugin: str, answer: bytes) -> None:
+        self.plugin, self.answer = plugin, answer
+        self.received = bytearray()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.sendall(_packet(0, _greeting(self.plugin)))
+            answered = 0
+            while chunk := conn.recv(65536):
+                self.received += chunk
+                if answered == 0:  # the login: ask for the password in clear text
+                    conn.sendall(_packet(2, self.answer))
+                else:  # anything after it: refuse, so that a client which sent the password is not left waiting
+                    conn.sendall(_packet(4, b"\xff\x15\x04#28000Access denied"))
+                answered += 1
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+FULL_AUTH = b"\x01\x04"  # caching_sha2_password: auth-more-data, "perform full authentication"
+SWITCH_TO_CLEAR = b"\xfemysql_clear_password\x00"  # auth switch request
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+def _try(server: FakeServer, mode: str, tls: TLSFiles) -> ConnectionFailed:
+    spec = ConnectionSpec(host="127.0.0.1", port=server.port, user="app", password=PASSWORD, tls_mode=mode,
+                          ssl_ca=str(tls.ca), connect_timeout=10)
+    try:
+        with pytest.raises(ConnectionFailed) as info:
+            open_session(spec).close()
+    finally:
+        server.close()
+    return info.value
+
+
+@pytest.mark.parametrize("mode", TLS_MODES)
+@pytest.mark.parametrize(("plugin", "answer"), [("caching_sha2_password", FULL_AUTH),
+                                                ("mysql_native_password", SWITCH_TO_CLEAR)],
+                         ids=["caching_sha2-full-auth", "switch-to-clear-password"])
+def test_the_password_never_arrives_in_clear_text(mode: str, plugin: str, answer: bytes, tls: TLSFiles) -> None:
+    server = FakeServer(plugin, answer)
+    failed = _try(server, mode, tls)
+    assert PASSWORD.encode() not in server.received
+    line = failed.problem.one_line()
+    assert PASSWORD not in line
+    assert line.startswith(f"cannot connect to 127.0.0.1:{server.port}: ") and " — " in line and "\n" not in line
+    assert failed.problem.cause == "tls_required", line
+    if mode in ("required", "verify_ca", "verify_identity"):
+        # nothing at all after the greeting: no login packet, not even the user name
+        assert bytes(server.received) == b"", bytes(server.received)
+        assert "did not offer TLS; nothing was sent" in line and f"--ssl-mode={mode.upper()}" in line
+    else:
+        # the login went out (a hash of the password) and the client stopped at the clear-text request
+        assert b"app\x00" in server.received
+        assert "asked for the password in clear text" in line and "the password was not sent" in line
+        assert "enable TLS on the server" in line
+
+
+def test_a_verifying_mode_without_a_ca_file_stops_before_connecting() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0)
+    with listener:
+        port = int(listener.getsockname()[1])
+        for mode in ("verify_ca", "verify_identity"):
+            with pytest.raises(ConnectionFailed) as info:
+                open_session(ConnectionSpec(host="127.0.0.1", port=port, user="app", password=PASSWORD,
+                                            tls_mode=mode))
+            assert info.value.problem.cause == "tls_failed"
+            assert "--ssl-ca" in info.value.problem.message and "--ssl-mode=REQUIRED" in info.value.problem.remedy
+        with pytest.raises(BlockingIOError):  # nobody ever connected
+            listener.accept()
+
+
+@pytest.fixture
+def system_store_trusts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[object]:
+    """Point OpenSSL's default CA paths (what load_default_certs reads) at a given CA."""
+
+    def trust(ca: Path) -> None:
+        directory = tmp_path / "certs"
+        directory.mkdir()
+        (directory / "ca.pem").write_bytes(ca.read_bytes())
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+        monkeypatch.setenv("SSL_CERT_DIR", str(directory))
+
+    yield trust
+
+
+def test_verify_ca_trusts_the_given_ca_only(mariadb_factory: MariaDBFactory, tmp_path: Path,
+                                            system_store_trusts: object) -> None:
+    server = mariadb_factory(tls=True)  # its certificate is signed by its own ("public") CA
+    assert server.tls is not None
+    public_ca = server.tls.ca
+    private = make_tls_files(tmp_path / "private")
+    system_store_trusts(public_ca)  # type: ignore[operator]
+
+    # control: a context that also loads the system's store (the connector's own) accepts the server
+    # with the private CA given, because the "system" trusts the public CA: the trap below is armed
+    control = mysql.connector.connect(host=server.host, port=server.port, user="root", password=server.root_password,
+                                      use_pure=True, ssl_ca=str(private.ca), ssl_verify_cert=True)
+    control.close()
+
+    for mode in ("verify_ca", "verify_identity"):
+        with pytest.raises(ConnectionFailed) as info:
+            open_session(spec_for(server, tls_mode=mode, ssl_ca=str(private.ca))).close()
+        assert info.value.problem.cause == "tls_failed", info.value.problem.one_line()
+        assert "TLS handshake failed" in info.value.problem.message
+
+    # and with the CA that signed the certificate, both verifying modes connect, encrypted
+    for mode in ("verify_ca", "verify_identity"):
+        with open_session(spec_for(server, tls_mode=mode, ssl_ca=str(public_ca))) as session:
+            assert session.query("SHOW SESSION STATUS LIKE 'Ssl_version'").pairs()["Ssl_version"].startswith("TLS")
