@@ -11,6 +11,7 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import mysql.connector
@@ -18,7 +19,7 @@ import pytest
 
 from collectors.connection import TLS_MODES, ConnectionFailed, ConnectionSpec, open_session
 from tests.helpers import spec_for
-from tests.servers import MariaDBFactory, TLSFiles, make_tls_files
+from tests.servers import MariaDBFactory, MariaDBServer, TLSFiles, make_tls_files
 
 PASSWORD = "Canary-Clear-Text-7713"
 NONCE = b"abcdefghijklmnopqrst"  # 20 bytes, as a real server's
@@ -37,11 +38,17 @@ def _greeting(plugin: str) -> bytes:
             + NONCE[8:] + b"\x00" + plugin.encode() + b"\x00")
 
 
-class FakeServer:
-    """One connection: a greeting without TLS, then `answer` to the login; every byte received is kept."""
+OK = b"\x00\x00\x00\x02\x00\x00\x00"
+ACCESS_DENIED = b"\xff\x15\x04#28000Access denied"
 
-    def __init__(self, plugin: str, answer: bytes) -> None:
-        self.plugin, self.answer = plugin, answer
+
+class FakeServer:
+    """One connection: a greeting without TLS, then `answer` (one packet or several) to the login and `after`
+    to every later packet; every byte received is kept."""
+
+    def __init__(self, plugin: str, answer: bytes | list[bytes], after: bytes = ACCESS_DENIED) -> None:
+        self.plugin, self.after = plugin, after
+        self.answer = answer if isinstance(answer, list) else [answer]
         self.received = bytearray()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
@@ -55,10 +62,12 @@ class FakeServer:
             answered = 0
             while chunk := conn.recv(65536):
                 self.received += chunk
-                if answered == 0:  # the login: ask for the password in clear text
-                    conn.sendall(_packet(2, self.answer))
-                else:  # anything after it: refuse, so that a client which sent the password is not left waiting
-                    conn.sendall(_packet(4, b"\xff\x15\x04#28000Access denied"))
+                if chunk.endswith(b"\x01\x00\x00\x00\x01"):  # COM_QUIT: the client closes
+                    break
+                if answered == 0:  # the login
+                    conn.sendall(b"".join(_packet(2 + i, payload) for i, payload in enumerate(self.answer)))
+                else:  # anything after it (by default refused: a client that sent the password is not left waiting)
+                    conn.sendall(_packet(1, self.after))
                 answered += 1
 
     def close(self) -> None:
@@ -108,6 +117,38 @@ def test_the_password_never_arrives_in_clear_text(mode: str, plugin: str, answer
         assert b"app\x00" in server.received
         assert "asked for the password in clear text" in line and "the password was not sent" in line
         assert "enable TLS on the server" in line
+
+
+@pytest.mark.parametrize("mode", ["disabled", "preferred"])
+@pytest.mark.parametrize(("plugin", "answer"), [("caching_sha2_password", [b"\x01\x03", OK]),
+                                                ("mysql_native_password", [OK])],
+                         ids=["caching_sha2-fast-auth", "native"])
+def test_a_hashed_login_still_connects_without_tls(mode: str, plugin: str, answer: list[bytes]) -> None:
+    # a server without TLS that asks only for a hash of the password (with its nonce): allowed, as before
+    server = FakeServer(plugin, answer, after=OK)
+    spec = ConnectionSpec(host="127.0.0.1", port=server.port, user="app", password=PASSWORD, tls_mode=mode)
+    try:
+        with open_session(spec) as session:
+            assert session.is_alive()
+    finally:
+        server.close()
+    assert PASSWORD.encode() not in server.received
+    login_hash_size = 32 if plugin == "caching_sha2_password" else 20
+    assert b"app\x00" + bytes([login_hash_size]) in server.received
+
+
+def test_required_over_a_unix_socket_sends_nothing(mariadb: MariaDBServer) -> None:
+    # the connector does no TLS on a Unix socket: REQUIRED stops before the login instead of logging in
+    # and then asking the server whether the session is encrypted
+    spec = ConnectionSpec(socket=mariadb.socket, user="root", password=mariadb.root_password, tls_mode="required")
+    with pytest.raises(ConnectionFailed) as info:
+        open_session(spec).close()
+    line = info.value.problem.one_line()
+    assert info.value.problem.cause == "tls_required" and "a Unix socket carries no TLS; nothing was sent" in line
+    assert "--host and --port" in line and mariadb.root_password not in line
+    # PREFERRED over the same socket logs in (a local socket never leaves the machine)
+    with open_session(replace(spec, tls_mode="preferred")) as session:
+        assert session.scalar("SELECT 1") == 1
 
 
 def test_a_verifying_mode_without_a_ca_file_stops_before_connecting() -> None:
