@@ -18,7 +18,8 @@ import mysql.connector
 import pytest
 
 from collectors.connection import TLS_MODES, ConnectionFailed, ConnectionSpec, open_session
-from tests.helpers import spec_for
+from prechecks.cli import build_parser, build_spec
+from tests.helpers import run_cli, spec_for
 from tests.servers import MariaDBFactory, MariaDBServer, TLSFiles, make_tls_files
 
 PASSWORD = "Canary-Clear-Text-7713"
@@ -50,13 +51,19 @@ class FakeServer:
         self.plugin, self.after = plugin, after
         self.answer = answer if isinstance(answer, list) else [answer]
         self.received = bytearray()
+        self.connected = False
         self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(60)  # a hang guard only: a client that never comes ends the thread
         self.port = int(self.listener.getsockname()[1])
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
-        conn, _ = self.listener.accept()
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:  # closed (or no client within the listener's limit): a test that expected one fails in close()
+            return
+        self.connected = True
         with conn:
             conn.sendall(_packet(0, _greeting(self.plugin)))
             answered = 0
@@ -71,9 +78,9 @@ class FakeServer:
                 answered += 1
 
     def close(self) -> None:
+        self.thread.join(90)
         self.listener.close()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
+        assert not self.thread.is_alive() and self.connected
 
 
 FULL_AUTH = b"\x01\x04"  # caching_sha2_password: auth-more-data, "perform full authentication"
@@ -204,3 +211,43 @@ def test_verify_ca_trusts_the_given_ca_only(mariadb_factory: MariaDBFactory, tmp
     for mode in ("verify_ca", "verify_identity"):
         with open_session(spec_for(server, tls_mode=mode, ssl_ca=str(public_ca))) as session:
             assert session.query("SHOW SESSION STATUS LIKE 'Ssl_version'").pairs()["Ssl_version"].startswith("TLS")
+
+
+def test_the_cli_says_why_and_what_to_do(tmp_path: Path) -> None:
+    server = FakeServer("caching_sha2_password", FULL_AUTH)
+    (tmp_path / "empty.cnf").write_text("")
+    try:
+        result = run_cli(["--host=127.0.0.1", f"--port={server.port}", "--user=app", "-q", "-o", str(tmp_path),
+                          f"--defaults-file={tmp_path / 'empty.cnf'}"], password=PASSWORD)
+    finally:
+        server.close()
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"ps-prechecks: cannot connect to 127.0.0.1:{server.port}: the connection is not encrypted and the server "
+        "asked for the password in clear text (caching_sha2_password full authentication, as when the account is "
+        "not in the server's cache); the password was not sent — enable TLS on the server (ssl_cert/ssl_key); or "
+        "log in once over TLS or the server's Unix socket (which fills its cache until the next restart or FLUSH "
+        "PRIVILEGES) and run again; or use an account with mysql_native_password"]
+    assert PASSWORD.encode() not in server.received
+
+
+def _spec_from(argv: list[str], tmp_path: Path) -> ConnectionSpec:
+    (tmp_path / "empty.cnf").write_text("")
+    args = build_parser().parse_args(["--host=db1", f"--defaults-file={tmp_path / 'empty.cnf'}", *argv])
+    return build_spec(args)
+
+
+def test_ssl_ca_alone_means_verify_ca_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = _spec_from(["--ssl-ca=/etc/ca.pem"], tmp_path)
+    assert (spec.tls_mode, spec.ssl_ca) == ("verify_ca", "/etc/ca.pem")
+    assert capsys.readouterr().err == ("ps-prechecks: --ssl-ca /etc/ca.pem without --ssl-mode: the server's "
+                                       "certificate is checked against it (VERIFY_CA)\n")
+    assert _spec_from(["--ssl-ca=/etc/ca.pem", "-q"], tmp_path).tls_mode == "verify_ca"
+    assert capsys.readouterr().err == ""
+    # with a mode that does not check the certificate, the CA file would be ignored: say it
+    assert _spec_from(["--ssl-ca=/etc/ca.pem", "--ssl-mode=REQUIRED", "-q"], tmp_path).tls_mode == "required"
+    assert capsys.readouterr().err == ("ps-prechecks: warning: --ssl-ca is not used with --ssl-mode=REQUIRED, which "
+                                       "encrypts without checking the certificate; use --ssl-mode=VERIFY_CA to "
+                                       "check it\n")
+    assert _spec_from(["--ssl-ca=/etc/ca.pem", "--ssl-mode=VERIFY_IDENTITY"], tmp_path).tls_mode == "verify_identity"
+    assert capsys.readouterr().err == ""
