@@ -29,6 +29,7 @@ from collectors.errors import (
     ca_file_unreadable,
     classify_connection_error,
     clear_text_refused,
+    client_cert_unusable,
     no_ca_file,
     tls_not_offered,
 )
@@ -491,7 +492,7 @@ def _buffer_reads(connection: Any) -> None:
         channel._netbroker = _BufferedBroker()
 
 
-def tls_context(spec: ConnectionSpec) -> ssl.SSLContext | None:
+def _tls_context(spec: ConnectionSpec) -> ssl.SSLContext | None:
     """The TLS settings of a connection, built before anything is sent (None: DISABLED).
 
     VERIFY_CA and VERIFY_IDENTITY trust the certificates of --ssl-ca and nothing else: the connector's
@@ -516,9 +517,7 @@ def tls_context(spec: ConnectionSpec) -> ssl.SSLContext | None:
         try:
             context.load_cert_chain(spec.ssl_cert, spec.ssl_key)
         except (OSError, ssl.SSLError) as exc:
-            raise _Refused(("tls_failed", f"the client certificate {spec.ssl_cert} or its key cannot be used "
-                            f"({getattr(exc, 'strerror', None) or exc})",
-                            "give --ssl-cert and --ssl-key as PEM files that belong together")) from None
+            raise _Refused(client_cert_unusable(spec.ssl_cert, exc)) from None
     return context
 
 
@@ -619,7 +618,7 @@ class _Authenticator(MySQLAuthenticator):
 
 
 class _TlsSocket(MySQLTCPSocket):
-    """A TCP channel whose TLS context is the one tls_context() built from the spec (only --ssl-ca)."""
+    """A TCP channel whose TLS context is the one _tls_context() built from the spec (only --ssl-ca)."""
 
     def __init__(self, context: ssl.SSLContext | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -658,10 +657,10 @@ class _SafeConnection(MySQLConnection):
 
 
 def _connect(spec: ConnectionSpec, tunnel: Tunnel | None) -> Any:
-    context = tls_context(spec)
+    context = _tls_context(spec)
     kwargs = spec.as_kwargs()
     kwargs.pop("use_pure", None)  # _SafeConnection is the pure-Python connection
-    # certificate checks are the context's (tls_context); the connector's own "SSL is required" check
+    # certificate checks are the context's (_tls_context); the connector's own "SSL is required" check
     # would only say, in other words and for fewer modes, what _Authenticator says
     kwargs.pop("ssl_verify_cert", None)
     kwargs.pop("ssl_verify_identity", None)

@@ -130,10 +130,17 @@ def no_ca_file(tls_mode: str) -> tuple[str, str, str]:
             "checking")
 
 
-def ca_file_unreadable(path: str, exc: BaseException) -> tuple[str, str, str]:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM certificate file"
+def ca_file_unreadable(path: str, exc: OSError) -> tuple[str, str, str]:
+    reason = "not a PEM certificate file" if isinstance(exc, ssl.SSLError) or not exc.strerror else exc.strerror
     return ("tls_failed", f"the --ssl-ca file {path} cannot be used ({reason})",
             "give --ssl-ca the PEM file of the CA that signed the server's certificate")
+
+
+def client_cert_unusable(path: str, exc: OSError) -> tuple[str, str, str]:
+    reason = ("not a PEM certificate and key that match" if isinstance(exc, ssl.SSLError) or not exc.strerror
+              else exc.strerror)
+    return ("tls_failed", f"the client certificate {path} cannot be used ({reason})",
+            "give --ssl-cert and --ssl-key as PEM files that belong together")
 
 
 # --- classification ----------------------------------------------------------------------------------

@@ -158,9 +158,10 @@ def test_required_over_a_unix_socket_sends_nothing(mariadb: MariaDBServer) -> No
         assert session.scalar("SELECT 1") == 1
 
 
-def test_a_verifying_mode_without_a_ca_file_stops_before_connecting() -> None:
+def test_a_verifying_mode_without_a_usable_ca_file_stops_before_connecting(tmp_path: Path) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0)
+    (tmp_path / "not-a-ca.pem").write_text("hello\n")
     with listener:
         port = int(listener.getsockname()[1])
         for mode in ("verify_ca", "verify_identity"):
@@ -169,6 +170,14 @@ def test_a_verifying_mode_without_a_ca_file_stops_before_connecting() -> None:
                                             tls_mode=mode))
             assert info.value.problem.cause == "tls_failed"
             assert "--ssl-ca" in info.value.problem.message and "--ssl-mode=REQUIRED" in info.value.problem.remedy
+        for ca, reason in ((tmp_path / "missing.pem", "No such file or directory"),
+                           (tmp_path / "not-a-ca.pem", "not a PEM certificate file")):
+            with pytest.raises(ConnectionFailed) as info:
+                open_session(ConnectionSpec(host="127.0.0.1", port=port, user="app", password=PASSWORD,
+                                            tls_mode="verify_ca", ssl_ca=str(ca)))
+            assert info.value.problem.one_line() == (
+                f"cannot connect to 127.0.0.1:{port}: the --ssl-ca file {ca} cannot be used ({reason}) — give "
+                "--ssl-ca the PEM file of the CA that signed the server's certificate")
         with pytest.raises(BlockingIOError):  # nobody ever connected
             listener.accept()
 
