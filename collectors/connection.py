@@ -6,27 +6,40 @@ it sends so the manifest can list them.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import mysql.connector
 from mysql.connector import errors as mysql_errors
+from mysql.connector.authentication import MySQLAuthenticator
 from mysql.connector.connection import MySQLConnection
 from mysql.connector.constants import FieldFlag, FieldType
 from mysql.connector.conversion import MySQLConverter
-from mysql.connector.network import MySQLTCPSocket, NetworkBrokerPlain
+from mysql.connector.network import MySQLTCPSocket, MySQLUnixSocket, NetworkBrokerPlain
+from mysql.connector.plugins import get_auth_plugin
 
-from collectors.errors import ConnectionProblem, classify_connection_error
+from collectors.errors import (
+    ConnectionProblem,
+    ca_file_unreadable,
+    classify_connection_error,
+    clear_text_refused,
+    client_cert_unusable,
+    no_ca_file,
+    tls_not_offered,
+)
 
 if TYPE_CHECKING:  # collectors.tunnel imports this module; it is loaded only for a connection through SSH
     from collectors.tunnel import SshSpec, Tunnel
 
 TLS_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
+ENCRYPTED_MODES = ("required", "verify_ca", "verify_identity")  # no TLS, no login
+VERIFYING_MODES = ("verify_ca", "verify_identity")  # the certificate is checked against --ssl-ca alone
 DEFAULT_STATEMENT_TIMEOUT = 5.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 LOCK_WAIT_TIMEOUT = 5
@@ -479,26 +492,179 @@ def _buffer_reads(connection: Any) -> None:
         channel._netbroker = _BufferedBroker()
 
 
-class _TunnelledConnection(MySQLConnection):
-    """A pure-Python connection whose TCP socket goes to the SSH tunnel's local port, while server_host stays
-    the host the DBA typed: the one TLS checks the certificate against (VERIFY_IDENTITY works through SSH)."""
+def _tls_context(spec: ConnectionSpec) -> ssl.SSLContext | None:
+    """The TLS settings of a connection, built before anything is sent (None: DISABLED).
 
-    def __init__(self, endpoint: tuple[str, int], **kwargs: Any) -> None:
+    VERIFY_CA and VERIFY_IDENTITY trust the certificates of --ssl-ca and nothing else: the connector's
+    own context also loads the system's store, so any public CA's certificate for any name passed.
+    PREFERRED and REQUIRED encrypt without checking the certificate. Raises _Refused (a CA file that
+    cannot be read, a verifying mode without one)."""
+    if spec.tls_mode == "disabled":
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # starts with no CA at all: none is loaded by default
+    context.check_hostname = spec.tls_mode == "verify_identity"
+    if spec.tls_mode in VERIFYING_MODES:
+        if not spec.ssl_ca:
+            raise _Refused(no_ca_file(spec.tls_mode))
+        context.verify_mode = ssl.CERT_REQUIRED
+        try:
+            context.load_verify_locations(cafile=spec.ssl_ca)
+        except (OSError, ssl.SSLError) as exc:
+            raise _Refused(ca_file_unreadable(spec.ssl_ca, exc)) from None
+    else:
+        context.verify_mode = ssl.CERT_NONE
+    if spec.ssl_cert:
+        try:
+            context.load_cert_chain(spec.ssl_cert, spec.ssl_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise _Refused(client_cert_unusable(spec.ssl_cert, exc)) from None
+    return context
+
+
+class _Refused(Exception):
+    """The connection stopped itself before the password (or, under REQUIRED and stronger, the login)
+    could leave unencrypted; ``.problem`` is (cause, what, remedy) from collectors.errors."""
+
+    def __init__(self, problem: tuple[str, str, str]) -> None:
+        super().__init__(problem[1])
+        self.problem = problem
+
+    def connection_problem(self, target: str) -> ConnectionProblem:
+        cause, what, remedy = self.problem
+        return ConnectionProblem(cause, f"cannot connect to {target}: {what}", remedy)
+
+
+def _encrypted(channel: Any) -> bool:
+    """The client's own view: is this socket wrapped in TLS (whatever the server says about itself)?"""
+    return isinstance(getattr(channel, "sock", None), ssl.SSLSocket)
+
+
+def _reveals_password(plugin: str, auth_data: bytes) -> bool:
+    """Would the connector's answer with this plugin to this request carry the password itself?
+
+    Only two plugins answer with a hash of the password and the server's nonce: mysql_native_password
+    always, caching_sha2_password unless the server asks for "perform full authentication" (0x04),
+    when the connector sends the password as it is (it has no RSA key exchange, and a key sent by an
+    unauthenticated server could be a man in the middle's). Every other plugin counts as revealing it."""
+    if plugin == "mysql_native_password":
+        return False
+    if plugin == "caching_sha2_password":
+        return auth_data == b"\x04"
+    return True
+
+
+class _HashOnly:
+    """An authentication plugin of the connector that may answer only with a hash of the password: used
+    on a channel that is not encrypted. Each request is checked before the plugin sees it."""
+
+    def __init__(self, plugin: Any) -> None:
+        self._plugin = plugin
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._plugin, name)
+
+    def _check(self, auth_data: bytes) -> None:
+        if getattr(self._plugin, "_password", "") and _reveals_password(self._plugin.name, bytes(auth_data)):
+            raise _Refused(clear_text_refused(self._plugin.name))
+
+    def auth_response(self, auth_data: bytes, **kwargs: Any) -> Any:
+        self._check(auth_data)
+        return self._plugin.auth_response(auth_data, **kwargs)
+
+    def auth_more_response(self, sock: Any, auth_data: bytes, **kwargs: Any) -> Any:
+        self._check(auth_data)
+        return self._plugin.auth_more_response(sock, auth_data, **kwargs)
+
+    def auth_switch_response(self, sock: Any, auth_data: bytes, **kwargs: Any) -> Any:
+        self._check(auth_data)
+        return self._plugin.auth_switch_response(sock, auth_data, **kwargs)
+
+
+class _Authenticator(MySQLAuthenticator):
+    """The connector's login, which never lets the password leave unencrypted.
+
+    Decided from the client's own view of this very connection (the socket it holds), not from a
+    separate probe or from what the server says: under REQUIRED and stronger nothing is sent unless the
+    socket is TLS; on a channel that is neither TLS nor a local Unix socket every step of every plugin
+    (the first answer, an auth switch, "more data") is checked before the plugin answers."""
+
+    def __init__(self, tls_mode: str) -> None:
+        super().__init__()
+        self._tls_mode = tls_mode
+        self._clear = False
+
+    def authenticate(self, sock: Any, handshake: Any, *args: Any, **kwargs: Any) -> bytes:
+        if self._tls_mode in ENCRYPTED_MODES and not _encrypted(sock):
+            raise _Refused(tls_not_offered(self._tls_mode, unix_socket=isinstance(sock, MySQLUnixSocket)))
+        self._clear = not _encrypted(sock) and not isinstance(sock, MySQLUnixSocket)
+        plugin = kwargs.get("auth_plugin") or (handshake or {}).get("auth_plugin") or ""
+        if self._clear and kwargs.get("password1") and plugin:
+            get_auth_plugin(plugin)  # a plugin the connector lacks: its own error, and nothing is sent
+            if _reveals_password(plugin, bytes((handshake or {}).get("auth_data") or b"")):
+                raise _Refused(clear_text_refused(plugin))
+        return super().authenticate(sock, handshake, *args, **kwargs)
+
+    def _guarded(self) -> None:
+        if self._clear and self._auth_strategy is not None and not isinstance(self._auth_strategy, _HashOnly):
+            self._auth_strategy = _HashOnly(self._auth_strategy)  # type: ignore[assignment]
+
+    def _handle_server_response(self, sock: Any, pkt: bytes) -> bytes | None:
+        self._guarded()  # the plugin of the first answer, before "more data" reaches it
+        return super()._handle_server_response(sock, pkt)
+
+    def _switch_auth_strategy(self, *args: Any, **kwargs: Any) -> None:
+        super()._switch_auth_strategy(*args, **kwargs)
+        self._guarded()  # the plugin the server switched to, before it answers
+
+
+class _TlsSocket(MySQLTCPSocket):
+    """A TCP channel whose TLS context is the one _tls_context() built from the spec (only --ssl-ca)."""
+
+    def __init__(self, context: ssl.SSLContext | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._context = context
+
+    def build_ssl_context(self, *_args: Any, **_kwargs: Any) -> Any:  # the spec's settings, not the connector's
+        if self._context is None:  # DISABLED never asks for TLS
+            raise mysql_errors.InterfaceError("TLS is disabled for this connection")
+        return self._context
+
+
+class _SafeConnection(MySQLConnection):
+    """The pure-Python connection with _Authenticator and _TlsSocket. Through an SSH tunnel the TCP socket
+    goes to the tunnel's local port while server_host stays the host the DBA typed: the one TLS checks
+    the certificate against (VERIFY_IDENTITY works through SSH)."""
+
+    def __init__(self, spec: ConnectionSpec, context: ssl.SSLContext | None, endpoint: tuple[str, int] | None,
+                 **kwargs: Any) -> None:
+        self._spec_tls_mode = spec.tls_mode
+        self._context = context
         self._endpoint = endpoint
         super().__init__(**kwargs)
 
-    def _get_connection(self) -> MySQLTCPSocket:
-        channel = MySQLTCPSocket(host=self._endpoint[0], port=self._endpoint[1])
+    def _open_connection(self) -> None:
+        # set here, not in __init__: the connector's __init__ makes its own, and connects before it returns
+        self._authenticator = _Authenticator(self._spec_tls_mode)
+        super()._open_connection()
+
+    def _get_connection(self) -> Any:
+        if self._unix_socket and os.name == "posix":
+            return super()._get_connection()
+        host, port = self._endpoint or (self.server_host, self.server_port)
+        channel = _TlsSocket(self._context, host=host, port=port, force_ipv6=self._force_ipv6)
         channel.set_connection_timeout(self._connection_timeout)
         return channel
 
 
 def _connect(spec: ConnectionSpec, tunnel: Tunnel | None) -> Any:
+    context = _tls_context(spec)
     kwargs = spec.as_kwargs()
-    if tunnel is None:
-        return mysql.connector.connect(**kwargs)
-    kwargs.pop("use_pure", None)  # _TunnelledConnection is the pure-Python connection
-    return _TunnelledConnection(tunnel.local_address, **kwargs)
+    kwargs.pop("use_pure", None)  # _SafeConnection is the pure-Python connection
+    # certificate checks are the context's (_tls_context); the connector's own "SSL is required" check
+    # would only say, in other words and for fewer modes, what _Authenticator says
+    kwargs.pop("ssl_verify_cert", None)
+    kwargs.pop("ssl_verify_identity", None)
+    return _SafeConnection(spec, context, tunnel.local_address if tunnel is not None else None, **kwargs)
 
 
 def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None, *, tunnel: Tunnel | None = None) -> Session:
@@ -528,6 +694,8 @@ def open_session(spec: ConnectionSpec, cancel: CancelToken | None = None, *, tun
 
     try:
         connection = _connect(spec, tunnel)
+    except _Refused as exc:  # stopped by this program before the password could leave unencrypted
+        raise ConnectionFailed(exc.connection_problem(spec.target)) from None
     except Exception as exc:
         raise failed(exc, tls_used=tls_used) from None
     _buffer_reads(connection)
@@ -557,17 +725,6 @@ def _make_safe(connection: Any, spec: ConnectionSpec) -> Session:
     identity = ServerIdentity(version, comment, "mariadb" in version.lower(), parse_version(version))
     session = Session(connection, spec, identity)
     session.statements.append(StatementRecord("SELECT @@version, @@version_comment", 0.0, 1))
-    if spec.tls_mode in ("required", "verify_ca", "verify_identity"):
-        cipher = session.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").pairs().get("Ssl_cipher", "")
-        if not cipher:
-            raise ConnectionFailed(
-                ConnectionProblem(
-                    cause="tls_required",
-                    message=f"cannot connect to {spec.target}: TLS mode {spec.tls_mode} asked for an "
-                    "encrypted connection but the server did not offer TLS",
-                    remedy="enable TLS on the server (ssl_cert/ssl_key) or choose --ssl-mode=PREFERRED",
-                )
-            )
     limit = spec.statement_timeout
     settings: list[tuple[str, str]] = [("SET SESSION TRANSACTION READ ONLY", "read-only transactions")]
     if identity.is_mariadb and identity.at_least(10, 1, 1):

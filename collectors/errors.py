@@ -88,6 +88,61 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
     return _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
 
 
+# --- refusals of the connection layer ----------------------------------------------------------------
+# (cause, what, remedy): collectors.connection adds "cannot connect to <target>: " in front of what.
+
+_MODE_NAMES = {"required": "REQUIRED", "verify_ca": "VERIFY_CA", "verify_identity": "VERIFY_IDENTITY"}
+
+
+def tls_not_offered(tls_mode: str, *, unix_socket: bool) -> tuple[str, str, str]:
+    """--ssl-mode REQUIRED or stronger and the connection is not TLS: nothing was sent after the greeting."""
+    mode = _MODE_NAMES.get(tls_mode, tls_mode.upper())
+    if unix_socket:
+        return ("tls_required", f"--ssl-mode={mode} asked for an encrypted connection but a Unix socket carries "
+                "no TLS; nothing was sent",
+                "connect by --host and --port to use TLS, or use --ssl-mode=PREFERRED (a socket never leaves "
+                "this machine)")
+    return ("tls_required", f"--ssl-mode={mode} asked for an encrypted connection but the server did not offer "
+            "TLS; nothing was sent",
+            "enable TLS on the server (ssl_cert/ssl_key) or choose --ssl-mode=PREFERRED")
+
+
+def clear_text_refused(plugin: str) -> tuple[str, str, str]:
+    """The server, over a connection without TLS, asked for the password itself rather than a hash of it."""
+    if plugin == "caching_sha2_password":
+        step = "caching_sha2_password full authentication, as when the account is not in the server's cache"
+        remedy = ("enable TLS on the server (ssl_cert/ssl_key); or log in once over TLS or the server's Unix "
+                  "socket (which fills its cache until the next restart or FLUSH PRIVILEGES) and run again; "
+                  "or use an account with mysql_native_password")
+    else:
+        step = f"{plugin}, which sends it without hashing" if plugin in (
+            "mysql_clear_password", "sha256_password") else f"{plugin}, which this client uses only over TLS"
+        remedy = "enable TLS on the server (ssl_cert/ssl_key), or use an account with mysql_native_password"
+    return ("tls_required", f"the connection is not encrypted and the server asked for the password in clear text "
+            f"({step}); the password was not sent", remedy)
+
+
+def no_ca_file(tls_mode: str) -> tuple[str, str, str]:
+    mode = _MODE_NAMES.get(tls_mode, tls_mode.upper())
+    return ("tls_failed", f"--ssl-mode={mode} checks the server's certificate against --ssl-ca, and none was given",
+            "give --ssl-ca the CA file that signed the server's certificate (for a public CA, the system's "
+            "bundle, e.g. /etc/ssl/certs/ca-certificates.crt), or use --ssl-mode=REQUIRED to encrypt without "
+            "checking")
+
+
+def ca_file_unreadable(path: str, exc: OSError) -> tuple[str, str, str]:
+    reason = "not a PEM certificate file" if isinstance(exc, ssl.SSLError) or not exc.strerror else exc.strerror
+    return ("tls_failed", f"the --ssl-ca file {path} cannot be used ({reason})",
+            "give --ssl-ca the PEM file of the CA that signed the server's certificate")
+
+
+def client_cert_unusable(path: str, exc: OSError) -> tuple[str, str, str]:
+    reason = ("not a PEM certificate and key that match" if isinstance(exc, ssl.SSLError) or not exc.strerror
+              else exc.strerror)
+    return ("tls_failed", f"the client certificate {path} cannot be used ({reason})",
+            "give --ssl-cert and --ssl-key as PEM files that belong together")
+
+
 # --- classification ----------------------------------------------------------------------------------
 
 _REFUSED = {errno_mod.ECONNREFUSED, errno_mod.ECONNRESET, errno_mod.ECONNABORTED}

@@ -84,8 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--defaults-file", "-F", help="read connection options from this option file only")
     conn.add_argument("--login-path", help="read options from this login path of ~/.mylogin.cnf")
     conn.add_argument("--ssl-mode", type=_ssl_mode, default=None,
-                      help="DISABLED, PREFERRED (default), REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
-    conn.add_argument("--ssl-ca", help="CA certificate file for VERIFY_CA / VERIFY_IDENTITY")
+                      help="DISABLED, PREFERRED (default: TLS when the server offers it), REQUIRED (TLS, the "
+                      "certificate not checked), VERIFY_CA (checked against --ssl-ca only, not the system's CAs) or "
+                      "VERIFY_IDENTITY (VERIFY_CA and the host name). Under every mode the password is never sent "
+                      "in clear text: a server without TLS that asks for it is refused")
+    conn.add_argument("--ssl-ca", help="CA certificate file (PEM) for VERIFY_CA / VERIFY_IDENTITY; given without "
+                      "--ssl-mode (here or in an option file) it means --ssl-mode=VERIFY_CA, as for the mysql client")
     conn.add_argument("--ssl-cert", help="client certificate file")
     conn.add_argument("--ssl-key", help="client private key file")
     conn.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
@@ -231,7 +235,13 @@ def build_spec(args: argparse.Namespace) -> ConnectionSpec:
     tls_mode = args.ssl_mode or _ssl_mode(files.get("ssl_mode", "preferred"))
     ssl_ca = args.ssl_ca or files.get("ssl_ca")
     if ssl_ca and not args.ssl_mode and "ssl_mode" not in files:
-        tls_mode = "verify_ca"
+        tls_mode = "verify_ca"  # as the mysql client: a CA file alone asks for its check
+        if not getattr(args, "quiet", False):
+            _progress_line(f"ps-prechecks: --ssl-ca {ssl_ca} without --ssl-mode: the server's certificate is checked "
+                           "against it (VERIFY_CA)")
+    elif ssl_ca and tls_mode in ("preferred", "required"):
+        print(f"ps-prechecks: warning: --ssl-ca is not used with --ssl-mode={tls_mode.upper()}, which encrypts "
+              "without checking the certificate; use --ssl-mode=VERIFY_CA to check it", file=sys.stderr)
     return ConnectionSpec(
         host=host,
         port=port,

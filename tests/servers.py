@@ -229,6 +229,7 @@ def _template_datadir() -> Path:
             _require("mariadb-install-db"),
             "--no-defaults",
             f"--datadir={root / 'data'}",
+            f"--tmpdir={root}",  # its temporary tables in /tmp failed 3 bootstraps in 16 beside other test runs
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",

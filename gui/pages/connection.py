@@ -56,7 +56,7 @@ TLS_LABELS = {
     "disabled": "Disabled: no encryption",
     "preferred": "Preferred: encrypted when the server offers it, certificate not verified",
     "required": "Required: encrypted, certificate not verified",
-    "verify_ca": "Verify CA: encrypted, certificate checked against the CA file",
+    "verify_ca": "Verify CA: encrypted, certificate checked against this CA file only",
     "verify_identity": "Verify identity: as Verify CA, and the host name must match",
 }
 NO_KEYCHAIN = ("No system keychain was found on this computer: the password is kept in memory for this "
