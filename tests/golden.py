@@ -9,7 +9,9 @@ matches nothing in a run is reported too (it is stale, or the field it names has
 
 A volatile value becomes a placeholder that keeps its kind: ``"<timestamp>"``, ``"<status counter>"``, and for a
 number or a boolean its JSON type as well (``"<duration: float>"``), so a figure that turns from a number into a
-string, or disappears, or gains a key, is still a diff. ``null`` stays ``null``.
+string, or disappears, or gains a key, is still a diff. ``null`` stays ``null``. The throwaway server's directory
+and socket directory are replaced wherever they appear (``<server dir>/data/``). The JSON files are rewritten with
+sorted keys: the order of an object's keys is not a figure.
 
 Nothing here imports pytest.
 """

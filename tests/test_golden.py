@@ -100,11 +100,22 @@ def _same_inputs(outputs: Outputs) -> None:
     if REGENERATE:
         pytest.skip(f"{REGEN_ENV}=1: the golden files in {GOLDEN} were rewritten from this run; review them "
                     "with git diff")
-    stored = json.loads(INPUTS.read_text(encoding="utf-8"))
-    if stored != outputs.inputs:
-        pytest.fail(f"the golden files were made with other inputs ({INPUTS}: {stored}; this run: {outputs.inputs}) "
-                    f"— regenerate them on the code before your change with {REGEN_ENV}=1, then compare",
-                    pytrace=False)
+    stored, here = _flat(json.loads(INPUTS.read_text(encoding="utf-8"))), _flat(outputs.inputs)
+    changed = [f"{key}: {stored.get(key)} in inputs.json, {here.get(key)} here"
+               for key in sorted(set(stored) | set(here)) if stored.get(key) != here.get(key)]
+    if changed:
+        pytest.fail(f"the golden files were made with other inputs ({'; '.join(changed)}) — regenerate them on the "
+                    f"code before your change with {REGEN_ENV}=1, then compare", pytrace=False)
+
+
+def _flat(inputs: dict[str, object], prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in inputs.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
 
 
 @pytest.mark.parametrize("name", golden.FILES)
