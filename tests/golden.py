@@ -84,6 +84,7 @@ def digest_summary(digests: Any) -> Any:
 
 _TIME = "<timestamp>"
 _N = r"[0-9][0-9,]*(?:\.[0-9]+)?"  # a number as the prefill writes it: 1,197.1
+_UPTIME = rf"{_N} (?:seconds|minutes|hours|days)"  # prechecks.prefill._duration: "2 seconds", "1.5 hours"
 
 # Volatile because of timing, the throwaway server or the machine. Grouped by file; every path is a single field.
 JSON_RULES: tuple[JsonRule, ...] = (
@@ -151,7 +152,7 @@ JSON_RULES: tuple[JsonRule, ...] = (
              any_number=True),
     JsonRule("submission.json", "answers[id=performance.traffic_pattern].value", "status counter",
              "read/write shares and counts from Com_*, over the uptime",
-             sub=(rf"^{_N}% reads, {_N}% writes by statement count over the {_N} seconds? since the server started "
+             sub=(rf"^{_N}% reads, {_N}% writes by statement count over the {_UPTIME} since the server started "
                   rf"\({_N} SELECT, {_N} INSERT/UPDATE/DELETE/REPLACE\)$",
                   "<n>% reads, <n>% writes by statement count over the <uptime> since the server started "
                   "(<n> SELECT, <n> INSERT/UPDATE/DELETE/REPLACE)")),
@@ -288,14 +289,14 @@ TEXT_RULES: tuple[TextRule, ...] = (
              r"per interval>", "the counters' rates over the uptime and the interval (a zero rate shows blank)"),
     # the questionnaire's prefilled answers computed from status counters (submission.json has the same values)
     TextRule("freeform_questions.md", "`performance.traffic_pattern`",
-             rf"^> {_N}% reads, {_N}% writes by statement count over the {_N} seconds? since the server started "
+             rf"^> {_N}% reads, {_N}% writes by statement count over the {_UPTIME} since the server started "
              rf"\({_N} SELECT, {_N} INSERT/UPDATE/DELETE/REPLACE\)$",
              "> <n>% reads, <n>% writes by statement count over the <uptime> since the server started "
              "(<n> SELECT, <n> INSERT/UPDATE/DELETE/REPLACE)", "read/write shares and counts from Com_*"),
     TextRule("freeform_questions.md", "`performance.qps_average`", rf"^> {_N} queries/s$", "> <rate> queries/s",
              "Questions / Uptime"),
     TextRule("freeform_questions.md", "`performance.qps_average`",
-             rf"^(_\(prefilled from .*\): Questions since the server started) {_N} seconds? ago (.*)$",
+             rf"^(_\(prefilled from .*\): Questions since the server started) {_UPTIME} ago (.*)$",
              r"\1 <uptime> ago \2", "the throwaway server's uptime"),
     TextRule("freeform_questions.md", "`performance.qps_peak`", rf"^> {_N} queries/s$", "> <rate> queries/s",
              "Questions over the sampled interval"),
