@@ -501,8 +501,11 @@ def start_mariadb(
     general_log_path = base_dir / "general.log" if general_log else None
     root_password = secrets.token_urlsafe(18)
 
+    tmpdir = base_dir / "tmp"  # not /tmp: every mariadbd deletes the #sql* files in its tmpdir when it starts
+    tmpdir.mkdir(exist_ok=True)
     options = [
         f"--datadir={datadir}",
+        f"--tmpdir={tmpdir}",
         f"--pid-file={base_dir / 'mariadbd.pid'}",
         f"--log-error={error_log}",
         "--bind-address=127.0.0.1",

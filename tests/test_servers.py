@@ -6,6 +6,7 @@ import os
 import socket
 import stat
 import time
+from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -126,6 +127,19 @@ def test_load_sql_file(mariadb_factory, tmp_path):
     sql.write_text("THIS IS NOT SQL;\n")
     with pytest.raises(RuntimeError, match="syntax"):
         server.load_sql_file(sql)
+
+
+def test_a_new_server_leaves_the_others_temporary_files_alone(mariadb_factory):
+    """mariadbd deletes every #sql* file in its tmpdir at start-up: with one shared /tmp, a server started by a
+    parallel test run took a running server's temporary tables from under its statements."""
+    first = mariadb_factory()
+    probe = Path(str(first.admin("SELECT @@tmpdir")[0][0])) / f"#sql-probe-{os.getpid()}-{first.port}"
+    probe.write_text("a temporary table's file")
+    try:
+        mariadb_factory()
+        assert probe.exists(), f"starting another server deleted {probe}"
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 def test_replication_pair(replication_pair):
