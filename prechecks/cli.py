@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--servers", metavar="FILE",
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
-                      "ssh_user, ssh_key, ssh_accept_new_host_key); see README. Each server gets its own folder; one questionnaire covers "
-                      "them all")
+                      "ssh_user, ssh_key, ssh_accept_new_host_key); see README. Each server gets its own folder; "
+                      "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
                      help="seconds between the two status samples (default 10); longer gives a better QPS picture")

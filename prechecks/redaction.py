@@ -355,8 +355,14 @@ class Redactor:
         return self._strings(out)  # type: ignore[no-any-return]
 
     def _always_facts(self, facts: dict[str, Any]) -> None:
-        """Secret-looking variables are redacted at the source (collectors.server); this is the last line."""
+        """Secret-looking variables and replica errors' literals are removed at the source (collectors.server,
+        collectors.replication); this is the last line (facts read back from samples too)."""
+        from collectors.replication import scrub_replica_error
         from collectors.server import redact_variables
+
+        for source in _dicts(_map(facts.get("replication")).get("sources")):
+            if isinstance(source.get("last_error"), str):
+                source["last_error"] = scrub_replica_error(source["last_error"])
 
         variables = facts.get("variables")
         if isinstance(variables, dict):
