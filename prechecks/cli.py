@@ -494,6 +494,8 @@ def run_collection(args: argparse.Namespace) -> int:
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                              attachments=attachments, slow_log_files=slow_log_files)
+    for note in content.facts.get("collection", {}).get("notes", []):
+        print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
         archive = write_bundle(content, output, manifest_extra=manifest_extra(result), redact=args.redact)
     except ValueError as exc:  # an attachment that changed or vanished since the start
