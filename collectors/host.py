@@ -75,15 +75,18 @@ def _same_path(a: str | Path, b: str | Path) -> bool:
 def local_evidence(spec: ConnectionSpec, variables: Mapping[str, str], server_started: float | None
                    ) -> tuple[bool, str]:
     """(local, why): whether the server is a process of this machine, with the evidence or its absence.
-    ``server_started``: the server's start (epoch seconds) from its Uptime; None when unknown."""
+    ``server_started``: the server's start (epoch seconds) from its Uptime; None when unknown.
+
+    Over TCP the pid file must name a live mysqld/mariadbd here that started when the server did, and the
+    server's @@datadir must exist here and be the process's own (its cwd or --datadir) when that can be seen
+    (another user's process hides its cwd; the start time then decides, to the second)."""
     if spec.ssh is not None:
-        return False, "the server is reached through the SSH bastion: its option file is on another machine"
+        return False, "the server is reached through the SSH bastion, so its files are on another machine"
     socket = variables.get("socket") or ""
     if spec.socket and socket and _same_path(spec.socket, socket):
         return True, f"connected over its Unix socket {socket}"
-    elsewhere = ("no evidence that the server runs on this machine (connected to "
-                 f"{spec.socket or spec.host or 'localhost'}{'' if spec.socket else f':{spec.port}'}, which may be "
-                 "forwarded to another machine)")
+    where = spec.socket or f"{spec.host or 'localhost'}:{spec.port}"
+    elsewhere = f"no evidence that the server runs on this machine ({where} may be forwarded elsewhere)"
     path = _pid_path(variables)
     try:
         pid = int(path.read_text(encoding="ascii").strip()) if path else 0
@@ -94,15 +97,14 @@ def local_evidence(spec: ConnectionSpec, variables: Mapping[str, str], server_st
         return False, f"{elsewhere}: its pid file {variables.get('pid_file') or '(none)'} names no server process here"
     started = _process_started(pid)
     if server_started is None or started is None or abs(started - server_started) > START_TOLERANCE:
-        return False, (f"{elsewhere}: process {pid} of its pid file here did not start when the server did "
-                       "(another server with the same paths)")
+        return False, f"{elsewhere}: process {pid} of its pid file here did not start when the server did"
     datadir = variables.get("datadir") or ""
-    datadirs = [arg.split("=", 1)[1] for arg in cmdline[1:] if arg.startswith("--datadir=")]
+    seen = [arg.split("=", 1)[1] for arg in cmdline[1:] if arg.startswith("--datadir=")]
     try:
-        datadirs.append(os.readlink(f"/proc/{pid}/cwd"))  # the server runs in its datadir
+        seen.append(os.readlink(f"/proc/{pid}/cwd"))  # the server runs in its datadir
     except OSError:
         pass
-    if not datadir or not datadirs or not all(_same_path(d, datadir) for d in datadirs):
+    if not datadir or not os.path.isdir(datadir) or not all(_same_path(d, datadir) for d in seen):
         return False, f"{elsewhere}: process {pid} of its pid file here does not run in its datadir {datadir}"
     return True, f"process {pid} of its pid file runs here, in its datadir, and started when the server did"
 
@@ -161,7 +163,8 @@ def collect_config_file(ctx: Context) -> None:
     variables = ctx.facts.get("variables", {})
     local, evidence = local_evidence(ctx.session.spec, variables, _server_started(ctx))
     if not local:
-        raise Skip(f"not read: {evidence}; its option file cannot be read from here")
+        raise Skip(f"{evidence}: its option file is not read (run ps-prechecks on the server's machine, over "
+                   "its socket, to include it)")
     path, how = find_option_file(variables)
     if path is None:
         raise Skip(how)

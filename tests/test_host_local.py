@@ -88,9 +88,10 @@ def test_a_forward_to_a_server_whose_paths_point_at_another_server_here_reads_no
     finally:
         a_pid_file.write_text(a_pid)
     assert record["status"] == "skipped", record
-    assert record["reason"].startswith(f"not read: no evidence that the server runs on this machine (connected to "
-                                       f"127.0.0.1:{proxy.port}, which may be forwarded to another machine): process "
-                                       f"{b_pid} of its pid file here")
+    assert record["reason"] == (f"no evidence that the server runs on this machine (127.0.0.1:{proxy.port} may be "
+                                f"forwarded elsewhere): process {b_pid} of its pid file here does not run in its "
+                                f"datadir {facts['variables']['datadir']}: its option file is not read (run "
+                                "ps-prechecks on the server's machine, over its socket, to include it)")
     assert "mysql-config-file" not in artifacts and "config_file" not in facts  # neither B's file nor /etc/my.cnf
 
 
@@ -115,4 +116,4 @@ def test_through_ssh_nothing_is_local_even_when_every_path_matches(pair) -> None
     via_ssh = ConnectionSpec(host="127.0.0.1", port=a.port, user="root", ssh=SshSpec("bastion.example.com"))
     local, why = host.local_evidence(via_ssh, variables, started)
     assert local is False
-    assert why == "the server is reached through the SSH bastion: its option file is on another machine"
+    assert why == "the server is reached through the SSH bastion, so its files are on another machine"
