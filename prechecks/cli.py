@@ -576,6 +576,9 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
               + (f" — {part.remedy}" if part.remedy else ""), file=sys.stderr)
     if len(missing) == len(parts):
         return _fail("no server could be collected; nothing was written", "fix the causes above and run again")
+    for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
+        for note in (part.content.facts.get("collection", {}).get("notes", []) if part.content else []):
+            print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
     secrets = [secret for e in entries for secret in e.spec.secrets]
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,

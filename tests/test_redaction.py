@@ -367,6 +367,10 @@ def test_a_password_that_is_a_server_word_is_hidden_where_it_is_a_password_only(
         out.mkdir()
         result = run_cli([f"--host={server.host}", f"--port={server.port}", "--user=weak_app", *FAST,
                           f"--output={out}", "--no-draft"], password="InnoDB")
+        servers_file = tmp_path / "servers.toml"
+        servers_file.write_text(f'[[server]]\nname = "weak"\nhost = "{server.host}"\nport = {server.port}\n'
+                                'user = "weak_app"\npassword_env = "WEAK_PW"\n', encoding="utf-8")
+        several = run_cli(["--servers", str(servers_file), *FAST, f"--output={out}"], env={"WEAK_PW": "InnoDB"})
     finally:
         servers.stop_all([server])
         servers.discard(server)
@@ -382,6 +386,8 @@ def test_a_password_that_is_a_server_word_is_hidden_where_it_is_a_password_only(
                "keyword, an engine, a character set or a variable name): the archive hides it only where a "
                "password can be")
     assert warning in result.stderr
+    assert several.returncode == 0, several.stderr
+    assert warning.replace("ps-prechecks: ", "ps-prechecks: server weak: ") in several.stderr
     manifest = json.loads(files["manifest.json"])
     assert [w.split(":")[0] for w in manifest["redaction"]["warnings"]] == [
         "a password given to this run is a word the server itself uses (an SQL keyword, an engine, a character "
