@@ -10,12 +10,11 @@ Paths such as ``ssl_key``/``ssl_cert`` are kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from collectors.optionfiles import strip_end_comment
 
 REDACTED = "<redacted>"
-MIN_SCRUB_LENGTH = 4
 
 # Substrings of a normalised option name (lower case, "-" -> "_", "loose_" dropped) that mark a secret.
 _SECRET_SUBSTRINGS = (
@@ -122,9 +121,9 @@ def redact_option_text(text: str) -> tuple[str, list[str]]:
             values.append(strip_end_comment(value).strip().strip("'\""))
             continue
         out.append(redact_free_text(body) + ending)
-    # a secret found once is a secret everywhere in the file (a password equal to the user name);
-    # very short values are left alone, as replacing them would garble unrelated text
-    return scrub_text("".join(out), [v for v in values if len(v) >= MIN_SCRUB_LENGTH]), redacted
+    # a secret found once is a secret everywhere in the file (a password equal to the user name); a short
+    # or common one only where a password can be (default_storage_engine = InnoDB stays with password=InnoDB)
+    return SecretScrubber(values)("".join(out)), redacted
 
 
 def redact_free_text(body: str) -> str:
@@ -153,8 +152,80 @@ def scrub_ddl_literals(ddl: str) -> str:
     return "".join(p if p.lstrip().startswith("CREATE TABLE") else scrub_literals(p) for p in pieces)
 
 
+# A password this short, or that is a word, is not removed from every text by value: replacing each equal
+# word would show it (with the password "InnoDB", ENGINE=<redacted>). It is removed where a password can be.
+SAFE_SECRET_LENGTH = 8
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_SERVER_WORDS = _words("""
+innodb myisam aria memory archive csv blackhole federated merge rocksdb tokudb columnstore spider sequence
+ndbcluster performance_schema information_schema mysql sys latin1 latin2 utf8 utf8mb3 utf8mb4 ascii binary
+ucs2 utf16 utf32 cp1250 cp1251 cp1252 gbk big5 sjis euckr koi8r greek hebrew tis620 armscii8 swe7 macroman
+localhost mariadb percona replica primary master slave password passwords database databases default
+""")
+# the words most often chosen as passwords (a dictionary of their own, in any case, a digit or ! at the end)
+_COMMON_PASSWORDS = _words("""
+password passw0rd welcome letmein sunshine dragon monkey qwerty qwertyuiop azerty abc123 iloveyou admin
+administrator changeme secret trustno1 football baseball princess starwars whatever shadow master superman
+batman michael jennifer computer internet freedom summer winter spring autumn hello login default
+database mysql mariadb root toor test testing guest access backup changeit manager oracle postgres
+""")
+# where a password can be written: an option or connection-string key (password=, pwd:, "secret": ...,
+# user= as the account's name can equal it), IDENTIFIED BY / AS, PASSWORD('...'), mysql -pSECRET, a URL's user:pw@
+_SECRET_POSITION = (
+    r"(?i:[\w.-]*(?:password|passwd|passphrase|pwd|pass|secret|token|auth|credential|private_key|access_key|user)"  # noqa: S105 - a pattern
+    r"[\w.-]*[\"']?\s*[=:]\s*"
+    r"|\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s+)?"
+    r"|\bpassword\s*\(\s*"
+    r"|(?<![\w-])-p"
+    r"|://[^\s/@:]*:)"
+)
+
+
+def common_secret_reason(secret: str, words: Collection[str] = ()) -> str | None:
+    """Why ``secret`` is unsafe to remove by value from every text, or None. ``words``: more words the
+    server uses (its variable names), lower case."""
+    lower = secret.lower()
+    if lower in _SERVER_WORDS or lower in words:
+        return "a word the server itself uses (an SQL keyword, an engine, a character set or a variable name)"
+    if lower.rstrip("0123456789!") in _COMMON_PASSWORDS:
+        return "a common word"
+    if len(secret) < SAFE_SECRET_LENGTH:
+        return f"shorter than {SAFE_SECRET_LENGTH} characters"
+    return None
+
+
+class SecretScrubber:
+    """The run's secrets out of any text: a distinctive one wherever it appears, a common one
+    (:func:`common_secret_reason`) only where a password can be written, as a whole word."""
+
+    def __init__(self, secrets: Sequence[str], words: Collection[str] = ()) -> None:
+        self.ordered = longest_first(secrets)
+        self.reasons = {s: r for s in self.ordered if (r := common_secret_reason(s, words)) is not None}
+        self._positional = {
+            s: re.compile(rf"(?P<ctx>{_SECRET_POSITION})(?P<quote>['\"]?){re.escape(s)}(?![\w$])")
+            for s in self.reasons
+        }
+
+    def __call__(self, text: str) -> str:
+        for secret in self.ordered:
+            if secret not in text:
+                continue
+            pattern = self._positional.get(secret)
+            if pattern is None:
+                text = text.replace(secret, REDACTED)
+            else:
+                text = pattern.sub(lambda m: m["ctx"] + m["quote"] + REDACTED, text)
+        return text
+
+
 def scrub_text(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with each non-empty secret replaced by ``<redacted>`` (longest first)."""
+    """``text`` with each non-empty secret replaced by ``<redacted>`` (longest first), every occurrence: for
+    text that stays on this machine (logs, drafts); the archive uses :class:`SecretScrubber`."""
     return scrub_ordered(text, longest_first(secrets))
 
 

@@ -6,6 +6,7 @@ SHOW SLAVE HOSTS and SHOW MASTER STATUS; MySQL 8.0.22 and MariaDB 10.5 added the
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -120,6 +121,46 @@ def _pick(row: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+# the statement-based applier's message: Error '<error>' on query. Default database: '<db>'. Query: '<statement>'
+_ON_QUERY = re.compile(r"^(?P<head>.*?)'(?P<error>.*?)' on query\. Default database: '(?P<db>[^']*)'\. "
+                       r"Query: '(?P<query>.*)$", re.DOTALL)
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=s\b)")  # "the event's master log": not a quote
+_APOSTROPHE_MARK = "\x00"
+
+
+def _mask_quoted(text: str) -> str:
+    """Each ``; ``-separated part with everything from its first quote to its last replaced by ``'?'``: the
+    values MySQL puts in quotes (a duplicate key's row values, an account) can hold quotes themselves, so
+    quote pairs cannot be trusted; a lone quote (a message cut short) masks the rest of its part."""
+    parts = []
+    for part in _APOSTROPHE.sub(_APOSTROPHE_MARK, text).split("; "):
+        first, last = part.find("'"), part.rfind("'")
+        if first >= 0:
+            part = part[:first] + "'?'" + (part[last + 1:] if last > first else "")
+        parts.append(part)
+    return "; ".join(parts).replace(_APOSTROPHE_MARK, "'")
+
+
+def scrub_replica_error(text: str) -> str:
+    """A replica's Last_Error / Last_SQL_Error / Last_IO_Error without the data it quotes: the failing
+    statement becomes its fingerprint (literals as ?, as in the slow-log digest) and every quoted value of
+    the message (a duplicate key's row values, an account) becomes '?'. The fixed text, the error codes,
+    table names and binlog positions are kept: they say why replication stopped."""
+    if not text:
+        return text
+    match = _ON_QUERY.match(text)
+    if match is None:
+        return _mask_quoted(text)
+    from collectors.slowlog import Fingerprinter
+
+    query = match["query"]
+    closed = query.endswith("'")
+    found = Fingerprinter()(query[:-1] if closed else query, truncated=not closed)
+    shape = found.text if found is not None and found.text else "?"
+    return (f"{_mask_quoted(match['head'])}'{_mask_quoted(match['error'])}' on query. "
+            f"Default database: '{match['db']}'. Query: '{shape}'")
+
+
 def collect_replication(ctx: Context) -> None:
     replication: dict[str, Any] = {"statements": {}}
     notes: list[str] = []
@@ -135,7 +176,8 @@ def collect_replication(ctx: Context) -> None:
             "sql_running": str(_pick(row, "Replica_SQL_Running", "Slave_SQL_Running") or ""),
             "seconds_behind": _pick(row, "Seconds_Behind_Source", "Seconds_Behind_Master"),
             "using_gtid": str(_pick(row, "Using_Gtid", "Auto_Position") or "No"),
-            "last_error": str(_pick(row, "Last_Error") or ""),
+            # the failing statement's literals (row values) never leave the server
+            "last_error": scrub_replica_error(str(_pick(row, "Last_Error") or "")),
         })
     replication["sources"] = sources
     replication["is_replica"] = bool(sources)

@@ -31,7 +31,9 @@ ps-prechecks at 127.0.0.1:3307.
 
 Host keys are checked against ~/.ssh/known_hosts (hashed entries too), the system's ssh_known_hosts and
 ps-prechecks' own known_hosts in the user config dir, where keys the user confirmed are recorded (we
-never write to ~/.ssh). An unknown key raises :class:`HostKeyUnknown`; a *changed* key is always refused.
+never write to ~/.ssh). An unknown key raises :class:`HostKeyUnknown`; a *changed* key is always refused,
+and so is a known bastion presenting a key of a type not recorded for it (ssh asks for the recorded types
+first, so only a bastion that no longer has its recorded key does that).
 """
 
 from __future__ import annotations
@@ -677,6 +679,15 @@ def _check_host_key(ssh: SshSpec, key: paramiko.PKey, recorded: Sequence[_Record
             f"{_display(old.path)} line {old.line} holds another), so someone may be intercepting the connection",
             "if the bastion was rebuilt, check the new fingerprint with its administrator, remove the old key with "
             f"ssh-keygen -R '{ssh.known_hosts_name}' -f {_display(old.path)} and run again"))
+    if plain:  # known, but under another key type: OpenSSH would not silently trust it either
+        old = plain[0]
+        raise ConnectionFailed(_problem(
+            "ssh_host_key_changed",
+            f"cannot connect through the SSH bastion {ssh.where}: its host key has CHANGED type (now {shown}; "
+            f"{_display(old.path)} line {old.line} holds its {old.key_type} key and the bastion no longer offers "
+            "it), so someone may be intercepting the connection",
+            "if the bastion's keys were replaced, check the new fingerprint with its administrator, remove the old "
+            f"key with ssh-keygen -R '{ssh.known_hosts_name}' -f {_display(old.path)} and run again"))
     if ssh.accept_new_host_key:
         trust_host_key(presented, store)
         return

@@ -107,12 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--ssh-accept-new-host-key", action="store_true",
                      help="trust the bastion's host key if it is not known yet, and record it in ps-prechecks' "
                      "known_hosts: use it after checking the fingerprint that a run without it prints. A changed "
-                     "host key is always refused")
+                     "host key is always refused. Not with --servers: there write ssh_accept_new_host_key = true "
+                     "in the [[server]] whose bastion you checked")
     conn.add_argument("--servers", metavar="FILE",
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
-                      "ssh_user, ssh_key); see README. Each server gets its own folder; one questionnaire covers "
-                      "them all")
+                      "ssh_user, ssh_key, ssh_accept_new_host_key); see README. Each server gets its own folder; "
+                      "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
                      help="seconds between the two status samples (default 10); longer gives a better QPS picture")
@@ -261,7 +262,7 @@ def build_spec(args: argparse.Namespace) -> ConnectionSpec:
 def _ssh_usage(args: argparse.Namespace) -> str | None:
     """What is wrong with the --ssh-* options, before anything connects."""
     if not args.ssh_host and (args.ssh_user or args.ssh_key or args.ssh_port != 22
-                              or (args.ssh_accept_new_host_key and not args.servers)):
+                              or (args.ssh_accept_new_host_key and not args.servers)):  # --servers: refused there
         return "--ssh-port, --ssh-user, --ssh-key and --ssh-accept-new-host-key need --ssh-host"
     if args.ssh_host and args.socket:
         return ("--socket cannot be used with --ssh-host: give --host and --port as the bastion sees the server "
@@ -503,6 +504,8 @@ def run_collection(args: argparse.Namespace) -> int:
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                              attachments=attachments, slow_log_files=slow_log_files)
+    for note in content.facts.get("collection", {}).get("notes", []):
+        print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
         archive = write_bundle(content, output, manifest_extra=manifest_extra(result), redact=args.redact)
     except ValueError as exc:  # an attachment that changed or vanished since the start
@@ -549,6 +552,9 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     if args.ssh_host or args.ssh_user or args.ssh_key:
         return _usage("--servers names each server's SSH bastion itself: use ssh_host, ssh_port, ssh_user and ssh_key "
                       "in the file instead of --ssh-host, --ssh-user and --ssh-key")
+    if args.ssh_accept_new_host_key:  # one flag would trust every bastion of the file at once, checked or not
+        return _usage("--ssh-accept-new-host-key cannot be used with --servers: write ssh_accept_new_host_key = true "
+                      "in the [[server]] whose bastion's fingerprint you checked")
     if args.slow_log:  # which server's log it is cannot be told from the file
         return _usage("--slow-log cannot be combined with --servers: run ps-prechecks for the server that wrote "
                       "the log, with --slow-log")
@@ -558,7 +564,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         entries = load_servers(Path(os.path.expanduser(args.servers)), defaults=defaults)
         asked: dict[str, str] = {}
         entries = [entry if entry.spec.ssh is None else replace(entry, spec=replace(entry.spec, ssh=with_ssh_passphrase(
-            replace(entry.spec.ssh, accept_new_host_key=args.ssh_accept_new_host_key), asked))) for entry in entries]
+            entry.spec.ssh, asked))) for entry in entries]
     except ServersFileError as exc:
         return _usage(str(exc))
     except ValueError as exc:
@@ -584,6 +590,9 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
               + (f" — {part.remedy}" if part.remedy else ""), file=sys.stderr)
     if len(missing) == len(parts):
         return _fail("no server could be collected; nothing was written", "fix the causes above and run again")
+    for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
+        for note in (part.content.facts.get("collection", {}).get("notes", []) if part.content else []):
+            print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
     secrets = [secret for e in entries for secret in e.spec.secrets]
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,

@@ -176,6 +176,11 @@ def bundle_content(
         result.facts.setdefault("config_file", {})["redacted"] = redacted
         samples["mysql-config-file"] = config_text
     facts = result.facts
+    from prechecks.redaction import secret_warnings
+
+    notes = secret_warnings(secrets, facts)  # a common password: the report says what it means for redaction
+    if notes:
+        facts = {**facts, "collection": {**(facts.get("collection") or {}), "notes": notes}}
     if slow_log_files is not None:
         facts = {**facts, "slow_log": {**(facts.get("slow_log") or {}), "files": dict(slow_log_files)}}
     return BundleContent(

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from collectors.base import SYSTEM_SCHEMAS
-from collectors.redact import REDACTED, longest_first, redact_free_text, scrub_ordered
+from collectors.redact import REDACTED, SecretScrubber, redact_free_text
 
 CLASSES = ("hostnames", "ips", "users", "identifiers")
 ALWAYS = ("secrets", "query_literals")
@@ -121,6 +121,19 @@ _HOST_LIST_VARIABLES = ("wsrep_cluster_address", "wsrep_node_address", "wsrep_no
                         "wsrep_sst_receive_address")
 
 
+def weak_secret_warning(reason: str) -> str:
+    return (f"a password given to this run is {reason}: the archive hides it only where a password can be "
+            "(password= values, IDENTIFIED BY, URLs, -p), not every equal word, so it could be guessed — "
+            "give the migration account a long random password")
+
+
+def secret_warnings(secrets: Sequence[str], facts: Mapping[str, Any]) -> list[str]:
+    """The warnings the archive's redaction record will carry, for the report and the run's output."""
+    redactor = Redactor(secrets=secrets)
+    redactor.learn_vocabulary(facts)
+    return redactor.warnings()
+
+
 class UnknownRedactionClass(ValueError):
     pass
 
@@ -155,7 +168,7 @@ class Redactor:
     def __init__(self, classes: Iterable[str] = (), secrets: Sequence[str] = ()) -> None:
         self.classes = parse_classes(list(classes))
         self.secrets = [s for s in secrets if s]
-        self._ordered_secrets = longest_first(self.secrets)
+        self._scrub = SecretScrubber(self.secrets, _KEYWORDS)
         self._maps: dict[str, dict[str, str]] = {c: {} for c in CLASSES}  # class -> original -> pseudonym
         self._kinds: dict[str, str] = {}  # identifier original -> kind
         self._lower: dict[str, str] = {}  # identifier lower-case -> original (first seen)
@@ -248,6 +261,8 @@ class Redactor:
     def record(self) -> dict[str, Any]:
         """What the manifest says about redaction: classes and counts, never an original."""
         record: dict[str, Any] = {"always": list(ALWAYS), "classes": list(self.classes), "counts": self.counts()}
+        if self.warnings():
+            record["warnings"] = self.warnings()
         if self.on("identifiers"):
             record["identifier_kinds"] = self.identifier_counts()
         return record
@@ -268,6 +283,11 @@ class Redactor:
             self._vocabulary |= {str(k).lower() for k in _map(status.get(which))}
         for plugin in _seq(facts.get("plugins")):
             self._vocabulary.add(str(_map(plugin).get("name", "")).lower())
+        self._scrub = SecretScrubber(self.secrets, self._vocabulary)  # a variable's name is a common word too
+
+    def warnings(self) -> list[str]:
+        """One line per secret that cannot be removed safely by value (never the secret itself)."""
+        return [weak_secret_warning(reason) for reason in dict.fromkeys(self._scrub.reasons.values())]
 
     def learn_facts(self, facts: Mapping[str, Any]) -> None:
         """Register every name the facts hold, schemas first (a name's kind is the first seen)."""
@@ -355,8 +375,14 @@ class Redactor:
         return self._strings(out)  # type: ignore[no-any-return]
 
     def _always_facts(self, facts: dict[str, Any]) -> None:
-        """Secret-looking variables are redacted at the source (collectors.server); this is the last line."""
+        """Secret-looking variables and replica errors' literals are removed at the source (collectors.server,
+        collectors.replication); this is the last line (facts read back from samples too)."""
+        from collectors.replication import scrub_replica_error
         from collectors.server import redact_variables
+
+        for source in _dicts(_map(facts.get("replication")).get("sources")):
+            if isinstance(source.get("last_error"), str):
+                source["last_error"] = scrub_replica_error(source["last_error"])
 
         variables = facts.get("variables")
         if isinstance(variables, dict):
@@ -575,7 +601,7 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """Free text: secrets always; then addresses by pattern and distinctive learnt names as words."""
-        text = redact_free_text(scrub_ordered(text, self._ordered_secrets))
+        text = redact_free_text(self._scrub(text))
         if self.on("ips"):
             text = _IPV4.sub(lambda m: self._ip_match(m.group()), text)
             text = _IPV6.sub(lambda m: self._ip_match(m.group()), text)

@@ -244,6 +244,8 @@ def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         lines.append(name_val("Collectors", f"all {len(records)} ran ok"))
     if collection.get("error"):
         lines.append(name_val("Error", collection.get("error")))
+    for note in collection.get("notes") or []:
+        lines.append(name_val("Note", _text(note)))
     return "Collection", lines
 
 

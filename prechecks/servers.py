@@ -16,6 +16,8 @@
     ssh_key = "~/.ssh/id_ed25519"    # an encrypted key's passphrase: PS_PRECHECKS_SSH_PASSPHRASE, else
                                      # with keychain = true the one the wizard remembered for this key
                                      # file, else a prompt
+    ssh_accept_new_host_key = true   # trust this bastion's host key if it is not known yet (after checking
+                                     # the fingerprint a run without it printed); per server, never for all
 
 Passwords are read into memory only: they are scrubbed from everything the run writes and never
 copied to the archive. Every error names the file, the server and the key, with the remedy.
@@ -43,7 +45,7 @@ KEYRING_SERVICE = "ps-prechecks"  # the wizard's keychain entries (gui/settings.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 KNOWN_KEYS = frozenset({
     "name", "host", "port", "socket", "user", "password", "password_env", "keychain", "ssl_mode", "ssl_ca",
-    "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key",
+    "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key", "ssh_accept_new_host_key",
 })
 
 
@@ -221,23 +223,29 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
             found_in = f"keychain {account}"
         else:
             raise ServersFileError(f"{label}: keychain must be true, false or the entry's name")
-    ssh = {k: server[k] for k in ("ssh_host", "ssh_port", "ssh_user", "ssh_key") if k in server}
+    ssh = {k: server[k] for k in ("ssh_host", "ssh_port", "ssh_user", "ssh_key", "ssh_accept_new_host_key")
+           if k in server}
     ssh_spec: SshSpec | None = None
     if ssh:
         ssh_host, ssh_key = text("ssh_host"), text("ssh_key")
         if not ssh_host:
-            raise ServersFileError(f"{label}: ssh_port, ssh_user and ssh_key need ssh_host (the bastion)")
+            raise ServersFileError(f"{label}: ssh_port, ssh_user, ssh_key and ssh_accept_new_host_key need ssh_host "
+                                   "(the bastion)")
         if socket_path and not host:
             raise ServersFileError(f"{label}: a socket cannot be reached through SSH: give host and port as the "
                                    "bastion sees the server (127.0.0.1 when MySQL runs on the bastion)")
         ssh_port = server.get("ssh_port", 22)
         if not isinstance(ssh_port, int) or isinstance(ssh_port, bool) or not 0 < ssh_port < 65536:
             raise ServersFileError(f"{label}: ssh_port must be a number from 1 to 65535")
+        accept_new = server.get("ssh_accept_new_host_key", False)
+        if not isinstance(accept_new, bool):
+            raise ServersFileError(f"{label}: ssh_accept_new_host_key must be true or false")
         passphrase = environ.get(SSH_PASSPHRASE_ENV) or None
         if passphrase is None and ssh_key and server.get("keychain") not in (None, False):
             passphrase = _keychain_password(passphrase_keychain_account(ssh_key))  # None: asked when needed
         ssh_spec = SshSpec(ssh_host, ssh_port, user=text("ssh_user"),
-                           key_file=os.path.expanduser(ssh_key) if ssh_key else None, passphrase=passphrase)
+                           key_file=os.path.expanduser(ssh_key) if ssh_key else None, passphrase=passphrase,
+                           accept_new_host_key=accept_new)
     spec = replace(
         defaults,
         host=host if not socket_path or host else None,

@@ -260,7 +260,8 @@ def _replica_with_channels() -> Any:
 
     profile.responses["SHOW REPLICA STATUS"] = ResultSetData(REPLICA_STATUS_COLUMNS_80, (
         channel("orders", "db-1.internal", 42, "Yes", ""),
-        channel("audit", "db-9.internal", None, "No", "Error 'Duplicate entry' on query"),
+        channel("audit", "db-9.internal", None, "No", "Error 'Duplicate entry '7' for key 'PRIMARY'' on query. "
+                "Default database: 'audit'. Query: 'INSERT INTO log VALUES (7, 'x')'"),
     ))  # fmt: skip
     return profile
 
@@ -271,7 +272,8 @@ def test_replica_channels_lag_and_errors(mysql_standin) -> None:
     sources = result.facts["replication"]["sources"]
     assert [(s["channel"], s["source_host"], s["seconds_behind"], s["sql_running"]) for s in sources] == [
         ("orders", "db-1.internal", 42, "Yes"), ("audit", "db-9.internal", None, "No")]
-    assert sources[1]["last_error"].startswith("Error 'Duplicate entry'")
+    assert sources[1]["last_error"] == ("Error 'Duplicate entry '?'' on query. Default database: 'audit'. "
+                                        "Query: 'INSERT INTO `log` VALUES (?, ?)'")  # the row's values removed
     line = replication_line(render_report(result.facts))
     assert line == ("Is a replica of db-1.internal:3306 (channel orders) (IO Yes, SQL Yes, 42 s behind); "
                     "db-9.internal:3306 (channel audit) (IO Yes, SQL No, lag unknown)")

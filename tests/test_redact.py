@@ -240,3 +240,44 @@ def test_ddl_literals_scrubbed_except_in_create_table():
     assert "enum('a','b') DEFAULT 'a' COMMENT 'kept'" in out
     assert "planted" not in out and "x''y" not in out
     assert out.count("'?'") == 3
+
+
+def test_a_common_password_is_removed_only_where_a_password_can_be():
+    """Issue 13, finding 8: replacing every equal word showed the password (ENGINE=<redacted> for InnoDB)."""
+    from collectors.redact import SecretScrubber, common_secret_reason
+
+    scrub = SecretScrubber(["InnoDB"])
+    text = ("CREATE TABLE t (id INT) ENGINE=InnoDB;\n"
+            "[client]\npassword=InnoDB\nuser = InnoDB\n"
+            "CREATE USER 'app'@'%' IDENTIFIED BY 'InnoDB';\n"
+            "ALTER USER app IDENTIFIED WITH mysql_native_password AS 'InnoDB';\n"
+            "SET PASSWORD = PASSWORD('InnoDB');\n"
+            "CHANGE MASTER TO MASTER_HOST='db1', MASTER_PASSWORD = 'InnoDB';\n"
+            "mysql -uapp -pInnoDB --password=InnoDB shop\n"
+            "mysql://app:InnoDB@db1:3306/shop\n"
+            '{"password": "InnoDB", "engine": "InnoDB"}\n'
+            "Server=db1;Uid=app;Pwd=InnoDB;\n")
+    assert scrub(text) == (
+        "CREATE TABLE t (id INT) ENGINE=InnoDB;\n"
+        f"[client]\npassword={REDACTED}\nuser = {REDACTED}\n"
+        f"CREATE USER 'app'@'%' IDENTIFIED BY '{REDACTED}';\n"
+        f"ALTER USER app IDENTIFIED WITH mysql_native_password AS '{REDACTED}';\n"
+        f"SET PASSWORD = PASSWORD('{REDACTED}');\n"
+        f"CHANGE MASTER TO MASTER_HOST='db1', MASTER_PASSWORD = '{REDACTED}';\n"
+        f"mysql -uapp -p{REDACTED} --password={REDACTED} shop\n"
+        f"mysql://app:{REDACTED}@db1:3306/shop\n"
+        f'{{"password": "{REDACTED}", "engine": "InnoDB"}}\n'
+        f"Server=db1;Uid=app;Pwd={REDACTED};\n")
+    assert scrub("password=InnoDBx") == "password=InnoDBx"  # another value, not the password
+    # a long random password is still removed wherever it appears
+    assert SecretScrubber(["Zk29-rq!7Tq"])("x Zk29-rq!7Tq y") == f"x {REDACTED} y"
+    assert common_secret_reason("InnoDB") is not None and common_secret_reason("Sunshine1") == "a common word"
+    assert common_secret_reason("short7") == "shorter than 8 characters"
+    assert common_secret_reason("max_connections", {"max_connections"}) is not None
+    assert common_secret_reason("Zk29-rq!7Tq") is None
+
+
+def test_option_file_keeps_the_engine_when_the_password_is_its_name():
+    redacted, keys = redact_option_text("[mysqld]\ndefault_storage_engine = InnoDB\n[client]\npassword = InnoDB\n")
+    assert redacted == f"[mysqld]\ndefault_storage_engine = InnoDB\n[client]\npassword = {REDACTED}\n"
+    assert keys == ["client.password"]

@@ -345,3 +345,52 @@ def test_planted_secrets_reach_no_draft_log_or_setting(planted, tmp_path: Path) 
     for secret in (server.root_password, PLANTED_LITERAL, PLANTED_BODY_LITERAL, PLANTED_CNF_SECRET,
                    "planted-user-pw-1"):
         assert secret.encode() not in blob, secret
+
+
+def test_a_password_that_is_a_server_word_is_hidden_where_it_is_a_password_only(tmp_path: Path) -> None:
+    """Issue 13, finding 8: with the password InnoDB, replacing every equal word showed ENGINE=<redacted>.
+    The account's password is InnoDB and the server's option file says so (password = InnoDB) next to
+    default_storage_engine = InnoDB: the password's places are redacted, the engine stays, and the run warns."""
+    from tests import servers
+
+    if not servers.mariadb_available():
+        pytest.fail(servers.MARIADB_MISSING, pytrace=False)
+    config = tmp_path / "my.cnf"
+    config.write_text("[mysqld]\ndefault_storage_engine = InnoDB\n\n[client]\nuser = weak_app\n"
+                      "password = InnoDB\n", encoding="utf-8")
+    server = servers.start_mariadb(tmp_path / "server", defaults_file=config)
+    try:
+        server.create_user("weak_app", "InnoDB", ["ALL PRIVILEGES ON *.*"])
+        server.admin("CREATE DATABASE weak_shop")
+        server.admin("CREATE TABLE weak_shop.orders (id INT PRIMARY KEY) ENGINE=InnoDB")
+        out = tmp_path / "out"
+        out.mkdir()
+        result = run_cli([f"--host={server.host}", f"--port={server.port}", "--user=weak_app", *FAST,
+                          f"--output={out}", "--no-draft"], password="InnoDB")
+        servers_file = tmp_path / "servers.toml"
+        servers_file.write_text(f'[[server]]\nname = "weak"\nhost = "{server.host}"\nport = {server.port}\n'
+                                'user = "weak_app"\npassword_env = "WEAK_PW"\n', encoding="utf-8")
+        several = run_cli(["--servers", str(servers_file), *FAST, f"--output={out}"], env={"WEAK_PW": "InnoDB"})
+    finally:
+        servers.stop_all([server])
+        servers.discard(server)
+    assert result.returncode == 0, result.stderr
+    files = read_archive(Path(result.stdout.strip().splitlines()[-1]))
+    sample = {name.rsplit("/", 1)[-1]: data.decode() for name, data in files.items() if "ps_samples_" in name}
+    assert "ENGINE=InnoDB" in sample["mysqldump"]  # it read ENGINE=<redacted>
+    assert "default_storage_engine = InnoDB" in sample["mysql-config-file"]
+    assert "password = <redacted>" in sample["mysql-config-file"]
+    for name, data in files.items():  # never where it is a password
+        assert re.search(rb"(?i)(?:password|-p)\s*[=:]?\s*['\"]?InnoDB", data) is None, name
+    warning = ("ps-prechecks: warning: a password given to this run is a word the server itself uses (an SQL "
+               "keyword, an engine, a character set or a variable name): the archive hides it only where a "
+               "password can be")
+    assert warning in result.stderr
+    assert several.returncode == 0, several.stderr
+    assert warning.replace("ps-prechecks: ", "ps-prechecks: server weak: ") in several.stderr
+    manifest = json.loads(files["manifest.json"])
+    assert [w.split(":")[0] for w in manifest["redaction"]["warnings"]] == [
+        "a password given to this run is a word the server itself uses (an SQL keyword, an engine, a character "
+        "set or a variable name)"]
+    report = next(data.decode() for name, data in files.items() if name.startswith("ps_report_"))
+    assert "a password given to this run is a word the server itself uses" in report.split("## Collection")[1]

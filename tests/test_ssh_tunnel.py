@@ -36,6 +36,7 @@ from tests.sshd import (
     SshServer,
     client_keys,
     ensure_sshd,
+    keygen,
     start_sshd,
     tunnel_threads,
 )
@@ -235,6 +236,26 @@ def test_changed_host_key_is_always_refused(bastion: SshServer, db: MariaDBServe
     assert not user_known_hosts().exists()
 
 
+@pytest.mark.parametrize("accept_new", [False, True], ids=["plain", "with-accept-new"])
+def test_a_known_bastion_presenting_a_key_of_another_type_is_refused(
+        bastion: SshServer, db: MariaDBServer, box: Sandbox, keys: dict[str, Path], accept_new: bool) -> None:
+    """known_hosts holds an RSA key for the bastion; it presents its ed25519 key: a possible key change, refused
+    like a changed key (not offered as "unknown", not accepted by --ssh-accept-new-host-key)."""
+    rsa = keygen(box.root / "old_rsa_host_key", kind="rsa").with_suffix(".pub")
+    kind, blob = rsa.read_text().split()[:2]
+    (box.home / ".ssh" / "known_hosts").write_text(f"[{bastion.host}]:{bastion.port} {kind} {blob}\n")
+    extra = ["--ssh-accept-new-host-key"] if accept_new else []
+    result = box.run([*tunnel_args(bastion, db, keys["plain"], *extra), *FAST, "-q", "-o", str(box.out)],
+                     password=db.root_password)
+    line = one_error_line(result)
+    assert (f"its host key has CHANGED type (now ssh-ed25519 {bastion.host_fingerprint}; ~/.ssh/known_hosts line 1 "
+            "holds its ssh-rsa key") in line
+    assert f"ssh-keygen -R '[127.0.0.1]:{bastion.port}' -f ~/.ssh/known_hosts" in line
+    assert "not known yet" not in line and "--ssh-accept-new-host-key" not in line
+    assert list(box.out.iterdir()) == [] and bastion.forwarded() == 0
+    assert not user_known_hosts().exists()
+
+
 def test_a_key_the_bastion_does_not_know_is_one_line(bastion: SshServer, db: MariaDBServer, box: Sandbox,
                                                      keys: dict[str, Path]) -> None:
     know(box, bastion)
@@ -329,6 +350,50 @@ ssh_key = "{keys['encrypted']}"
     assert bastion.forwarded() >= 1
     assert_secret_absent(PASSPHRASE, result, archive)
     assert_secret_absent(db.root_password, result, archive)
+
+
+def test_servers_file_accepts_a_new_host_key_only_for_the_server_that_says_so(
+        bastion: SshServer, db: MariaDBServer, box: Sandbox, keys: dict[str, Path], tmp_path: Path) -> None:
+    """Two bastions, neither known: ssh_accept_new_host_key = true on the first records its key only; the
+    second stays refused with its fingerprint. The command-line flag, which would trust both, is refused."""
+    other = start_sshd(tmp_path / "sshd-2", authorized=[keys["plain"].with_suffix(".pub")])
+    try:
+        servers_file = box.root / "servers.toml"
+        entry = """
+[[server]]
+name = "{name}"
+host = "127.0.0.1"
+port = {db_port}
+user = "root"
+password_env = "DB_PW"
+ssh_host = "127.0.0.1"
+ssh_port = {ssh_port}
+ssh_key = "{key}"
+"""
+        servers_file.write_text(
+            entry.format(name="checked", db_port=db.port, ssh_port=bastion.port, key=keys["plain"])
+            + "ssh_accept_new_host_key = true\n"
+            + entry.format(name="unchecked", db_port=db.port, ssh_port=other.port, key=keys["plain"]))
+        refused = box.run(["--servers", str(servers_file), "--ssh-accept-new-host-key", *FAST, "-o", str(box.out)],
+                          env=box.env(DB_PW=db.root_password))
+        assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+        assert refused.stderr.startswith("ps-prechecks: --ssh-accept-new-host-key cannot be used with --servers: "
+                                         "write ssh_accept_new_host_key = true in the [[server]]")
+        assert not user_known_hosts().exists() and bastion.forwarded() == 0 and other.forwarded() == 0
+
+        result = box.run(["--servers", str(servers_file), *FAST, "-o", str(box.out)],
+                         env=box.env(DB_PW=db.root_password))
+        assert result.returncode == 3, result.stderr
+        assert (f"server unchecked not collected: cannot connect through the SSH bastion 127.0.0.1:{other.port}: "
+                f"its host key is not known yet (ssh-ed25519 {other.host_fingerprint})") in result.stderr
+        files = read_archive(Path(result.stdout.strip()))
+        assert "checked/facts.json" in files and "unchecked/facts.json" not in files
+        recorded = user_known_hosts().read_text().splitlines()
+        assert [line.split()[0] for line in recorded] == [f"[127.0.0.1]:{bastion.port}"]
+        assert recorded[0].split()[2] == bastion.known_hosts_line.split()[2]
+        assert bastion.forwarded() >= 1 and other.forwarded() == 0
+    finally:
+        other.stop()
 
 
 # --------------------------------------------------------------------------- in process: teardown, causes
