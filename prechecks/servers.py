@@ -9,7 +9,7 @@
     keychain = true                  # the system keychain entry the wizard stores (ps-prechecks,
                                      # "user@host:port"), or keychain = "another entry"
     ssl_mode = "REQUIRED"            # DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
-    ssl_ca = "/etc/ssl/ca.pem"
+    ssl_ca = "/etc/ssl/ca.pem"       # without ssl_mode: VERIFY_CA, as --ssl-ca alone
     ssh_host = "bastion.example.com" # through an SSH bastion: host and port are then the server as the
     ssh_port = 22                    # bastion sees it; ssh_user (default: your login name) and ssh_key
     ssh_user = "dba"                 # (default: the SSH agent, else ~/.ssh/id_*) as --ssh-user/--ssh-key;
@@ -190,7 +190,8 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
     port = server.get("port", 3306)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise ServersFileError(f"{label}: port must be a number from 1 to 65535")
-    ssl_mode = (text("ssl_mode") or defaults.tls_mode).lower()
+    # an entry's own CA file without its own mode asks for the check, as --ssl-ca alone and the mysql client do
+    ssl_mode = (text("ssl_mode") or ("verify_ca" if text("ssl_ca") else defaults.tls_mode)).lower()
     if ssl_mode not in TLS_MODES:
         raise ServersFileError(f"{label}: ssl_mode must be one of {', '.join(m.upper() for m in TLS_MODES)}")
     sources = [k for k in ("password", "password_env", "keychain") if k in server]

@@ -212,3 +212,25 @@ def test_cli_servers_file_end_to_end(mariadb_factory: Any, tmp_path: Path) -> No
     failed = run_cli(["--servers", str(everything_down), "--sleep=0.1", "--output", str(out)], env=env)
     assert failed.returncode == 1 and "nothing was written" in failed.stderr
     assert [p.name for p in out.iterdir()] == [archive.name]
+
+
+def test_a_ca_file_without_a_mode_means_verify_ca_as_on_the_command_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+        [[server]]
+        name = "checked"
+        host = "db1"
+        ssl_ca = "/etc/ssl/ca.pem"
+
+        [[server]]
+        name = "encrypted"
+        host = "db2"
+        ssl_mode = "REQUIRED"
+        ssl_ca = "/etc/ssl/ca.pem"
+
+        [[server]]
+        name = "default"
+        host = "db3"
+    """.replace("\n        ", "\n"))
+    checked, encrypted, default = load_servers(path, environ={}, defaults=ConnectionSpec(tls_mode="preferred"))
+    assert (checked.spec.tls_mode, encrypted.spec.tls_mode, default.spec.tls_mode) == (
+        "verify_ca", "required", "preferred")
