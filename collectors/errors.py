@@ -27,6 +27,8 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from collectors.redact import REDACTED, URL_PASSWORD_PART, SecretScrubber
+
 CAUSES: tuple[str, ...] = (
     "unreachable",
     "timed_out",
@@ -56,7 +58,6 @@ CAUSES: tuple[str, ...] = (
     "ssh_dropped",  # the SSH connection ended during the run
 )
 
-REDACTED = "<redacted>"
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,17 @@ _SECRET_ASSIGNMENT = re.compile(
     ("[^"]*"|'[^']*'|[^\s,;&)'"]+)
     """
 )
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
 
 
 def scrub(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with each secret, each ``password=...``-like value and URL passwords replaced."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    """``text`` with each secret, each ``password=...``-like value and URL passwords replaced.
+
+    A common or short secret (``InnoDB``) only where a password can be written, as the archive does:
+    replaced everywhere, ``ENGINE=<redacted>`` would tell the reader what it was."""
+    if any(secrets):
+        text = SecretScrubber(secrets)(text)
     text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + REDACTED, text)
-    return _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    return URL_PASSWORD_PART.sub(lambda m: m.group(1) + REDACTED + "@", text)
 
 
 # --- refusals of the connection layer ----------------------------------------------------------------

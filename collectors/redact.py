@@ -58,7 +58,7 @@ _NOT_SECRET_EXACT = frozenset(
 )
 
 _URL_WITH_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:]*:[^\s@/]*@")
-_URL_PASSWORD_PART = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s@/]*@")
+URL_PASSWORD_PART = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s@/]*@")
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
@@ -130,7 +130,7 @@ def redact_free_text(body: str) -> str:
     """Any text with the password of every ``scheme://user:password@host`` replaced."""
     if "://" not in body:  # the pattern needs it; a 20 MB schema dump is scanned once instead of word by word
         return body
-    return _URL_PASSWORD_PART.sub(lambda m: m.group(1) + REDACTED + "@", body)
+    return URL_PASSWORD_PART.sub(lambda m: m.group(1) + REDACTED + "@", body)
 
 
 # a quoted string in SQL (SHOW CREATE quotes names with backquotes, so these are all literals)

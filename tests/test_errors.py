@@ -313,3 +313,13 @@ def test_real_mariadb_require_secure_transport(mariadb_factory, tmp_path):
     problem = classify_connection_error(info.value, target=target, user="app", secrets=[password])
     assert problem.cause == "tls_failed", (info.value.errno, info.value.msg)
     assert password not in problem.one_line()
+
+
+def test_a_common_password_is_scrubbed_where_a_password_is_written_only():
+    text = "table t ENGINE=InnoDB failed; connect(password='InnoDB', user='ps') -pInnoDB mysql://ps:InnoDB@db1/"
+    scrubbed = scrub(text, ["InnoDB"])
+    assert "ENGINE=InnoDB" in scrubbed  # the engine's name does not give the password away
+    assert scrubbed.count("InnoDB") == 1
+    assert "'InnoDB'" not in scrubbed and "-pInnoDB" not in scrubbed and ":InnoDB@" not in scrubbed
+    # a distinctive one still goes wherever it is
+    assert scrub("x Zq8-vR2#mK9 y Zq8-vR2#mK9", ["Zq8-vR2#mK9"]) == "x <redacted> y <redacted>"
