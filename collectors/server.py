@@ -204,65 +204,7 @@ def collect_status_second(ctx: Context) -> None:
         ctx.cancel.sleep(remaining)
     status["second"] = ctx.query("SHOW GLOBAL STATUS").pairs()
     status["interval_seconds"] = round(time.monotonic() - first_at, 3)
-    # update, not assign: the workload collectors (collectors/workload.py) wrote their keys earlier
-    ctx.facts.setdefault("workload", {}).update(
-        compute_workload(status, ctx.facts.get("server", {}).get("uptime_seconds")))
-
-
-def compute_workload(status: dict[str, Any], uptime: int | None) -> dict[str, Any]:
-    """Average QPS since start, sampled QPS, rows read/written — from two status samples."""
-    first: dict[str, str] = status.get("first", {})
-    second: dict[str, str] = status.get("second", {})
-    latest = first  # since-start figures from the first sample, as pt-mysql-summary's per-second column
-
-    def num(snapshot: dict[str, str], name: str) -> int | None:
-        return _int(snapshot.get(name))
-
-    workload: dict[str, Any] = {"uptime_seconds": uptime}
-    questions = num(latest, "Questions")
-    up = num(latest, "Uptime") or uptime
-    workload["queries_total"] = questions
-    if questions is not None and up:
-        workload["qps_average_since_start"] = questions / up
-    interval = status.get("interval_seconds")
-    workload["qps_sampled"] = None
-    q1, q2 = num(first, "Questions"), num(second, "Questions")
-    if q1 is not None and q2 is not None and interval:
-        # our own two SHOW STATUS statements and whatever ran between them count too; say so once
-        workload["qps_sampled"] = max(0, q2 - q1) / float(interval)
-        workload["sampled_interval_seconds"] = interval
-    read, written, basis = row_totals(latest)
-    workload["rows_read_total"] = read
-    workload["rows_written_total"] = written
-    workload["rows_basis"] = basis
-    if up:
-        for key in ("rows_read", "rows_written"):
-            total = workload.get(f"{key}_total")
-            if total is not None:
-                workload[f"{key}_per_day"] = total / up * 86400
-    return workload
-
-
-def row_totals(status: dict[str, str]) -> tuple[int | None, int | None, str]:
-    """Rows read and written since startup, and which counters they come from.
-
-    MySQL and Percona count InnoDB rows (Innodb_rows_*); MariaDB 10.11 has no such counters, so
-    there rows read is Rows_read and rows written Handler_write + update + delete (MariaDB counts
-    internal temporary tables apart, in Handler_tmp_*).
-    """
-    def num(name: str) -> int | None:
-        return _int(status.get(name))
-
-    if num("Innodb_rows_read") is not None:
-        parts = [num(f"Innodb_rows_{w}") for w in ("inserted", "updated", "deleted")]
-        written = sum(p or 0 for p in parts) if any(p is not None for p in parts) else None
-        return num("Innodb_rows_read"), written, "Innodb_rows_read; Innodb_rows_inserted + updated + deleted"
-    read = num("Rows_read")
-    handler = [num(f"Handler_{w}") for w in ("write", "update", "delete")]
-    written = sum(h or 0 for h in handler) if all(h is not None for h in handler) else None
-    if read is None and written is None:
-        return None, None, "no row counters in the status sample"
-    return read, written, "Rows_read; Handler_write + Handler_update + Handler_delete"
+    # the rates (facts' workload.qps_* and rows_*) are derived from the two samples by prechecks.derive
 
 
 def collect_databases(ctx: Context) -> None:
@@ -302,7 +244,7 @@ STATUS_SAMPLE = Collector(
     name="status_sample",
     title="Status counters (second sample, --sleep after the first)",
     reads=("SHOW GLOBAL STATUS",),
-    writes=("status.second", "status.interval_seconds", "workload"),
+    writes=("status.second", "status.interval_seconds"),
     samples=("mysql-status-defer",),
     collect=collect_status_second,
     budget_seconds=3600,

@@ -13,36 +13,44 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
+from prechecks.derive import Derived
 from prechecks.redaction import Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
 
 @dataclass
-class BundleContent:
-    """Everything that goes into one archive, before redaction."""
+class ArchiveInputs:
+    """What goes into one server's archive besides its derived facts (prechecks.derive), before redaction."""
 
     timestamp: str
-    facts: dict[str, Any]
-    report: str
-    samples: Mapping[str, str]  # sample file name -> text
+    # sample file name -> text as read: "mysqldump", "mysql-config-file" (the build removes the option file's
+    # passwords, once, before anything renders it)
+    samples: Mapping[str, str] = field(default_factory=dict)
     extra_files: Mapping[str, str] = field(default_factory=dict)  # top-level name -> text
     secrets: Sequence[str] = ()  # scrubbed from every file as a last line of defence
-    # freeform_questions.md and submission.json (prechecks.prefill.questionnaire_files); empty: prefill only
-    questionnaire_files: Mapping[str, str] = field(default_factory=dict)
+    notes: Sequence[str] = ()  # collection.notes of the archive's facts (the run's own facts are not changed)
+    # prechecks.slowlog.files_fact: slow_log.files of the archive's facts (the digest files and the report's section)
+    slow_log_files: Mapping[str, Any] | None = None
+    answers: Mapping[str, Any] | None = None  # the questionnaire: prefill, under the draft, under the answers
+    draft: Mapping[str, Any] | None = None
+    questionnaire: bool = True  # False: the caller writes one questionnaire for several servers (prechecks.multi)
     attachments: Mapping[str, Path] = field(default_factory=dict)  # safe name -> file, into attachments/
-    top_tables: int = 20  # for the report when it is re-rendered from redacted facts
+    top_tables: int = 20
+    manifest_extra: Mapping[str, Any] = field(default_factory=dict)  # the run's record (collection.manifest_extra)
 
 
 @dataclass(frozen=True)
@@ -57,10 +65,12 @@ class PreviewFile:
 
 @dataclass
 class PreparedBundle:
-    """Every file of the archive (path -> bytes) and the redaction map that goes next to it."""
+    """Every file of the archive (path -> bytes), the redaction map that goes next to it, and the timestamp
+    that names both."""
 
     files: dict[str, bytes]
     redactor: Redactor
+    timestamp: str
 
     def preview(self) -> list[PreviewFile]:
         return [PreviewFile(path, len(data), _as_text(data), hashlib.sha256(data).hexdigest())
@@ -99,28 +109,36 @@ def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: 
     }
 
 
-def bundle_files(
-    content: BundleContent,
-    *,
-    manifest_extra: Mapping[str, Any] | None = None,
-    redact: Sequence[str] = (),
-    redactor: Redactor | None = None,
-) -> dict[str, bytes]:
-    """Every file of the archive, path -> bytes, redacted and scrubbed: exactly what will be saved.
+def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Redactor = ()) -> PreparedBundle:
+    """The archive of one server, every file path -> bytes, redacted and scrubbed: exactly what will be saved.
 
-    ``redact``: the optional classes (prechecks.redaction.CLASSES); the secrets are always removed.
-    Pass a ``redactor`` to keep its pseudonym map (prepare_bundle does).
+    The one build the CLI, the wizard's Review page and Save use: the option file's passwords are removed
+    once, the names are redacted once, the report is rendered once (from the redacted facts) and the readiness
+    document is the derived one, redacted with the same pseudonyms (never evaluated again). ``redaction``: the
+    optional classes (prechecks.redaction.CLASSES), or a Redactor to share its pseudonyms with other servers
+    (prechecks.multi); the secrets are always removed.
     """
-    from prechecks.readiness import evaluate
+    from prechecks.report import render_report
     from prechecks.samples import render_samples
 
-    redactor = redactor or Redactor(redact, secrets=content.secrets)
-    facts = json.loads(json.dumps(content.facts, default=str))
-    config_text = content.samples.get("mysql-config-file")
-    if config_text is not None:
+    redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets)
+    facts = json.loads(json.dumps(derived.facts, default=str))  # the build's own copy, rewritten in place
+    config_text = inputs.samples.get("mysql-config-file")
+    if config_text is not None:  # the only place the option file's passwords are removed
         config_text, redacted = redact_option_text(config_text)
         facts.setdefault("config_file", {})["redacted"] = redacted
-    schema_ddl = content.samples.get("mysqldump")
+    if inputs.notes:  # a common password: the report says what it means for redaction
+        facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
+    if inputs.slow_log_files is not None:
+        facts["slow_log"] = {**(facts.get("slow_log") or {}), "files": json.loads(json.dumps(inputs.slow_log_files,
+                                                                                             default=str))}
+    questionnaire: dict[str, str] = {}
+    if inputs.questionnaire:  # prefilled from the facts before redaction; the text pass below redacts it
+        from prechecks.prefill import questionnaire_files
+
+        questionnaire = questionnaire_files(facts, draft=inputs.draft, answers=inputs.answers,
+                                            attachments=sorted(inputs.attachments))
+    schema_ddl = inputs.samples.get("mysqldump")
     # learn every name first (facts, option file, DDL), then rewrite the facts everything renders from
     redactor.learn_vocabulary(facts)
     redactor.learn_facts(facts)
@@ -128,75 +146,87 @@ def bundle_files(
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
     redact_slow_log(facts, redactor)  # SQL pass on the fingerprints before the facts' text pass
-    facts = redactor.facts(facts, copy=False)  # facts is this function's own JSON copy (above)
+    facts = redactor.facts(facts, copy=False)
+    readiness = redact_readiness(derived.readiness, redactor)
     if schema_ddl is not None:
         # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
         # scrubbed view and routine bodies already: this is the second line of defence)
         schema_ddl = redactor.sql(schema_ddl, ddl=True) if redactor.classes else scrub_ddl_literals(schema_ddl)
     config_text = redactor.config(config_text) if config_text is not None else None
-    report = content.report
-    if redactor.classes:  # the given report shows the original names: render it from the redacted facts
-        from prechecks.report import render_report
-
-        report = render_report(facts, top_tables=content.top_tables, config_text=config_text)
     texts: dict[str, str] = {}
     samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
     for name, text in samples.items():
-        texts[f"ps_samples_{content.timestamp}/{name}"] = text
-    texts[f"ps_report_{content.timestamp}.md"] = report
+        texts[f"ps_samples_{inputs.timestamp}/{name}"] = text
+    texts[f"ps_report_{inputs.timestamp}.md"] = render_report(Derived(facts, readiness), top_tables=inputs.top_tables,
+                                                              config_text=config_text)
     texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
-    texts["readiness.json"] = json.dumps(evaluate(facts), indent=2) + "\n"
+    texts["readiness.json"] = json.dumps(readiness, indent=2) + "\n"
     texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
-    texts.update(content.questionnaire_files or _questionnaire_files(facts, content))
-    texts.update(content.extra_files)
+    texts.update(questionnaire)
+    texts.update(inputs.extra_files)
     # every file and file name through the text pass: the password (the writers do not know it) and
     # URL credentials always, addresses and learnt names when asked for
     files = {redactor.path(path): redactor.text(text).encode("utf-8", "backslashreplace")
              for path, text in texts.items()}
-    for name, source in sorted(content.attachments.items()):  # the user's own files, byte for byte
+    for name, source in sorted(inputs.attachments.items()):  # the user's own files, byte for byte
         files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)  # only the name redacted
-    extra = redactor.json_text(dict(manifest_extra or {}), sql_keys=("sql",))
+    extra = redactor.json_text(dict(inputs.manifest_extra), sql_keys=("sql",))
     manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    return files
+    return PreparedBundle(files, redactor, inputs.timestamp)
 
 
-def prepare_bundle(
-    content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None, redact: Sequence[str] = ()
-) -> PreparedBundle:
-    """The archive's files and the redaction map, in memory; write_bundle(prepared=...) saves exactly these."""
-    redactor = Redactor(redact, secrets=content.secrets)
-    files = bundle_files(content, manifest_extra=manifest_extra, redactor=redactor)
-    return PreparedBundle(files, redactor)
+_OBJECT_KINDS = ("schema", "table", "column")
+_BACKQUOTED = re.compile(r"`((?:[^`]|``)*)`")
 
 
-def preview(
-    content: BundleContent, redact_classes: Sequence[str] = (), *, manifest_extra: Mapping[str, Any] | None = None
-) -> list[PreviewFile]:
-    """The archive's files with their final (redacted) content, before anything is written."""
-    return prepare_bundle(content, manifest_extra=manifest_extra, redact=redact_classes).preview()
+def _renamed(pairs: Mapping[str, str], match: re.Match[str]) -> str:
+    return pairs[match.group()]
 
 
-def _questionnaire_files(facts: Mapping[str, Any], content: BundleContent) -> dict[str, str]:
-    """The questionnaire outputs from the prefill alone, so that every archive has them."""
-    from prechecks.prefill import questionnaire_files
+def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """The derived readiness document with the archive's pseudonyms (a copy; ``readiness`` is not changed).
 
-    return questionnaire_files(facts, attachments=sorted(content.attachments))
+    Each check's objects are names the facts hold (learnt by the redactor already): each part of a dotted
+    name gets its pseudonym. In the detail and remediation, those objects, every backquoted name the facts
+    hold and the distinctive learnt names (the text pass) are replaced. Without the identifiers class it is
+    returned as it is (the file's text pass still removes the secrets, addresses and account names asked for).
+    """
+    document: dict[str, Any] = json.loads(json.dumps(readiness, default=str))
+    if not redactor.on("identifiers"):
+        return document
+    for check in document.get("checks") or []:
+        if not isinstance(check, dict):
+            continue
+        originals = [str(o) for o in check.get("objects") or []]
+        renamed = [redactor.dotted(o, _OBJECT_KINDS[:min(len(_OBJECT_KINDS), o.count(".") + 1)]) for o in originals]
+        check["objects"] = renamed
+        pairs = {o: r for o, r in zip(originals, renamed, strict=True) if o != r}
+        pattern = (re.compile("(?<![0-9A-Za-z_$.\u0080-\uffff])(?:"
+                              + "|".join(re.escape(o) for o in sorted(pairs, key=len, reverse=True))
+                              + ")(?![0-9A-Za-z_$\u0080-\uffff])") if pairs else None)
+        for key in ("detail", "remediation"):
+            text = check.get(key)
+            if not isinstance(text, str):
+                continue
+            text = _BACKQUOTED.sub(lambda m: "`" + redactor.ident(m.group(1).replace("``", "`"), learn=False)
+                                   .replace("`", "``") + "`", text)
+            if pattern is not None:
+                text = pattern.sub(partial(_renamed, pairs), text)
+            check[key] = text
+    return document
 
 
 def write_bundle(
-    content: BundleContent,
+    prepared: PreparedBundle,
     output_dir: Path,
     *,
-    manifest_extra: Mapping[str, Any] | None = None,
     before_rename: Callable[[], None] | None = None,
-    redact: Sequence[str] = (),
-    prepared: PreparedBundle | None = None,
 ) -> Path:
-    """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
+    """Write ps_archive_<ts>.tgz (the files of ``prepared``, built by build()) into output_dir atomically and
+    return its path.
 
-    The files are built in memory (or taken from ``prepared``, e.g. what the preview showed); the
-    only things on disk before the renames are the partial archive (and map) in a private temp folder
+    The only things on disk before the renames are the partial archive (and map) in a private temp folder
     next to the final names, removed with it on every error and on Ctrl-C. The archive is 0600. With
     redaction classes the pseudonym map is written next to the archive (0600, redaction_map_name()); it
     exists only if the archive does.
@@ -204,9 +234,8 @@ def write_bundle(
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
-    final = output_dir / archive_name(content.timestamp)
-    map_final = output_dir / redaction_map_name(content.timestamp)
-    prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact)
+    final = output_dir / archive_name(prepared.timestamp)
+    map_final = output_dir / redaction_map_name(prepared.timestamp)
     files = prepared.files
     map_written = False
     # the folder's random name cannot be guessed; the ".partial" end says what it is to whoever lists the folder

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from prechecks.bundle import BundleContent, prepare_bundle, preview, redaction_map_name, write_bundle
+from prechecks.bundle import ArchiveInputs, build, redaction_map_name, write_bundle
+from prechecks.derive import Derived, derive
 from prechecks.redaction import Redactor, parse_classes
 from tests.helpers import read_archive, run_cli
 from tests.servers import MariaDBServer
@@ -206,12 +207,11 @@ def test_users_hostnames_and_ips(planted, tmp_path: Path) -> None:
         assert pseudonym.decode() in document["map"][cls]
 
 
-def _content(facts: dict[str, Any], ddl: str, config: str | None = None) -> BundleContent:
+def _content(facts: dict[str, Any], ddl: str, config: str | None = None) -> tuple[Derived, ArchiveInputs]:
     samples = {"mysqldump": ddl}
     if config is not None:
         samples["mysql-config-file"] = config
-    return BundleContent(timestamp="2026_01_01_00_00_00", facts=facts, report="# report\n", samples=samples,
-                         secrets=["s3cret-pw-value"])
+    return derive(facts), ArchiveInputs("2026_01_01_00_00_00", samples=samples, secrets=["s3cret-pw-value"])
 
 
 _FACTS: dict[str, Any] = {
@@ -242,7 +242,7 @@ _DDL = ("CREATE TABLE `orders_archive` (\n  `archived_note` varchar(9) DEFAULT '
 
 def test_unit_all_classes_structured_and_text() -> None:
     content = _content(_FACTS, _DDL, "[client]\nuser = app_writer\npassword = cnf-pw-77\nhost = 10.1.2.3\n")
-    prepared = prepare_bundle(content, redact=("hostnames", "ips", "users", "identifiers"))
+    prepared = build(*content, ("hostnames", "ips", "users", "identifiers"))
     blob = _blob(prepared.files)
     for original in ("db7", "corp.example", "10.1.2.3", "10.1.2.4", "10.9.8.7", "10.1.2.99", "fe80::1234:5678",
                      "db-replica-2", "app_writer", "shop_main", "orders_archive", "archived_note",
@@ -261,7 +261,7 @@ def test_unit_all_classes_structured_and_text() -> None:
 
 
 def test_unit_always_on_without_classes() -> None:
-    prepared = prepare_bundle(_content(_FACTS, _DDL))
+    prepared = build(*_content(_FACTS, _DDL))
     blob = _blob(prepared.files)
     for secret in ("hunter22", "leaked-literal-1", "view-literal-9", "s3cret-pw-value"):
         assert secret.encode() not in blob, secret
@@ -273,8 +273,8 @@ def test_unit_always_on_without_classes() -> None:
 def test_preview_is_exactly_what_is_written(tmp_path: Path) -> None:
     content = _content(_FACTS, _DDL)
     classes = ("hostnames", "ips", "users", "identifiers")
-    shown = preview(content, classes)
-    archive = write_bundle(content, tmp_path, redact=classes)
+    shown = build(*content, classes).preview()
+    archive = write_bundle(build(*content, classes), tmp_path)
     written = read_archive(archive)
     assert [f.path for f in shown] == sorted(written)
     for item in shown:
@@ -282,10 +282,10 @@ def test_preview_is_exactly_what_is_written(tmp_path: Path) -> None:
         assert item.size == len(data)
         assert item.text is not None and item.text.encode() == data
     # a prepared bundle is saved byte for byte
-    prepared = prepare_bundle(content, redact=classes)
+    prepared = build(*content, classes)
     other = tmp_path / "other"
     other.mkdir()
-    assert read_archive(write_bundle(content, other, prepared=prepared)) == prepared.files
+    assert read_archive(write_bundle(prepared, other)) == prepared.files
 
 
 def test_map_and_archive_appear_together(tmp_path: Path) -> None:
@@ -295,13 +295,13 @@ def test_map_and_archive_appear_together(tmp_path: Path) -> None:
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        write_bundle(content, tmp_path, redact=("identifiers",), before_rename=fail)
+        write_bundle(build(*content, ("identifiers",)), tmp_path, before_rename=fail)
     assert os.listdir(tmp_path) == []
-    archive = write_bundle(content, tmp_path, redact=("identifiers",))
-    assert sorted(os.listdir(tmp_path)) == sorted([archive.name, redaction_map_name(content.timestamp)])
+    archive = write_bundle(build(*content, ("identifiers",)), tmp_path)
+    assert sorted(os.listdir(tmp_path)) == sorted([archive.name, redaction_map_name(content[1].timestamp)])
     without = tmp_path / "plain"
     without.mkdir()
-    write_bundle(content, without)
+    write_bundle(build(*content), without)
     assert os.listdir(without) == [archive.name]
 
 
