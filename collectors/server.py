@@ -181,8 +181,8 @@ def _int(value: str | None) -> int | None:
 def collect_status_first(ctx: Context) -> None:
     first = ctx.query("SHOW GLOBAL STATUS").pairs()
     ctx.facts["status"] = {"first": first}
-    ctx.scratch["status_first_at"] = time.monotonic()
-    ctx.scratch["wait_until"] = ctx.scratch["status_first_at"] + float(ctx.options.get("sleep", 10))
+    ctx.shared.status_first_at = time.monotonic()
+    ctx.shared.wait_until = ctx.shared.status_first_at + float(ctx.options.get("sleep", 10))
     uptime = _int(first.get("Uptime"))
     server = ctx.facts.setdefault("server", {})
     if uptime is not None:
@@ -192,12 +192,13 @@ def collect_status_first(ctx: Context) -> None:
 
 
 def collect_status_second(ctx: Context) -> None:
-    """The second sample, --sleep seconds after the first; other collectors ran in between."""
+    """The second sample, --sleep seconds after the first (it needs the status collector); other collectors ran
+    in between."""
     status = ctx.facts.get("status")
-    if not status or "first" not in status:
+    first_at = ctx.shared.status_first_at
+    if not status or "first" not in status or first_at is None:
         raise Skip("the first status sample was not taken")
     wait = float(ctx.options.get("sleep", 10))
-    first_at = float(ctx.scratch.get("status_first_at", time.monotonic()))
     remaining = first_at + wait - time.monotonic()
     if remaining > 0:
         ctx.log(f"waiting {remaining:.1f} s for the second status sample")
@@ -247,6 +248,7 @@ STATUS_SAMPLE = Collector(
     writes=("status.second", "status.interval_seconds"),
     samples=("mysql-status-defer",),
     collect=collect_status_second,
+    needs=("status",),
     budget_seconds=3600,
     expected_seconds=1.0,  # rescaled from --sleep by the registry
 )
