@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,61 @@ def test_unit_all_classes_structured_and_text() -> None:
     assert facts["source"]["host"].startswith("host-")
     assert re.fullmatch(r"user-\d{3}@ip-\d{3}", facts["server"]["current_user"])
     assert facts["workload"]["digests"][0]["digest_text"].startswith("SELECT * FROM `table-")
+
+
+def test_build_removes_the_option_files_passwords_and_renders_the_report_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One build: the option file is redacted once and the report rendered once (before, the option file went
+    through redact_option_text twice and, with a class, the report was rendered twice per archive)."""
+    import collectors.redact
+    import prechecks.bundle
+    import prechecks.report
+
+    calls: Counter[str] = Counter()
+
+    def count(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    count(collectors.redact, "redact_option_text")
+    count(prechecks.bundle, "redact_option_text")
+    count(prechecks.report, "render_report")
+    prepared = build(*_content(_FACTS, _DDL, "[client]\npassword = cnf-pw-77\n"), ("identifiers",))
+    assert calls == {"redact_option_text": 1, "render_report": 1}
+    assert b"cnf-pw-77" not in _blob(prepared.files)
+    assert json.loads(prepared.files["facts.json"])["config_file"]["redacted"] == ["client.password"]
+
+
+def test_the_derived_readiness_is_redacted_not_evaluated_again() -> None:
+    """readiness.json is the derived document (what the wizard's Findings shows) with the archive's pseudonyms:
+    every object, and the names in the detail and the fix, even a short one the text pass leaves alone."""
+    facts = {**_FACTS, "tables": [
+        {"schema": "shop_main", "name": "a1", "engine": "InnoDB", "unique_key": None},
+        {"schema": "shop_main", "name": "orders_archive", "engine": "InnoDB", "unique_key": None}]}
+    derived = derive(facts)
+    before = json.dumps(derived.readiness, sort_keys=True)
+    inputs = ArchiveInputs("2026_01_01_00_00_00", secrets=["s3cret-pw-value"])
+    prepared = build(derived, inputs, ("identifiers",))
+    assert json.dumps(derived.readiness, sort_keys=True) == before  # the Findings page's copy is not changed
+    readiness = json.loads(prepared.files["readiness.json"])
+    tables = {(t["schema"], t["name"]) for t in json.loads(prepared.files["facts.json"])["tables"]}
+    unique = next(c for c in readiness["checks"] if c["id"] == "unique_key")
+    original = next(c for c in derived.readiness["checks"] if c["id"] == "unique_key")
+    assert original["objects"] == ["shop_main.a1", "shop_main.orders_archive"]
+    assert [tuple(o.split(".")) for o in unique["objects"]] == sorted(tables)  # the facts' pseudonyms, in order
+    assert all(re.fullmatch(r"schema-\d{3}\.table-\d{3}", o) for o in unique["objects"])
+    assert unique["status"] == original["status"] == "fail"
+    for text in (unique["detail"], unique["remediation"]):
+        assert re.search(r"\b(?:a1|shop_main|orders_archive)\b", text) is None, text
+    schema, table = unique["objects"][0].split(".")
+    assert f"`{schema}`.`{table}`" in unique["remediation"] and ", ".join(unique["objects"]) in unique["detail"]
+    assert [c["id"] for c in readiness["checks"]] == [c["id"] for c in derived.readiness["checks"]]
+    plain = build(derived, inputs)  # without classes: the derived document as it is
+    assert json.loads(plain.files["readiness.json"]) == json.loads(json.dumps(derived.readiness))
 
 
 def test_unit_always_on_without_classes() -> None:
