@@ -45,7 +45,7 @@ from collectors.slowlog import (
     fingerprint_id,
     summary_line,
 )
-from prechecks.escape import markdown, markdown_prose
+from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.redaction import Redactor
 
 DIGEST_MD = "slow-log-digest.md"
@@ -479,7 +479,7 @@ def render_markdown(read: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for item in source.get("files") or []:
             if isinstance(item, Mapping):
                 error = f"; {item['error']}" if item.get("error") else ""
-                lines.append(f"- file {markdown(item.get('name'))}: {item.get('bytes', 0):,} bytes, "
+                lines.append(f"- file `{visible(item.get('name'))}`: {item.get('bytes', 0):,} bytes, "
                              f"{item.get('statements', 0):,} statements{markdown_prose(error)}")
         if source.get("rows_read") is not None:
             lines.append(f"- rows read: {source.get('rows_read'):,} (newest first: "
