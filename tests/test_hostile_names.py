@@ -16,8 +16,9 @@ from pathlib import Path
 from prechecks.escape import markdown, sql_comment, sql_comment_name, sql_identifier
 from prechecks.readiness import DOCS_LINKS
 from prechecks.report import OPTIONAL_SECTIONS, SECTIONS
+from tests.helpers import read_archive, server_args
 from tests.servers import MariaDBFactory, MariaDBServer
-from tests.test_cli import FAST, Sandbox, archive_of, read_archive, server_args
+from tests.test_cli import FAST, Sandbox, archive_of
 
 q = sql_identifier
 MAIN = "ev`il\nDROP DATABASE victim;\n#x"  # the schema: a newline ends a "-- Database:" comment

@@ -354,13 +354,9 @@ def test_hostile_names_make_no_link_of_their_own(qtbot, wizard: Wizard, mariadb_
 
     open_at(wizard, result, PageId.FINDINGS)
     findings = wizard.findings
-    stack = [findings.tree.topLevelItem(i) for i in range(findings.tree.topLevelItemCount())]
-    checks = []
-    while stack:
-        item = stack.pop()
-        stack.extend(item.child(i) for i in range(item.childCount()))
-        if isinstance(item.data(0, Qt.ItemDataRole.UserRole), dict):
-            checks.append(item)
+    groups = [findings.tree.topLevelItem(i) for i in range(findings.tree.topLevelItemCount())]
+    checks = [item for group in groups if group is not None for item in map(group.child, range(group.childCount()))
+              if item is not None and isinstance(item.data(0, Qt.ItemDataRole.UserRole), dict)]
     engine = next(i for i in checks if i.data(0, Qt.ItemDataRole.UserRole)["id"] == "unique_key")
     findings.tree.setCurrentItem(engine)
     detail = findings.detail.document()
