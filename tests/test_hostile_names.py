@@ -50,7 +50,6 @@ def make_hostile(server: MariaDBServer) -> None:
     """The hostile schemas, tables, columns and a view, created with properly quoted DDL."""
     columns = ", ".join(f"{q(c)} INT" for c in COLUMNS)
     statements = [f"CREATE DATABASE {q(s)}" for s in SCHEMAS]
-    # InnoDB: MariaDB 10.11 crashed now and then (signal 11) reading information_schema over MyISAM tables
     statements += [f"CREATE TABLE {q(MAIN)}.{q(t)} ({columns})" for t in TABLES]
     statements += [f"CREATE TABLE {q(s)}.{q('t')} (id INT PRIMARY KEY)" for s in SCHEMAS[1:]]
     statements.append(f"CREATE TABLE shop.{q(SEE)} ({columns})")
