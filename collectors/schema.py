@@ -17,6 +17,7 @@ from collectors.base import int_or_zero as _int
 from collectors.connection import is_privilege_error, is_unsupported_error
 from collectors.readahead import ReadAhead
 from collectors.redact import scrub_literals
+from prechecks.escape import sql_comment, sql_identifier
 
 SPATIAL_TYPES = (
     "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
@@ -24,9 +25,7 @@ SPATIAL_TYPES = (
 )
 
 
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
+quote_identifier = sql_identifier
 
 
 def _budget_cut(ctx: Context, done: int, total: int, what: str) -> bool:
@@ -272,7 +271,8 @@ def _schema_ddl_step(ctx: Context, state: _Ddl, schema: str, index: int, total: 
         state.cut = f"time budget ran out after {index} of {total} schemas"
         return False
     q = quote_identifier(schema)
-    state.parts.append(f"\n--\n-- Database: {q}\n--\n\nUSE {q};\n")
+    # the name is quoted in the USE statement, and escaped in the comment: a newline there would end it
+    state.parts.append(f"\n--\n-- Database: {sql_comment(q)}\n--\n\nUSE {q};\n")
     listing = sorted(((str(table_type), str(name)) for name, table_type, *_ in schema_tables(ctx, schema)))
     work: list[tuple[str, str]] = [("VIEW" if table_type == "VIEW" else "TABLE", name) for table_type, name in listing]
     work += [(str(kind), str(name)) for name, kind in schema_rows(ctx, schema, ROUTINES_SQL)]
@@ -306,7 +306,7 @@ def _finish_schema_ddl(ctx: Context, state: _Ddl) -> None:
     ddl = "".join(state.parts)
     state.parts.clear()
     if cut:
-        ddl += f"\n-- CUT: {cut}. Raise --schema-ddl-budget to read everything.\n"
+        ddl += f"\n-- CUT: {sql_comment(cut)}. Raise --schema-ddl-budget to read everything.\n"
     ctx.artifacts["mysqldump"] = ddl
     ctx.facts["schema_ddl"] = {"objects": state.objects, "bytes": len(ddl.encode()), "cut": cut,
                                "unreadable": dict(unreadable)}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from prechecks.bundle import BundleContent, PreparedBundle, build_manifest, bundle_files
+from prechecks.escape import markdown
 from prechecks.redaction import Redactor
 from prechecks.servers import NAME_PATTERN
 
@@ -161,12 +162,13 @@ def _servers_markdown(index: list[dict[str, Any]], timestamp: str) -> str:
              "The questionnaire (freeform_questions.md, submission.json) covers all of them.", "",
              "| server | version | flavor | platform | PlanetScale import readiness |",
              "|---|---|---|---|---|"]
-    for entry in index:
+    for entry in index:  # what the server reported, escaped: one table row each, no link, no HTML
         if entry["collected"]:
-            lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {entry.get('flavor') or ''} | "
-                         f"{entry.get('platform') or ''} | {entry['readiness']} |")
+            lines.append(f"| {markdown(entry['name'])} | {markdown(entry.get('version') or '')} | "
+                         f"{markdown(entry.get('flavor') or '')} | {markdown(entry.get('platform') or '')} | "
+                         f"{markdown(entry['readiness'])} |")
         else:
-            lines.append(f"| {entry['name']} | not collected: {entry['error']} | | | |")
+            lines.append(f"| {markdown(entry['name'])} | not collected: {markdown(entry['error'])} | | | |")
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,9 @@ DOCS_AURORA = "https://planetscale.com/docs/vitess/imports/amazon-aurora-migrati
 DOCS_FOREIGN_KEYS = "https://planetscale.com/docs/vitess/foreign-key-constraints"
 DOCS_COMPATIBILITY = "https://planetscale.com/docs/vitess/mysql-compatibility"
 DOCS_SHARDING = "https://planetscale.com/docs/vitess/sharding"
+# every page a check links to: a "see:" line of the report is a link only when it names one of these
+DOCS_LINKS = frozenset({DOCS_IMPORTS, DOCS_IMPORT_PERMISSIONS, DOCS_RDS, DOCS_AURORA, DOCS_FOREIGN_KEYS,
+                        DOCS_COMPATIBILITY, DOCS_SHARDING})
 
 MIN_RETENTION_HOURS = 48
 REQUIRED_SQL_MODES = ("NO_ZERO_IN_DATE", "NO_ZERO_DATE", "ONLY_FULL_GROUP_BY")
@@ -916,4 +919,4 @@ def verdict(readiness: Mapping[str, Any]) -> str:
     return text + (f" ({', '.join(extras)})" if extras else "")
 
 
-__all__ = ["FORMAT_VERSION", "RULES", "evaluate", "verdict"]
+__all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "evaluate", "verdict"]

@@ -43,6 +43,7 @@ from typing import Any
 
 from collectors.base import SYSTEM_SCHEMAS
 from collectors.redact import REDACTED, SecretScrubber, redact_free_text
+from prechecks.escape import sql_comment, sql_comment_name, sql_identifier
 
 CLASSES = ("hostnames", "ips", "users", "identifiers")
 ALWAYS = ("secrets", "query_literals")
@@ -570,10 +571,18 @@ class Redactor:
         return self.ident(name, kind)
 
     def _backquoted_in(self, comment: str) -> str:
+        """A comment with each quoted name that is known replaced by its pseudonym; the DDL sample's own
+        comments hold names escaped (prechecks.escape.sql_comment: a newline as \\n), read back here."""
         if not self.on("identifiers"):
             return comment
-        return re.sub(r"`((?:[^`]|``)*)`", lambda m: "`" + self.ident(m.group(1).replace("``", "`"),
-                                                                       learn=False) + "`", comment)
+
+        def one(match: re.Match[str]) -> str:
+            for name in (match.group(1).replace("``", "`"), sql_comment_name(match.group(1)).replace("``", "`")):
+                if self.known_ident(name):
+                    return sql_comment(sql_identifier(self.ident(name, learn=False)))
+            return match.group()
+
+        return re.sub(r"`((?:[^`]|``)*)`", one, comment)
 
     # ------------------------------------------------------------------ the text pass
 

@@ -45,6 +45,7 @@ from collectors.slowlog import (
     fingerprint_id,
     summary_line,
 )
+from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.redaction import Redactor
 
 DIGEST_MD = "slow-log-digest.md"
@@ -478,13 +479,13 @@ def render_markdown(read: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for item in source.get("files") or []:
             if isinstance(item, Mapping):
                 error = f"; {item['error']}" if item.get("error") else ""
-                lines.append(f"- file `{item.get('name')}`: {item.get('bytes', 0):,} bytes, "
-                             f"{item.get('statements', 0):,} statements{error}")
+                lines.append(f"- file `{visible(item.get('name'))}`: {item.get('bytes', 0):,} bytes, "
+                             f"{item.get('statements', 0):,} statements{markdown_prose(error)}")
         if source.get("rows_read") is not None:
             lines.append(f"- rows read: {source.get('rows_read'):,} (newest first: "
                          f"{'yes' if source.get('newest_first') else 'no'})")
         for note in source.get("notes") or []:
-            lines.append(f"- {note}")
+            lines.append(f"- {markdown_prose(note)}")
         lines.append(f"- from {source.get('first_seen') or '?'} to {source.get('last_seen') or '?'}, "
                      f"{_seconds(source.get('total_seconds'))} s of query time in all")
         digests = [d for d in source.get("digests") or [] if isinstance(d, Mapping)]
@@ -502,7 +503,7 @@ def render_markdown(read: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
                          f"{d.get('rows_sent_avg', 0):,} |")
         lines.append("")
         for rank, d in enumerate(digests, 1):
-            schemas = ", ".join(str(s) for s in d.get("schemas") or []) or "(none)"
+            schemas = ", ".join(markdown(s) for s in d.get("schemas") or []) or "(none)"
             text = str(d.get("fingerprint", ""))
             fence = _fence(text)
             lines += [f"### {rank}. `{d.get('id')}`", "",
