@@ -27,6 +27,7 @@ from collectors.optionfiles import (
 )
 from collectors.runner import ProgressEvent, RunAborted
 from prechecks import __version__
+from prechecks.escape import TerminalStream
 
 if TYPE_CHECKING:  # loaded only with --ssh-host
     from collectors.tunnel import SshSpec
@@ -634,6 +635,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     args: Any = parser.parse_args(normalise_argv(raw))
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if hasattr(signal, "SIGTERM") else None
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(sys.stdout), TerminalStream(sys.stderr)
     try:
         if args.questionnaire:  # no connection
             from prechecks.questionnaire import load_questionnaire, render_question_list
@@ -649,6 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ps-prechecks: interrupted — {what}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        sys.stdout, sys.stderr = streams
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

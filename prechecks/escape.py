@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TextIO
 
 __all__ = ["markdown", "markdown_prose", "rich_text", "sql_comment", "sql_comment_name", "sql_identifier", "visible"]
 
@@ -114,3 +115,30 @@ def sql_comment_name(text: str) -> str:
         return _COMMENT_CHARS.get(code, code)
 
     return _COMMENT_UNESCAPE.sub(one, text)
+
+
+_TERMINAL_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff" + _BIDI + "]")
+
+
+def terminal(text: str) -> str:
+    """``text`` for a terminal: line breaks and tabs kept, every other control character (an escape
+    sequence's ESC, a carriage return that would overwrite the line) and bidi control written out."""
+    return _TERMINAL_SPECIAL.sub(lambda m: _shown(m.group()), text)
+
+
+class TerminalStream:
+    """A text stream that writes through :func:`terminal`: the CLI's stdout and stderr while it runs,
+    so a server's name cannot move the cursor, recolour or retitle the DBA's terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding...: the real stream's
+        return getattr(self.stream, name)

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+from pathlib import Path
+
 import pytest
 
-from prechecks.escape import markdown, markdown_prose, rich_text, sql_comment, sql_comment_name, sql_identifier, visible
+from prechecks.cli import main
+from prechecks.escape import (
+    TerminalStream,
+    markdown,
+    markdown_prose,
+    rich_text,
+    sql_comment,
+    sql_comment_name,
+    sql_identifier,
+    terminal,
+    visible,
+)
 
 HOSTILE = [
     "ev`il\nDROP DATABASE victim;\n#",
@@ -55,3 +70,22 @@ def test_markdown_prose_keeps_our_markup_and_breaks_links() -> None:
 
 def test_rich_text_escapes_html_after_showing_controls() -> None:
     assert rich_text('<a href="x">\n\u202e') == "&lt;a href=&quot;x&quot;&gt;\\n&lt;U+202E&gt;"
+
+
+def test_the_cli_writes_no_control_sequence_a_name_carries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A table named with an escape sequence (retitle the terminal, clear the screen) and a carriage
+    return, printed by --read-samples: the terminal gets them written out, never as controls."""
+    samples = tmp_path / "samples"
+    shutil.copytree(Path(__file__).parent / "data" / "samples" / "ps-prechecks-mariadb-10.11", samples)
+    hostile = "shop.t\x1b]0;pwned\x07\x1b[2J\rok"
+    sizes = samples / "table-sizes"
+    sizes.write_text(sizes.read_text().replace("icinga.icinga_hoststatus", hostile, 1))
+    assert main(["--read-samples", str(samples), "--no-draft"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\r" not in out + err and "\x07" not in out + err
+    assert "pwned" in out  # the name is there, written out
+    # and every other line the CLI writes goes the same way (progress, warnings, a server's error text)
+    stream = io.StringIO()
+    print("error from the server: \x1b]0;owned\x07", file=TerminalStream(stream))
+    assert stream.getvalue() == "error from the server: <U+001B>]0;owned<U+0007>\n"
+    assert terminal("a\tb\nc\x1b[2J\u202e") == "a\tb\nc<U+001B>[2J<U+202E>"
