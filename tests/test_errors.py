@@ -386,6 +386,7 @@ def test_every_cause_has_its_texts_and_every_text_fills():
 def test_a_cause_is_its_old_string():
     problem = classify(myerr.ProgrammingError(msg="Access denied", errno=1045))
     assert problem.cause is Cause.ACCESS_DENIED
-    assert problem.cause == "access_denied" and f"{problem.cause}" == "access_denied"
+    cause: str = problem.cause
+    assert cause == "access_denied" and f"{cause}" == "access_denied"
     assert json.dumps({"cause": problem.cause}) == '{"cause": "access_denied"}'
     assert problem.link == "README.md#privileges"
