@@ -370,11 +370,8 @@ def _measured_interval(path: Path | None) -> float | None:
         return None
     for line in lines:
         if line.startswith(INTERVAL_LINE + " "):
-            try:
-                seconds = float(line.split(" ", 1)[1])
-            except ValueError:
-                return None
-            return seconds if 0 < seconds < 1e9 else None  # "inf", "nan" or 0 in a corrupt file: not measured
+            seconds = as_number(line.split(" ", 1)[1])  # "inf", "nan" or 0 in a corrupt file: not measured
+            return float(seconds) if seconds is not None and 0 < seconds < 1e9 else None
     return None
 
 

@@ -73,3 +73,14 @@ def test_what_a_number_prints_reads_back(value):
     for text in (str(value), repr(value), f"{value:e}"):
         got = as_number(text)
         assert got is not None and math.isclose(got, value, rel_tol=1e-6), text
+
+
+def test_the_collector_reads_binlog_retention_by_the_same_rule():
+    from collectors.replication import _expire_seconds
+
+    # "inf" in expire_logs_days stopped the collector with OverflowError; it is no number, so unknown
+    assert _expire_seconds({"expire_logs_days": "inf"}) is None
+    # an unreadable binlog_expire_logs_seconds no longer hides a readable expire_logs_days
+    assert _expire_seconds({"binlog_expire_logs_seconds": "abc", "expire_logs_days": "2"}) == 2 * 86400
+    assert _expire_seconds({"binlog_expire_logs_seconds": "0", "expire_logs_days": "0.5"}) == 43200
+    assert _expire_seconds({"binlog_expire_logs_seconds": "3600", "expire_logs_days": "7"}) == 3600
