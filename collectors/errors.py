@@ -84,7 +84,7 @@ _THROUGH = "cannot connect through the SSH bastion {where}: "
 _KEY = "cannot use the SSH key {key_file}: "
 _FORWARD = "cannot connect to {target} through the SSH bastion {where}: "
 
-_TLS_DOCS = "README.md#using-it (TLS)"
+_TLS_DOCS = "README.md#using-it"  # its TLS paragraph
 _ACCOUNT_DOCS = "README.md#privileges"
 _SSH_DOCS = "README.md#through-an-ssh-bastion"
 
