@@ -96,7 +96,7 @@ _NO_CLEAR_TEXT = ("the connection is not encrypted and the server asked for the 
                   "the password was not sent")
 _NO_CLEAR_TEXT_REMEDY = "enable TLS on the server (ssl_cert/ssl_key), or use an account with mysql_native_password"
 _GIVE_KEY_FILE = "give the private key file (OpenSSH or PEM format), not the .pub file"
-DO_IT_YOURSELF = ("or open the tunnel yourself (ssh -N -L 3307:HOST:PORT bastion) and connect to 127.0.0.1 "
+_DO_IT_YOURSELF = ("or open the tunnel yourself (ssh -N -L 3307:HOST:PORT bastion) and connect to 127.0.0.1 "
                   "port 3307 without the --ssh options")
 
 # Every problem this program reports about a connection, by cause and then by variant ("" when the cause has
@@ -223,7 +223,7 @@ TEXTS: Mapping[Cause, Mapping[str, Text]] = {
     },
     Cause.SSH_NEGOTIATION: {
         "": Text(_BASTION + "no SSH algorithm in common with it",
-                 "ask its administrator to enable a current key exchange and host key type, " + DO_IT_YOURSELF,
+                 "ask its administrator to enable a current key exchange and host key type, " + _DO_IT_YOURSELF,
                  _SSH_DOCS),
     },
     Cause.SSH_HOST_KEY_UNKNOWN: {
@@ -251,10 +251,10 @@ TEXTS: Mapping[Cause, Mapping[str, Text]] = {
                        "id_ecdsa or id_rsa)",
                        "give --ssh-key FILE, or add your key to the SSH agent (ssh-add)", _SSH_DOCS),
         "keys_not_accepted": Text(_BASTION + "it does not accept key logins for {user} (it allows: {allowed})",
-                                  "ask for key access (ps-prechecks logs in with keys only), " + DO_IT_YOURSELF,
+                                  "ask for key access (ps-prechecks logs in with keys only), " + _DO_IT_YOURSELF,
                                   _SSH_DOCS),
         "second_factor": Text(_BASTION + "it asks {user} for a second factor ({methods}) after the key",
-                              "use an account that logs in with a key alone, " + DO_IT_YOURSELF, _SSH_DOCS),
+                              "use an account that logs in with a key alone, " + _DO_IT_YOURSELF, _SSH_DOCS),
         "refused": Text(_BASTION + "it refused {user} with {offered}",
                         "check --ssh-user and --ssh-key, and that the key's .pub line is in "
                         "~{user}/.ssh/authorized_keys on the bastion", _SSH_DOCS),
