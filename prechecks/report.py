@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from collectors.numbers import as_number as _num  # the one number parser (collectors.numbers)
 from collectors.server import compute_workload
 from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.fuzzy import format_status_variables, fuzz, fuzzy_formula, fuzzy_pct, secs_to_time, shorten
@@ -103,18 +104,6 @@ def _map(value: Any) -> Mapping[str, Any]:
 
 def _seq(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
-
-
-def _num(value: Any) -> float | None:
-    """A number from an int, float or numeric string; None for anything else."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
 
 
 def _int_text(value: float) -> str:

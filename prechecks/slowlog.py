@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from collectors.base import SYSTEM_SCHEMAS
 from collectors.connection import CancelToken
+from collectors.numbers import as_int, as_number
 from collectors.slowlog import (
     TOP_DIGESTS,
     Fingerprinter,
@@ -154,20 +155,6 @@ def _header_fields(rest: str) -> dict[str, str]:
             fields[token[:-1]] = ""
         index += 1
     return fields
-
-
-def _float(value: str | None) -> float:
-    try:
-        return float(value) if value else 0.0
-    except ValueError:
-        return 0.0
-
-
-def _count(value: str | None) -> int:
-    try:
-        return int(value) if value else 0
-    except ValueError:
-        return 0
 
 
 def _time_header(value: str) -> float | None:
@@ -335,10 +322,10 @@ class _Parser:
         schema = headers.get("Schema", entry.schema or self.schema)
         self.digest.add(SlowQuery(
             sql=sql,
-            query_time=_float(headers.get("Query_time")),
-            lock_time=_float(headers.get("Lock_time")),
-            rows_sent=_count(headers.get("Rows_sent")),
-            rows_examined=_count(headers.get("Rows_examined")),
+            query_time=float(as_number(headers.get("Query_time")) or 0),
+            lock_time=float(as_number(headers.get("Lock_time")) or 0),
+            rows_sent=as_int(headers.get("Rows_sent"), 0),
+            rows_examined=as_int(headers.get("Rows_examined"), 0),
             schema=schema or None,
             seen=entry.timestamp if entry.timestamp is not None else _time_header(entry.time_header or ""),
             admin_command=entry.admin,
@@ -460,9 +447,8 @@ def _fence(text: str) -> str:
 
 
 def _seconds(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    number = as_number(value)
+    if number is None:
         return "?"
     if number < 0.01:  # lock times are often microseconds
         return f"{number:.6f}"
