@@ -10,6 +10,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,7 +155,7 @@ def test_a_map_without_redact_is_refused_naming_the_maps_classes(tmp_path: Path)
                                      "--redaction-map")
 
 
-def _earlier(tmp_path: Path, document: dict) -> Path:
+def _earlier(tmp_path: Path, document: dict[str, Any]) -> Path:
     path = tmp_path / "earlier.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     path.chmod(0o600)
@@ -199,6 +200,7 @@ def test_the_classes_asked_for_decide_what_is_replaced_the_map_only_the_names(tm
     ({"format_version": "1", "classes": [], "map": {}}, "format_version '1'"),
     ({"format_version": 1, "classes": [], "map": {"identifiers": {"schema-001": ""}}}, "schema-001 has no name"),
 ])
-def test_a_map_that_could_leave_a_name_in_clear_is_refused(tmp_path: Path, document: dict, words: str) -> None:
+def test_a_map_that_could_leave_a_name_in_clear_is_refused(tmp_path: Path, document: dict[str, Any],
+                                                           words: str) -> None:
     with pytest.raises(RedactionMapError, match=re.escape(words)):
         load_map(_earlier(tmp_path, document))
