@@ -171,9 +171,12 @@ class EarlierMap:
     def size(self) -> int:
         return sum(len(names) for names in self.entries.values())
 
+    def dropped(self, classes: Sequence[str]) -> list[str]:
+        """The classes the earlier archive replaced and ``classes`` do not: shown in clear now."""
+        return [c for c in self.classes if c not in classes]
+
     def class_warnings(self, classes: Sequence[str]) -> list[str]:
-        """The classes the earlier archive replaced and this one does not: shown in clear now."""
-        dropped = [c for c in self.classes if c not in classes]
+        dropped = self.dropped(classes)
         if not dropped:
             return []
         return [f"the earlier map {self.path} replaced {', '.join(dropped)}, this run does not "
@@ -181,7 +184,7 @@ class EarlierMap:
                 "--redact if that is not what you meant"]
 
 
-def load_map(path: Path | str) -> EarlierMap:
+def load_map(path: Path | str, *, option: str = "--redaction-map ") -> EarlierMap:
     """Read and check the map an earlier run wrote next to its archive. Raises RedactionMapError.
 
     Never through a symbolic link (refused, naming its target: a link could point anywhere), only a regular
@@ -189,25 +192,27 @@ def load_map(path: Path | str) -> EarlierMap:
     leave them in clear, and it is not the user's to read). Group- or world-readable: a warning (the originals
     are already exposed; refusing would not hide them). A pseudonym must have its class's shape
     (``schema-001``…), else the file is refused: it is the originals that must never reach the archive.
+    ``option`` starts each message (the wizard gives "").
     """
     path = Path(os.path.expanduser(str(path)))
+    named = f"{option}{path}"
     remedy = "give the ps_archive_<ts>.redaction-map.json an earlier run wrote next to its archive"
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         if path.is_symlink():
-            raise RedactionMapError(f"--redaction-map {path} is a symbolic link (to {os.path.realpath(path)}); a "
+            raise RedactionMapError(f"{named} is a symbolic link (to {os.path.realpath(path)}); a "
                                     "map is read only from the file itself — give that file's own path") from None
-        raise RedactionMapError(f"--redaction-map {path}: {exc.strerror or exc} — {remedy}") from None
+        raise RedactionMapError(f"{named}: {exc.strerror or exc} — {remedy}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RedactionMapError(f"--redaction-map {path} is not a regular file — {remedy}")
+            raise RedactionMapError(f"{named} is not a regular file — {remedy}")
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise RedactionMapError(f"--redaction-map {path} belongs to another user (uid {info.st_uid}); a map "
+            raise RedactionMapError(f"{named} belongs to another user (uid {info.st_uid}); a map "
                                     "holds the real names — copy it to a file of your own (chmod 600) and give that")
         if info.st_size > MAP_MAX_BYTES:
-            raise RedactionMapError(f"--redaction-map {path} is {info.st_size:,} bytes, not a redaction map — "
+            raise RedactionMapError(f"{named} is {info.st_size:,} bytes, not a redaction map — "
                                     f"{remedy}")
         with os.fdopen(fd, "rb") as handle:
             fd = -1
@@ -219,12 +224,12 @@ def load_map(path: Path | str) -> EarlierMap:
     if hasattr(os, "getuid") and info.st_mode & 0o077:
         warnings.append(f"the redaction map {path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}) "
                         f"and holds the real names — chmod 600 {path}")
-    return _parse_map(path, data, remedy, tuple(warnings))
+    return _parse_map(path, named, data, remedy, tuple(warnings))
 
 
-def _parse_map(path: Path, data: bytes, remedy: str, warnings: tuple[str, ...]) -> EarlierMap:
+def _parse_map(path: Path, named: str, data: bytes, remedy: str, warnings: tuple[str, ...]) -> EarlierMap:
     def broken(why: str) -> RedactionMapError:
-        return RedactionMapError(f"--redaction-map {path} is not a redaction map ({why}) — {remedy}")
+        return RedactionMapError(f"{named} is not a redaction map ({why}) — {remedy}")
 
     try:
         document = json.loads(data.decode("utf-8"))
@@ -238,9 +243,9 @@ def _parse_map(path: Path, data: bytes, remedy: str, warnings: tuple[str, ...]) 
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise broken(f"format_version {version!r}")
     if version > MAP_FORMAT_VERSION:
-        raise RedactionMapError(f"--redaction-map {path} was written by a newer ps-prechecks (map format {version}, "
-                                f"this one reads {MAP_FORMAT_VERSION}) — upgrade ps-prechecks, or run without "
-                                "--redaction-map (new pseudonyms)")
+        raise RedactionMapError(f"{named} was written by a newer ps-prechecks (map format {version}, this one "
+                                f"reads {MAP_FORMAT_VERSION}) — upgrade ps-prechecks, or do without the earlier map "
+                                "(new pseudonyms)")
     raw_classes = document.get("classes", [])
     if not isinstance(raw_classes, list) or not all(isinstance(c, str) and c in CLASSES for c in raw_classes):
         raise broken(f"classes {raw_classes!r}")
