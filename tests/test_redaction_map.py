@@ -204,3 +204,25 @@ def test_a_map_that_could_leave_a_name_in_clear_is_refused(tmp_path: Path, docum
                                                            words: str) -> None:
     with pytest.raises(RedactionMapError, match=re.escape(words)):
         load_map(_earlier(tmp_path, document))
+
+
+def test_servers_file_runs_take_the_earlier_names_too(mariadb_factory, tmp_path: Path) -> None:
+    server = mariadb_factory()
+    server.admin(f"CREATE DATABASE {OLD_SCHEMA}")
+    server.admin(f"CREATE TABLE {OLD_SCHEMA}.{OLD_TABLE} (order_ref INT PRIMARY KEY)")
+    servers = tmp_path / "servers.toml"
+    servers.write_text(f'[[server]]\nname = "db1"\nhost = "{server.host}"\nport = {server.port}\nuser = "root"\n'
+                       'password_env = "DB1_PW"\n', encoding="utf-8")
+    servers.chmod(0o600)
+    earlier = _earlier(tmp_path, {"format_version": 1, "classes": ["identifiers"],
+                                  "map": {"identifiers": {"schema-005": OLD_SCHEMA, "table-002": OLD_TABLE}}})
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli(["--servers", str(servers), "--sleep=0.1", f"--output={out}", "--redact=identifiers",
+                      f"--redaction-map={earlier}"], env={"DB1_PW": server.root_password, "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    archive = Path(result.stdout.strip().splitlines()[-1])
+    facts = json.loads(read_archive(archive)["db1/facts.json"])
+    assert {(t["schema"], t["name"]) for t in facts["tables"]} == {("schema-005", "table-002")}
+    document = json.loads(_map_of(archive).read_text(encoding="utf-8"))
+    assert document["map"]["identifiers"]["schema-005"] == OLD_SCHEMA
