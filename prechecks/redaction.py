@@ -44,7 +44,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,7 @@ class EarlierMap:
     entries: dict[str, dict[str, str]]
     archive: str = ""  # the earlier archive's name when it is ps_archive_<ts>.tgz
     warnings: tuple[str, ...] = field(default=())
+    mode: int = 0o600  # its permission bits (the warnings say when others can read it)
 
     def size(self) -> int:
         return sum(len(names) for names in self.entries.values())
@@ -224,7 +225,7 @@ def load_map(path: Path | str, *, option: str = "--redaction-map ") -> EarlierMa
     if hasattr(os, "getuid") and info.st_mode & 0o077:
         warnings.append(f"the redaction map {path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}) "
                         f"and holds the real names — chmod 600 {path}")
-    return _parse_map(path, named, data, remedy, tuple(warnings))
+    return replace(_parse_map(path, named, data, remedy, tuple(warnings)), mode=stat.S_IMODE(info.st_mode))
 
 
 def _parse_map(path: Path, named: str, data: bytes, remedy: str, warnings: tuple[str, ...]) -> EarlierMap:

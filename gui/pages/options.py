@@ -18,6 +18,7 @@ from gui.qt import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -40,7 +41,7 @@ SAMPLING_HELP = (
 )
 COMPACT_NOTE = ("Secrets are always removed. With a class on, the map from pseudonyms to the real names is saved "
                 "next to the archive, never inside it. Review shows every file with your choice applied.")
-NO_EARLIER_MAP = "Earlier map: none (pseudonyms are numbered from 001)"
+NO_EARLIER_MAP = "none: pseudonyms are numbered from 001"
 DDL_HELP = ("The CREATE statements of every table, view and routine (no rows): PlanetScale's engineers use "
             "them to plan the schema. It has its own 60 s budget and says what it cut.")
 
@@ -101,9 +102,11 @@ class EarlierMapChoice(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.path = QLabel(NO_EARLIER_MAP)
-        self.path.setWordWrap(True)
-        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(QLabel("Earlier map:"))
+        self.path = QLineEdit()  # read-only: a long path scrolls instead of widening the window
+        self.path.setReadOnly(True)
+        self.path.setPlaceholderText(NO_EARLIER_MAP)
+        self.path.setAccessibleName("Earlier redaction map")
         row.addWidget(self.path, 1)
         self.choose = QPushButton("Reuse names from an &earlier map…")
         self.choose.setAccessibleName("Reuse names from an earlier redaction map")
@@ -120,7 +123,8 @@ class EarlierMapChoice(QWidget):
         layout.addWidget(self.status)
 
     def show_map(self, earlier: EarlierMap | None, note: str = "", *, clearable: bool = False) -> None:
-        self.path.setText(f"Earlier map: {earlier.path} ({earlier.size()} names)" if earlier else NO_EARLIER_MAP)
+        self.path.setText(str(earlier.path) if earlier else "")
+        self.path.setCursorPosition(0)
         self.clear.setEnabled(earlier is not None or clearable)
         self.status.setText(note)
         self.status.setVisible(bool(note))
@@ -249,13 +253,17 @@ class OptionsPage(Page):
         earlier = self.state.earlier_map if self.wizard() is not None else None
         notes = [self._map_problem] if self._map_problem else []
         if earlier is not None:
-            notes += [w[0].upper() + w[1:] for w in earlier.warnings]
+            if earlier.mode & 0o077:
+                notes.append(f"Other users can read this map (mode {earlier.mode:o}) and it holds the real names: "
+                             "chmod 600 it.")
             dropped = earlier.dropped(self.state.redact)
             if not self.state.redact:
                 notes.append("No class is ticked: nothing is replaced, the map is not used.")
             elif dropped:
                 words = ", ".join(REDACTION_CLASSES[c].label.lower() for c in dropped)
                 notes.append(f"The earlier archive also replaced {words}; unticked here, they appear in clear.")
+            if not notes:
+                notes.append(f"Its {earlier.size()} names keep their pseudonyms; new names take the next numbers.")
         self.earlier.show_map(earlier, "\n".join(notes), clearable=self._remembered_unusable)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
