@@ -25,7 +25,7 @@ from typing import Any
 from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
-from prechecks.redaction import Redactor
+from prechecks.redaction import EarlierMap, Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
 
@@ -162,10 +162,12 @@ def bundle_files(
 
 
 def prepare_bundle(
-    content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None, redact: Sequence[str] = ()
+    content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None, redact: Sequence[str] = (),
+    earlier_map: EarlierMap | None = None,
 ) -> PreparedBundle:
-    """The archive's files and the redaction map, in memory; write_bundle(prepared=...) saves exactly these."""
-    redactor = Redactor(redact, secrets=content.secrets)
+    """The archive's files and the redaction map, in memory; write_bundle(prepared=...) saves exactly these.
+    ``earlier_map``: the pseudonyms an earlier run gave (prechecks.redaction.load_map) are given again."""
+    redactor = Redactor(redact, secrets=content.secrets, earlier=earlier_map)
     files = bundle_files(content, manifest_extra=manifest_extra, redactor=redactor)
     return PreparedBundle(files, redactor)
 
@@ -192,6 +194,7 @@ def write_bundle(
     before_rename: Callable[[], None] | None = None,
     redact: Sequence[str] = (),
     prepared: PreparedBundle | None = None,
+    earlier_map: EarlierMap | None = None,
 ) -> Path:
     """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
 
@@ -206,7 +209,8 @@ def write_bundle(
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
     final = output_dir / archive_name(content.timestamp)
     map_final = output_dir / redaction_map_name(content.timestamp)
-    prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact)
+    prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact,
+                                          earlier_map=earlier_map)
     files = prepared.files
     map_written = False
     # the folder's random name cannot be guessed; the ".partial" end says what it is to whoever lists the folder

@@ -18,7 +18,7 @@ from typing import Any
 
 from prechecks.bundle import BundleContent, PreparedBundle, build_manifest, bundle_files
 from prechecks.escape import markdown
-from prechecks.redaction import Redactor
+from prechecks.redaction import EarlierMap, Redactor
 from prechecks.servers import NAME_PATTERN
 
 QUESTIONNAIRE_FILES = ("freeform_questions.md", "submission.json")
@@ -108,11 +108,13 @@ def prepare_servers_bundle(
     answers: Mapping[str, Any] | None = None,
     draft: Mapping[str, Any] | None = None,
     attachments: Mapping[str, Path] | None = None,
+    earlier_map: EarlierMap | None = None,
 ) -> PreparedBundle:
-    """Every file of the archive in memory (write_bundle(prepared=...) saves them)."""
+    """Every file of the archive in memory (write_bundle(prepared=...) saves them); ``earlier_map``: the
+    pseudonyms an earlier run gave are given again."""
     from prechecks.prefill import servers_questionnaire_files
 
-    redactor = Redactor(redact, secrets=secrets)
+    redactor = Redactor(redact, secrets=secrets, earlier=earlier_map)
     files: dict[str, bytes] = {}
     collected: list[tuple[str, dict[str, Any]]] = []
     index: list[dict[str, Any]] = []

@@ -186,6 +186,9 @@ class SavePage(Page):
                  "Send this file to PlanetScale."]
         if saved.redaction_map is not None:
             lines.append(f"The redaction map is next to it: {saved.redaction_map}. Keep it private; do not send it.")
+            if state.earlier_map is not None:  # it holds the earlier map's names too: the next run reuses it
+                self.host.settings.remember_redaction_map(str(saved.redaction_map))
+                lines.append("It holds the earlier map's names too; the next run reuses it.")
         self.status.setText("\n".join(lines))
         log.info("archive saved: %s", saved.path)
         self.save_button.setEnabled(True)
