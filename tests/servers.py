@@ -229,6 +229,7 @@ def _template_datadir() -> Path:
             _require("mariadb-install-db"),
             "--no-defaults",
             f"--datadir={root / 'data'}",
+            f"--tmpdir={root}",  # its own, as in start_mariadb
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",
@@ -499,9 +500,15 @@ def start_mariadb(
     stderr_log = base_dir / "mariadbd.stderr"
     general_log_path = base_dir / "general.log" if general_log else None
     root_password = secrets.token_urlsafe(18)
+    # a tmpdir of its own: mariadbd deletes the #sql* files of its tmpdir when it starts, so with /tmp shared a
+    # server starting (another test process, another checkout's suite) deleted the temporary tables of one at
+    # work: mariadb-install-db failed "Error on delete of '/tmp/#sql-temptable-...MAI'" 6 times in 40
+    tmpdir = base_dir / "tmp"
+    tmpdir.mkdir(exist_ok=True)
 
     options = [
         f"--datadir={datadir}",
+        f"--tmpdir={tmpdir}",
         f"--pid-file={base_dir / 'mariadbd.pid'}",
         f"--log-error={error_log}",
         "--bind-address=127.0.0.1",

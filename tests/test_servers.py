@@ -128,6 +128,19 @@ def test_load_sql_file(mariadb_factory, tmp_path):
         server.load_sql_file(sql)
 
 
+def test_a_temporary_table_survives_another_server_starting(mariadb_factory):
+    """mariadbd deletes the #sql* files of its tmpdir when it starts: each server has its own (a shared /tmp
+    made mariadb-install-db and queries of servers at work fail while other test runs started servers)."""
+    first = mariadb_factory()
+    with first.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMPORARY TABLE test.scratch (id INT) ENGINE=MyISAM")  # files in the tmpdir
+        cur.execute("INSERT INTO test.scratch VALUES (1), (2)")
+        mariadb_factory()
+        cur.execute("SELECT COUNT(*) FROM test.scratch")
+        assert cur.fetchall() == [(2,)]
+        cur.execute("DROP TEMPORARY TABLE test.scratch")  # its files deleted: "Unknown table 'test.scratch'"
+
+
 def test_replication_pair(replication_pair):
     primary, replica = replication_pair
     (status,) = replica.admin_dicts("SHOW SLAVE STATUS")
