@@ -104,9 +104,19 @@ class DemoServer:
                    "--innodb-buffer-pool-size=32M"]
         if os.geteuid() == 0:
             command.append("--user=root")
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-        if result.returncode != 0:
-            raise DemoUnavailable(f"mariadb-install-db failed: {result.stderr.strip()[-400:]}")
+        # its own process group: mariadb-install-db is a shell script that runs mariadbd --bootstrap, and
+        # stopping only the script (a signal to the wizard while it runs) would leave that mariadbd behind
+        install = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, start_new_session=True)
+        try:
+            _out, err = install.communicate(timeout=300)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(install.pid, signal.SIGKILL)
+            install.wait()
+            raise
+        if install.returncode != 0:
+            raise DemoUnavailable(f"mariadb-install-db failed: {err.strip()[-400:]}")
 
     def _launch(self, mariadbd: str) -> None:
         assert self.root is not None
@@ -118,8 +128,9 @@ class DemoServer:
                    "--innodb-buffer-pool-size=32M", "--server-id=1", "--log-bin=mysql-bin", "--binlog-format=ROW"]
         if os.geteuid() == 0:
             command.append("--user=root")
+        # its own session: Ctrl+C in the terminal reaches the wizard, which stops this server in order
         self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
