@@ -183,14 +183,6 @@ def screenshots(directory: Path) -> int:
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-class Stopped(Exception):
-    """SIGTERM or SIGINT before the window's event loop ran."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 @contextlib.contextmanager
 def stop_on_signals(stop: Callable[[int], None]) -> Iterator[None]:
     """SIGTERM and SIGINT call `stop(signum)` on the main thread, also while Qt's event loop waits.
@@ -241,18 +233,22 @@ def run(demo: bool) -> int:
     wizard: Wizard | None = None
     stopped_by: list[int] = []
 
+    closed: list[bool] = []
+
     def close() -> None:
-        assert wizard is not None
+        if wizard is None or closed:
+            return
+        closed.append(True)
         wizard.reject()  # done(): the work in flight stopped, its threads joined, the draft written
         app.quit()
 
     def stop(signum: int) -> None:
         stopped_by.append(signum)
         log.info("%s: closing the wizard", signal.Signals(signum).name)
-        if wizard is None:  # still starting (the demo server): unwind through its cleanup
-            if len(stopped_by) == 1:  # a second signal must not break off that cleanup
-                raise Stopped(signum)
-        elif len(stopped_by) == 1:  # from the event loop, not from inside whatever Python code was running
+        # Still starting (the demo server): noted, and run() ends once start() is done, so nothing it started is
+        # broken off half-way (an exception raised here could land between a process started and its record).
+        # The window up: closed from the event loop, not from inside whatever Python code was running.
+        if wizard is not None:
             QTimer.singleShot(0, close)
 
     with stop_on_signals(stop):  # until the demo server is gone too
@@ -260,7 +256,7 @@ def run(demo: bool) -> int:
             if demo:
                 from prechecks.demo import DemoServer, DemoUnavailable
 
-                server = DemoServer()  # before start(): a signal during it still stops what it started
+                server = DemoServer()
                 try:
                     server.start()
                 except DemoUnavailable as exc:
@@ -268,6 +264,8 @@ def run(demo: bool) -> int:
                     return 1
                 SECRETS.secrets = {server.password}
                 log.info("demo server on %s:%s, its files in %s", server.host, server.port, server.root)
+            if stopped_by:
+                return 128 + stopped_by[0]
             wizard = Wizard()
             if server is not None:
                 wizard.connection.fill(RecentConnection(host=server.host, port=server.port, user=server.user),
@@ -275,10 +273,10 @@ def run(demo: bool) -> int:
                 wizard.setWindowTitle(wizard.windowTitle() + " (demo server)")
             wizard.show()
             QTimer.singleShot(0, lambda: log.info("wizard shown"))
+            if stopped_by:  # while the window was being built
+                QTimer.singleShot(0, close)
             code = int(app.exec())
             return 128 + stopped_by[0] if stopped_by else code
-        except Stopped as stopped:
-            return 128 + stopped.signum
         finally:
             if server is not None:
                 server.stop()

@@ -64,6 +64,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _kill_group(leader: subprocess.Popen[str]) -> None:
+    """SIGKILL a process group and wait until none of it runs: a killed mariadbd --bootstrap may write a file
+    more before it dies, and would leave it in a folder removed just before (up to 10 s, then go on)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(leader.pid, 0)  # a zombie not yet reaped by init answers too: hence the deadline
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
+
+
 class DemoServer:
     """`with DemoServer() as demo:` -> demo.host, demo.port, demo.user, demo.password."""
 
@@ -111,9 +126,7 @@ class DemoServer:
         try:
             _out, err = install.communicate(timeout=300)
         except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(install.pid, signal.SIGKILL)
-            install.wait()
+            _kill_group(install)
             raise
         if install.returncode != 0:
             raise DemoUnavailable(f"mariadb-install-db failed: {err.strip()[-400:]}")

@@ -84,7 +84,7 @@ def test_a_signal_stops_the_demo_server_and_removes_its_folder(tmp_path: Path, s
             proc.communicate()
     assert proc.returncode == 128 + signum, err
     assert processes_using(folder) == []
-    assert not folder.exists()
+    assert not folder.exists(), sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))[:20]
     text = log.read_text()
     assert f"{signal.Signals(signum).name}: closing the wizard" in text
     if moment == "window":
