@@ -42,6 +42,7 @@ def _application() -> object:
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "ps-prechecks-wizard"])
+    assert isinstance(app, QApplication)  # a QCoreApplication made elsewhere cannot show a window
     app.setApplicationName("ps-prechecks")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("ps-prechecks-wizard")  # Wayland takes the window's icon from this .desktop entry
@@ -170,7 +171,7 @@ def screenshots(directory: Path) -> int:
         assert isinstance(wizard, Wizard)
         path = directory / f"{position:02d}-{slug}.png"
         image = with_palette(wizard.grab().toImage())
-        if not image.save(str(path), "PNG", 0):  # quality 0: the strongest compression
+        if not image.save(str(path), quality=0):  # PNG from the suffix; quality 0: the strongest compression
             raise RuntimeError(f"could not write {path}")
         saved.append(path)
 

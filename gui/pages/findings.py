@@ -246,7 +246,9 @@ class FindingsPage(Page):
                                "Back and Run again replace")
             self.servers.addTopLevelItem(item)
             self._warn_if_duplicate(name)
-        self.servers.setCurrentItem(self.servers.topLevelItem(0))
+        first = self.servers.topLevelItem(0)
+        if first is not None:
+            self.servers.setCurrentItem(first)
         self._server_chosen()
 
     def _warn_if_duplicate(self, name: str) -> None:

@@ -52,6 +52,8 @@ def save_and_describe(submission: Submission, target: Path, prepared: PreparedBu
 
 
 class SavePage(Page):
+    sent_status: QLabel  # made below the button whose click writes it
+
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Save the archive")
