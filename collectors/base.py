@@ -120,14 +120,6 @@ class SchemaWalk:
     finish: Callable[[Context, Any], None]
 
 
-def int_or_zero(value: Any) -> int:
-    """A count or size as the server sent it (int, Decimal, text, NULL) -> int; 0 when it is not a number."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 def walk_alone(walk: SchemaWalk) -> Callable[[Context], None]:
     """The collect function of a walking collector run on its own."""
 

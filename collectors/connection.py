@@ -26,6 +26,7 @@ from mysql.connector.plugins import get_auth_plugin
 
 from collectors.errors import (
     ConnectionProblem,
+    Refusal,
     ca_file_unreadable,
     classify_connection_error,
     clear_text_refused,
@@ -523,15 +524,14 @@ def _tls_context(spec: ConnectionSpec) -> ssl.SSLContext | None:
 
 class _Refused(Exception):
     """The connection stopped itself before the password (or, under REQUIRED and stronger, the login)
-    could leave unencrypted; ``.problem`` is (cause, what, remedy) from collectors.errors."""
+    could leave unencrypted; ``.refusal`` is the problem from collectors.errors, without the target yet."""
 
-    def __init__(self, problem: tuple[str, str, str]) -> None:
-        super().__init__(problem[1])
-        self.problem = problem
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.cause)
+        self.refusal = refusal
 
     def connection_problem(self, target: str) -> ConnectionProblem:
-        cause, what, remedy = self.problem
-        return ConnectionProblem(cause, f"cannot connect to {target}: {what}", remedy)
+        return self.refusal.problem(target)
 
 
 def _encrypted(channel: Any) -> bool:

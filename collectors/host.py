@@ -20,6 +20,7 @@ from pathlib import Path
 
 from collectors.base import Collector, Context, Skip
 from collectors.connection import ConnectionSpec
+from collectors.numbers import as_int
 
 DEFAULT_SERVER_OPTION_FILES = ("/etc/my.cnf", "/etc/mysql/my.cnf", "/usr/etc/my.cnf", "/etc/mysql/mariadb.cnf")
 MAX_CONFIG_BYTES = 1_000_000
@@ -152,11 +153,11 @@ def read_option_tree(path: Path, seen: set[Path] | None = None) -> str:
 def _server_started(ctx: Context) -> float | None:
     """The server's start (epoch seconds) from the first status sample's Uptime."""
     try:
-        uptime = int(ctx.facts["status"]["first"]["Uptime"])
+        uptime = as_int(ctx.facts["status"]["first"]["Uptime"])
         sampled = ctx.shared.status_first_at
     except (KeyError, TypeError, ValueError):
         return None
-    if sampled is None:  # the status collector did not run
+    if uptime is None or sampled is None:  # no Uptime, or the status collector did not run
         return None
     return time.time() - (time.monotonic() - sampled) - uptime
 

@@ -29,8 +29,8 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Context, Degraded, walking_collector
-from collectors.base import int_or_zero as _int
 from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
+from collectors.numbers import as_int
 from collectors.privileges import Grants
 from collectors.schema import (
     EVENTS_SQL,
@@ -236,7 +236,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         if table is None:  # a view's column
             continue
         table.columns.append({
-            "name": as_text(column), "position": _int(position), "data_type": data_type,
+            "name": as_text(column), "position": as_int(position, 0), "data_type": data_type,
             "column_type": as_text(column_type).lower(), "nullable": as_text(nullable).upper() == "YES",
             "charset": _opt(charset), "extra": as_text(extra).upper(),
         })
@@ -250,9 +250,9 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         if table is None:
             continue
         entry = table.indexes.setdefault(as_text(index), {
-            "unique": _int(non_unique) == 0, "type": as_text(index_type).upper(), "parts": [],
+            "unique": as_int(non_unique, 0) == 0, "type": as_text(index_type).upper(), "parts": [],
         })
-        entry["parts"].append((_int(seq), _opt(column), sub_part))
+        entry["parts"].append((as_int(seq, 0), _opt(column), sub_part))
 
     partitioned: set[str] = set()
     for table_name, method, submethod in schema_rows(ctx, schema, _PARTITIONS_SQL):
@@ -279,7 +279,8 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     if foreign_keys:
         parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for table_name, constraint, column, position in schema_rows(ctx, schema, _FOREIGN_KEY_COLUMNS_SQL):
-            parts.setdefault((as_text(table_name), as_text(constraint)), []).append((_int(position), as_text(column)))
+            parts.setdefault((as_text(table_name), as_text(constraint)), []).append(
+                (as_int(position, 0), as_text(column)))
         for key, fk in foreign_keys.items():
             fk["columns"] = [c for _, c in sorted(parts.get(key, []))]
         objects["foreign_keys"].extend(foreign_keys.values())

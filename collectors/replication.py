@@ -14,8 +14,8 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Degraded, Requirement
-from collectors.base import int_or_zero as _int
 from collectors.connection import ServerIdentity, is_privilege_error, is_unsupported_error
+from collectors.numbers import as_int, as_number
 
 GROUP_COLUMNS = ("command", "user", "host", "db", "state")
 BINLOG_DUMP_COMMANDS = ("Binlog Dump", "Binlog Dump GTID")
@@ -41,7 +41,7 @@ def aggregate_processlist(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "count": 0, "working": 0, "time_sum": 0, "time_max": 0}) for c in GROUP_COLUMNS}
     for row in rows:
         command = str(row.get("command") or "")
-        seconds = _int(row.get("time"))
+        seconds = as_int(row.get("time"), 0)
         working = 0 if command == "Sleep" else 1
         for column in GROUP_COLUMNS:
             value = row.get(column)
@@ -171,7 +171,7 @@ def collect_replication(ctx: Context) -> None:
         sources.append({
             "channel": str(_pick(row, "Channel_Name", "Connection_name", "Channel_name") or ""),
             "source_host": str(_pick(row, "Source_Host", "Master_Host") or ""),
-            "source_port": _int(_pick(row, "Source_Port", "Master_Port")),
+            "source_port": as_int(_pick(row, "Source_Port", "Master_Port"), 0),
             "io_running": str(_pick(row, "Replica_IO_Running", "Slave_IO_Running") or ""),
             "sql_running": str(_pick(row, "Replica_SQL_Running", "Slave_SQL_Running") or ""),
             "seconds_behind": _pick(row, "Seconds_Behind_Source", "Seconds_Behind_Master"),
@@ -185,8 +185,8 @@ def collect_replication(ctx: Context) -> None:
         sql, hosts = first_supported(ctx, replicas_statements(ctx.server))
         replication["statements"]["replicas"] = sql
         replication["replicas"] = [
-            {"server_id": _int(_pick(r, "Server_id", "Server_Id")), "host": str(_pick(r, "Host") or ""),
-             "port": _int(_pick(r, "Port"))}
+            {"server_id": as_int(_pick(r, "Server_id", "Server_Id"), 0), "host": str(_pick(r, "Host") or ""),
+             "port": as_int(_pick(r, "Port"), 0)}
             for r in hosts.dicts()
         ]
     except mysql_errors.Error as exc:
@@ -231,7 +231,7 @@ def collect_binary_logs(ctx: Context) -> None:
     if enabled:
         try:
             logs = ctx.query("SHOW BINARY LOGS")
-            binlog["files"] = [{"name": str(r[0]), "size": _int(r[1])} for r in logs.rows]
+            binlog["files"] = [{"name": str(r[0]), "size": as_int(r[1], 0)} for r in logs.rows]
             binlog["total_bytes"] = sum(f["size"] for f in binlog["files"])
             sql, status = first_supported(ctx, binlog_status_statements(ctx.server))
         except mysql_errors.Error as exc:
@@ -248,7 +248,7 @@ def collect_binary_logs(ctx: Context) -> None:
             row = status.dicts()[0]
             binlog["current"] = {
                 "file": str(row.get("File", "")),
-                "position": _int(row.get("Position")),
+                "position": as_int(row.get("Position"), 0),
                 "gtid_executed": str(row.get("Executed_Gtid_Set") or ""),
             }
     ctx.facts["binlog"] = binlog
@@ -256,17 +256,14 @@ def collect_binary_logs(ctx: Context) -> None:
 
 def _expire_seconds(variables: Mapping[str, str]) -> int | None:
     """binlog_expire_logs_seconds wins over expire_logs_days when set (MySQL 8 rules)."""
-    seconds = variables.get("binlog_expire_logs_seconds")
-    days = variables.get("expire_logs_days")
-    try:
-        if seconds is not None and float(seconds) > 0:
-            return int(float(seconds))
-        if days is not None:
-            return int(float(days) * 86400)
-        if seconds is not None:
-            return int(float(seconds))
-    except ValueError:
-        return None
+    seconds = as_number(variables.get("binlog_expire_logs_seconds"))
+    days = as_number(variables.get("expire_logs_days"))
+    if seconds is not None and seconds > 0:
+        return int(seconds)
+    if days is not None:
+        return int(days * 86400)
+    if seconds is not None:
+        return int(seconds)
     return None
 
 

@@ -13,10 +13,11 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import READAHEAD, SYSTEM_SCHEMAS, Context, Degraded, Skip, schema_scratch, walking_collector
-from collectors.base import int_or_zero as _int
 from collectors.connection import is_privilege_error, is_unsupported_error
+from collectors.numbers import as_int
 from collectors.readahead import ReadAhead
 from collectors.redact import scrub_literals
+from prechecks.escape import sql_comment, sql_identifier
 
 SPATIAL_TYPES = (
     "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
@@ -24,9 +25,7 @@ SPATIAL_TYPES = (
 )
 
 
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
+quote_identifier = sql_identifier
 
 
 def _budget_cut(ctx: Context, done: int, total: int, what: str) -> bool:
@@ -92,8 +91,8 @@ def _table_sizes_step(ctx: Context, tables: list[dict[str, Any]], schema: str, i
         if table_type not in BASE_TABLE_TYPES:
             continue
         tables.append({
-            "schema": schema, "name": str(name), "engine": engine or "", "rows": _int(rows),
-            "data_bytes": _int(data), "index_bytes": _int(index_bytes), "row_format": row_format or "",
+            "schema": schema, "name": str(name), "engine": engine or "", "rows": as_int(rows, 0),
+            "data_bytes": as_int(data, 0), "index_bytes": as_int(index_bytes, 0), "row_format": row_format or "",
             "create_options": options or "", "collation": collation or "",
         })
     return True
@@ -123,8 +122,8 @@ def _schema_inventory_step(ctx: Context, state: _SchemaCounts, schema: str, inde
         if table_type not in BASE_TABLE_TYPES:  # a MariaDB SEQUENCE is no table
             continue
         entry["tables"] += 1
-        entry["data_bytes"] += _int(data)
-        entry["index_bytes"] += _int(index_bytes)
+        entry["data_bytes"] += as_int(data, 0)
+        entry["index_bytes"] += as_int(index_bytes, 0)
         engines[str(engine or "unknown")] += 1
     entry["engines"] = dict(sorted(engines.items()))
     for key, sql in (("routines", ROUTINES_SQL), ("triggers", TRIGGERS_SQL), ("events", EVENTS_SQL)):
@@ -210,7 +209,7 @@ def _finish_technologies(ctx: Context, state: _Technologies) -> None:
         if not present:
             tech[key] = {"value": None, "evidence": f"{' / '.join(counters)} not in the status sample"}
             continue
-        total = sum(_int(status[c]) for c in present)
+        total = sum(as_int(status[c], 0) for c in present)
         tech[key] = {"value": total > 0, "evidence": " + ".join(present) + f" = {total} since startup"}
     ctx.facts["technologies"] = tech
     ctx.facts["technology_objects"] = {k: sorted(v)[:100] for k, v in tables_with.items()}
@@ -218,19 +217,19 @@ def _finish_technologies(ctx: Context, state: _Technologies) -> None:
 
 def _read_technologies(ctx: Context, schema: str, counts: Counter[str], tables_with: dict[str, set[str]]) -> None:
     """What technologies counts in one schema, when the inventory did not read it first."""
-    counts["fulltext"] += _int(ctx.session.scalar(
+    counts["fulltext"] += as_int(ctx.session.scalar(
         "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
-        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'FULLTEXT'", (schema,)))
-    counts["spatial_index"] += _int(ctx.session.scalar(
+        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'FULLTEXT'", (schema,)), 0)
+    counts["spatial_index"] += as_int(ctx.session.scalar(
         "SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS"
-        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'SPATIAL'", (schema,)))
+        " WHERE TABLE_SCHEMA = %s AND INDEX_TYPE = 'SPATIAL'", (schema,)), 0)
     placeholders = ", ".join(["%s"] * len(SPATIAL_TYPES))
-    counts["spatial_columns"] += _int(ctx.session.scalar(
+    counts["spatial_columns"] += as_int(ctx.session.scalar(
         "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
-        f" AND DATA_TYPE IN ({placeholders})", (schema, *SPATIAL_TYPES)))
-    counts["foreign_keys"] += _int(ctx.session.scalar(
+        f" AND DATA_TYPE IN ({placeholders})", (schema, *SPATIAL_TYPES)), 0)
+    counts["foreign_keys"] += as_int(ctx.session.scalar(
         "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s",
-        (schema,)))
+        (schema,)), 0)
     for (name,) in ctx.query(
         "SELECT DISTINCT TABLE_NAME FROM information_schema.PARTITIONS"
         " WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL", (schema,)).rows:
@@ -272,7 +271,8 @@ def _schema_ddl_step(ctx: Context, state: _Ddl, schema: str, index: int, total: 
         state.cut = f"time budget ran out after {index} of {total} schemas"
         return False
     q = quote_identifier(schema)
-    state.parts.append(f"\n--\n-- Database: {q}\n--\n\nUSE {q};\n")
+    # the name is quoted in the USE statement, and escaped in the comment: a newline there would end it
+    state.parts.append(f"\n--\n-- Database: {sql_comment(q)}\n--\n\nUSE {q};\n")
     listing = sorted(((str(table_type), str(name)) for name, table_type, *_ in schema_tables(ctx, schema)))
     work: list[tuple[str, str]] = [("VIEW" if table_type == "VIEW" else "TABLE", name) for table_type, name in listing]
     work += [(str(kind), str(name)) for name, kind in schema_rows(ctx, schema, ROUTINES_SQL)]
@@ -306,7 +306,7 @@ def _finish_schema_ddl(ctx: Context, state: _Ddl) -> None:
     ddl = "".join(state.parts)
     state.parts.clear()
     if cut:
-        ddl += f"\n-- CUT: {cut}. Raise --schema-ddl-budget to read everything.\n"
+        ddl += f"\n-- CUT: {sql_comment(cut)}. Raise --schema-ddl-budget to read everything.\n"
     ctx.artifacts["mysqldump"] = ddl
     ctx.facts["schema_ddl"] = {"objects": state.objects, "bytes": len(ddl.encode()), "cut": cut,
                                "unreadable": dict(unreadable)}

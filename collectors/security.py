@@ -17,8 +17,8 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Requirement, Skip
-from collectors.base import int_or_zero as _int
 from collectors.connection import ServerIdentity, is_privilege_error, is_unsupported_error
+from collectors.numbers import as_int
 
 # ---------------------------------------------------------------------------------- accounts
 
@@ -111,12 +111,12 @@ def summarize_accounts(rows: Iterable[dict[str, Any]], *, roles_known: bool, loc
                            "require_tls": 0, "internal": 0, "roles": 0, "plugins": {}}
     plugins: dict[str, int] = {}
     for row in rows:
-        if _int(row.get("is_role")):
-            out["roles"] += _int(row.get("accounts"))
+        if as_int(row.get("is_role"), 0):
+            out["roles"] += as_int(row.get("accounts"), 0)
             continue
         for key in ("without_password", "wildcard_host", "locked", "require_tls", "internal"):
-            out[key] += _int(row.get(key))
-        count = _int(row.get("accounts"))
+            out[key] += as_int(row.get(key), 0)
+        count = as_int(row.get("accounts"), 0)
         out["total"] += count
         plugin = _text(row.get("plugin")) or "(default)"
         plugins[plugin] = plugins.get(plugin, 0) + count
@@ -266,7 +266,7 @@ def _encryption(ctx: Context, variables: dict[str, str], plugins: list[dict[str,
         ctx.notes.append(f"encrypted tables not counted: {table} needs MySQL 8.0.13 or later")
         return out
     try:
-        out["encrypted_tables"] = _int(ctx.session.scalar(sql))
+        out["encrypted_tables"] = as_int(ctx.session.scalar(sql), 0)
     except mysql_errors.Error as exc:
         if is_privilege_error(exc):
             ctx.notes.append(f"encrypted tables not counted: {table} needs PROCESS (errno {exc.errno})")

@@ -9,6 +9,7 @@ from typing import Any
 
 from collectors.base import Collector, Context, Skip
 from collectors.connection import parse_version
+from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers)
 from collectors.redact import REDACTED, has_url_password, is_secret_key
 
 
@@ -169,13 +170,6 @@ def _iso(value: Any) -> str:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
     return str(value)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def collect_status_first(ctx: Context) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors.base import int_or_zero as _int
+from collectors.numbers import as_int
 from collectors.workload import scrub_digest_text
 
 MAX_FINGERPRINTS = 10_000
@@ -431,14 +431,15 @@ class SlowLogDigest:
 
 def summary_line(fact: Mapping[str, Any]) -> str:
     """``12,345 statements, 87 fingerprints, 3 unparsed`` (+ what was skipped or cut), from as_fact()."""
-    parts = [f"{_int(fact.get('statements')):,} statements", f"{_int(fact.get('fingerprints')):,} fingerprints",
-             f"{_int(fact.get('unparsed')):,} unparsed"]
-    corrupt = _int(fact.get("corrupt_entries"))
+    parts = [f"{as_int(fact.get('statements'), 0):,} statements",
+             f"{as_int(fact.get('fingerprints'), 0):,} fingerprints",
+             f"{as_int(fact.get('unparsed'), 0):,} unparsed"]
+    corrupt = as_int(fact.get("corrupt_entries"), 0)
     if corrupt:
         parts.append(f"{corrupt:,} truncated or corrupt entries skipped")
-    other = _int((fact.get("other") or {}).get("statements")) if isinstance(fact.get("other"), Mapping) else 0
+    other = as_int((fact.get("other") or {}).get("statements"), 0) if isinstance(fact.get("other"), Mapping) else 0
     if other:
-        parts.append(f"{other:,} more statements beyond the first {_int(fact.get('max_fingerprints')):,} "
+        parts.append(f"{other:,} more statements beyond the first {as_int(fact.get('max_fingerprints'), 0):,} "
                      "fingerprints, counted as other")
     return ", ".join(parts)
 

@@ -20,8 +20,8 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import Collector, Context, Requirement
-from collectors.base import int_or_zero as _int
 from collectors.connection import as_text, is_timeout_error
+from collectors.numbers import as_int, as_number
 from collectors.slowlog import SlowLogDigest, SlowQuery
 
 TABLE_ROWS = 100_000
@@ -57,13 +57,6 @@ def _seconds(value: Any) -> float:
         return 0.0
     return -seconds if negative else seconds
 
-
-
-def _epoch(value: Any) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _setting(ctx: Context, name: str) -> str:
@@ -124,11 +117,11 @@ def collect_slow_log_table(ctx: Context) -> None:
                 sql=as_text(sql_text),
                 query_time=_seconds(query_time),
                 lock_time=_seconds(lock_time),
-                rows_sent=_int(sent),
-                rows_examined=_int(examined),
+                rows_sent=as_int(sent, 0),
+                rows_examined=as_int(examined, 0),
                 schema=as_text(db) or None,
-                seen=_epoch(epoch),
-                truncated=bool(_int(cut)),
+                seen=as_number(epoch),
+                truncated=bool(as_int(cut, 0)),
             ))
             boundary = start
         rows_read += len(result.rows)

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from collectors.connection import DEFAULT_CONNECT_TIMEOUT, Cancelled, CancelToken, ConnectionFailed
-from collectors.errors import ConnectionProblem, scrub
+from collectors.errors import Cause, ConnectionProblem, build_problem, detail
 
 if TYPE_CHECKING:  # paramiko loads when a tunnel is opened, not with every import of this module
     import paramiko
@@ -235,22 +235,14 @@ def _display(path: Path) -> str:
 
 # --- problems ---------------------------------------------------------------------------------------
 
-def _problem(cause: str, message: str, remedy: str, secrets: Sequence[str] = ()) -> ConnectionProblem:
-    return ConnectionProblem(cause, scrub(message, secrets), scrub(remedy, secrets))
-
-
-def _bastion_problem(ssh: SshSpec, cause: str, what: str, remedy: str) -> ConnectionFailed:
+def _bastion_problem(ssh: SshSpec, cause: Cause, variant: str = "", **fields: object) -> ConnectionFailed:
     secrets = [ssh.passphrase] if ssh.passphrase else []
-    return ConnectionFailed(_problem(cause, f"cannot reach the SSH bastion {ssh.where}: {what}", remedy, secrets))
+    return ConnectionFailed(build_problem(cause, variant, secrets=secrets, where=ssh.where, **fields))
 
 
-DO_IT_YOURSELF = ("or open the tunnel yourself (ssh -N -L 3307:HOST:PORT bastion) and connect to 127.0.0.1 "
-                  "port 3307 without the --ssh options")
-
-
-def _key_problem(ssh: SshSpec, cause: str, what: str, remedy: str) -> ConnectionFailed:
-    return ConnectionFailed(_problem(cause, f"cannot use the SSH key {ssh.key_file}: {what}", remedy,
-                                     [ssh.passphrase] if ssh.passphrase else []))
+def _key_problem(ssh: SshSpec, cause: Cause, variant: str = "", **fields: object) -> ConnectionFailed:
+    return ConnectionFailed(build_problem(cause, variant, secrets=[ssh.passphrase] if ssh.passphrase else [],
+                                          key_file=ssh.key_file, passphrase_env=SSH_PASSPHRASE_ENV, **fields))
 
 
 def key_is_encrypted(path: str) -> bool:
@@ -296,35 +288,28 @@ def _load_key(ssh: SshSpec, path: str, *, named: bool) -> tuple[paramiko.PKey | 
     except FileNotFoundError:
         if not named:
             return None, None
-        raise _key_problem(ssh, "ssh_key_unreadable", "no such file",
-                           "check the --ssh-key path (the private key, not the .pub file)") from None
+        raise _key_problem(ssh, Cause.SSH_KEY_UNREADABLE, "missing") from None
     except OSError as exc:
         if not named:
             return None, None
-        raise _key_problem(ssh, "ssh_key_unreadable", f"cannot read it ({exc.strerror or exc})",
-                           "check the file's permissions for the user running ps-prechecks") from None
+        raise _key_problem(ssh, Cause.SSH_KEY_UNREADABLE, "unreadable", reason=exc.strerror or exc) from None
     except paramiko.pkey.UnknownKeyType:
         if not named:
             return None, None
-        raise _key_problem(ssh, "ssh_key_unreadable", "its key type is not supported (DSA?)",
-                           "use an Ed25519, ECDSA or RSA key (ssh-keygen -t ed25519)") from None
+        raise _key_problem(ssh, Cause.SSH_KEY_UNREADABLE, "key_type") from None
     except (ValueError, paramiko.SSHException):
         if not named:
             return None, None
-        raise _key_problem(ssh, "ssh_key_unreadable", "not a private key ps-prechecks can read",
-                           "give the private key file (OpenSSH or PEM format), not the .pub file") from None
+        raise _key_problem(ssh, Cause.SSH_KEY_UNREADABLE, "not_a_key") from None
     except TypeError:
         pass  # encrypted
     if not ssh.passphrase:
-        return None, _key_problem(ssh, "ssh_key_encrypted", "it is encrypted and no passphrase was given",
-                                  f"run in a terminal to be asked for it, set {SSH_PASSPHRASE_ENV}, or add the key "
-                                  "to your SSH agent (ssh-add)")
+        return None, _key_problem(ssh, Cause.SSH_KEY_ENCRYPTED)
     try:
         # paramiko hands the passphrase to cryptography, which wants bytes (its signature says str)
         return paramiko.PKey.from_path(full, ssh.passphrase.encode()), None  # type: ignore[arg-type]
     except (ValueError, TypeError, paramiko.SSHException):
-        problem = _key_problem(ssh, "ssh_key_unreadable", "the passphrase is wrong",
-                               f"check the passphrase (or {SSH_PASSPHRASE_ENV})")
+        problem = _key_problem(ssh, Cause.SSH_KEY_UNREADABLE, "wrong_passphrase")
         if named:
             raise problem from None
         return None, None
@@ -367,8 +352,7 @@ class Tunnel:
         return not self._closing.is_set() and not self._transport.is_active()
 
     def dropped_problem(self) -> ConnectionProblem:
-        return _problem("ssh_dropped", f"the SSH connection to the bastion {self.ssh.where} was closed",
-                        "check that the bastion and its sshd are up and reachable from here, then run again")
+        return build_problem(Cause.SSH_DROPPED, where=self.ssh.where)
 
     def take_problem(self) -> ConnectionProblem | None:
         """Why the last forwarded connection failed (the bastion could not reach the server, or the SSH
@@ -449,10 +433,8 @@ class Tunnel:
                 self._fail(self._channel_problem(exc))  # before the local socket closes: the client reads it then
                 return
             except (paramiko.SSHException, EOFError, OSError):
-                self._fail(self.dropped_problem() if not self._transport.is_active() else _problem(
-                    "ssh_target_refused", f"cannot connect to {self._target} through the SSH bastion {self.ssh.where}: "
-                    "the bastion did not open the connection in time",
-                    "check --host and --port as the bastion sees the server; raise --connect-timeout if it is slow"))
+                self._fail(self.dropped_problem() if not self._transport.is_active() else build_problem(
+                    Cause.SSH_TARGET_REFUSED, "slow", target=self._target, where=self.ssh.where))
                 return
             with self._lock:
                 if self._closing.is_set():
@@ -497,17 +479,10 @@ class Tunnel:
         reason = str(getattr(exc, "text", "") or "").strip().rstrip(".")
         code = getattr(exc, "code", None)
         if code == 1:  # SSH_OPEN_ADMINISTRATIVELY_PROHIBITED: AllowTcpForwarding / PermitOpen
-            return _problem(
-                "ssh_forwarding_refused",
-                f"the SSH bastion {self.ssh.where} does not let {self.ssh.effective_user} forward to {self._target}"
-                + (f" ({reason})" if reason else ""),
-                "ask its administrator for AllowTcpForwarding yes (and PermitOpen for that address) for this user")
-        return _problem(
-            "ssh_target_refused",
-            f"cannot connect to {self._target} through the SSH bastion {self.ssh.where}: the bastion could not "
-            f"connect to it" + (f" ({reason})" if reason else ""),
-            "give --host and --port as the bastion sees the server (its private address, or 127.0.0.1 when MySQL "
-            "runs on the bastion), and check that the server listens there")
+            return build_problem(Cause.SSH_FORWARDING_REFUSED, where=self.ssh.where, user=self.ssh.effective_user,
+                                 target=self._target, detail=detail(reason))
+        return build_problem(Cause.SSH_TARGET_REFUSED, "refused", where=self.ssh.where, target=self._target,
+                             detail=detail(reason))
 
 
 def _close_quietly(item: Any) -> None:
@@ -604,20 +579,13 @@ def _connect(ssh: SshSpec, timeout: float) -> socket.socket:
     try:
         return socket.create_connection((ssh.host, ssh.port), timeout=timeout)
     except socket.gaierror:
-        raise _bastion_problem(ssh, "ssh_unknown_host", "the host name does not resolve",
-                               "check --ssh-host (and DNS), or give its IP address; Host aliases of ~/.ssh/config "
-                               "are not read") from None
+        raise _bastion_problem(ssh, Cause.SSH_UNKNOWN_HOST) from None
     except TimeoutError:
-        raise _bastion_problem(ssh, "ssh_timed_out", f"no answer within the connect timeout ({timeout:g} s)",
-                               "check --ssh-host and --ssh-port and that no firewall drops the traffic; raise "
-                               "--connect-timeout if the network is slow") from None
+        raise _bastion_problem(ssh, Cause.SSH_TIMED_OUT, "connect", seconds=f"{timeout:g}") from None
     except ConnectionRefusedError:
-        raise _bastion_problem(ssh, "ssh_unreachable", "nothing is listening there",
-                               "check --ssh-host and --ssh-port (22 unless the bastion says otherwise) and that "
-                               "its sshd is running") from None
+        raise _bastion_problem(ssh, Cause.SSH_UNREACHABLE, "refused") from None
     except OSError as exc:
-        raise _bastion_problem(ssh, "ssh_unreachable", f"it cannot be reached ({exc.strerror or exc})",
-                               "check --ssh-host and that this machine can reach it (VPN, firewall)") from None
+        raise _bastion_problem(ssh, Cause.SSH_UNREACHABLE, "no_route", reason=exc.strerror or exc) from None
 
 
 def _handshake_problem(ssh: SshSpec, exc: BaseException, timeout: float) -> ConnectionFailed:
@@ -626,18 +594,12 @@ def _handshake_problem(ssh: SshSpec, exc: BaseException, timeout: float) -> Conn
     while (inner := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
         chain.append(inner)  # paramiko wraps the socket's timeout in "Error reading SSH protocol banner"
     if "timeout" in text or "timed out" in text or any(isinstance(e, TimeoutError) for e in chain):
-        return _bastion_problem(ssh, "ssh_timed_out", f"no SSH greeting within the connect timeout ({timeout:g} s)",
-                                "check that --ssh-port is the bastion's SSH port (not the MySQL port); raise "
-                                "--connect-timeout if the network is slow")
+        return _bastion_problem(ssh, Cause.SSH_TIMED_OUT, "greeting", seconds=f"{timeout:g}")
     if "banner" in text or "protocol" in text:
-        return _bastion_problem(ssh, "ssh_not_ssh", "it did not answer as an SSH server",
-                                "check --ssh-port: it must be the bastion's sshd (usually 22), not the MySQL port")
+        return _bastion_problem(ssh, Cause.SSH_NOT_SSH)
     if "incompatible" in text or "no acceptable" in text or "negotiat" in text:
-        return _bastion_problem(ssh, "ssh_negotiation", "no SSH algorithm in common with it",
-                                "ask its administrator to enable a current key exchange and host key type, "
-                                + DO_IT_YOURSELF)
-    return _bastion_problem(ssh, "ssh_unreachable", "the bastion closed the connection during the SSH handshake",
-                            "check that this machine may connect to its sshd (AllowUsers, fail2ban, MaxStartups)")
+        return _bastion_problem(ssh, Cause.SSH_NEGOTIATION)
+    return _bastion_problem(ssh, Cause.SSH_UNREACHABLE, "closed_in_handshake")
 
 
 def _prefer_known_key_types(transport: paramiko.Transport, recorded: Sequence[_Recorded]) -> None:
@@ -662,41 +624,26 @@ def _check_host_key(ssh: SshSpec, key: paramiko.PKey, recorded: Sequence[_Record
     shown = f"{presented.key_type} {presented.fingerprint}"
     if any(r.marker == "@revoked" and r.blob == blob for r in recorded):
         revoked = next(r for r in recorded if r.marker == "@revoked" and r.blob == blob)
-        raise ConnectionFailed(_problem(
-            "ssh_host_key_changed",
-            f"cannot connect through the SSH bastion {ssh.where}: its host key ({shown}) is marked @revoked in "
-            f"{_display(revoked.path)} line {revoked.line}",
-            "ask the bastion's administrator for its current host key; do not connect until it is replaced"))
+        raise ConnectionFailed(build_problem(Cause.SSH_HOST_KEY_CHANGED, "revoked", where=ssh.where, shown=shown,
+                                             path=_display(revoked.path), line=revoked.line))
     plain = [r for r in recorded if not r.marker]
     if any(r.blob == blob for r in plain):
         return
     same_type = [r for r in plain if r.key_type == presented.key_type]
     if same_type:
         old = same_type[0]
-        raise ConnectionFailed(_problem(
-            "ssh_host_key_changed",
-            f"cannot connect through the SSH bastion {ssh.where}: its host key has CHANGED (now {shown}; "
-            f"{_display(old.path)} line {old.line} holds another), so someone may be intercepting the connection",
-            "if the bastion was rebuilt, check the new fingerprint with its administrator, remove the old key with "
-            f"ssh-keygen -R '{ssh.known_hosts_name}' -f {_display(old.path)} and run again"))
+        raise ConnectionFailed(build_problem(Cause.SSH_HOST_KEY_CHANGED, "changed", where=ssh.where, shown=shown,
+                                             path=_display(old.path), line=old.line, name=ssh.known_hosts_name))
     if plain:  # known, but under another key type: OpenSSH would not silently trust it either
         old = plain[0]
-        raise ConnectionFailed(_problem(
-            "ssh_host_key_changed",
-            f"cannot connect through the SSH bastion {ssh.where}: its host key has CHANGED type (now {shown}; "
-            f"{_display(old.path)} line {old.line} holds its {old.key_type} key and the bastion no longer offers "
-            "it), so someone may be intercepting the connection",
-            "if the bastion's keys were replaced, check the new fingerprint with its administrator, remove the old "
-            f"key with ssh-keygen -R '{ssh.known_hosts_name}' -f {_display(old.path)} and run again"))
+        raise ConnectionFailed(build_problem(Cause.SSH_HOST_KEY_CHANGED, "type_changed", where=ssh.where, shown=shown,
+                                             path=_display(old.path), line=old.line, old_type=old.key_type,
+                                             name=ssh.known_hosts_name))
     if ssh.accept_new_host_key:
         trust_host_key(presented, store)
         return
-    raise HostKeyUnknown(_problem(
-        "ssh_host_key_unknown",
-        f"cannot connect through the SSH bastion {ssh.where}: its host key is not known yet ({shown})",
-        "check that fingerprint with the bastion's administrator (ssh-keygen -lf on its host key), then run again "
-        f"with {ACCEPT_NEW_HOST_KEY_FLAG}, or ssh to the bastion once to record it in ~/.ssh/known_hosts"),
-        presented)
+    raise HostKeyUnknown(build_problem(Cause.SSH_HOST_KEY_UNKNOWN, where=ssh.where, shown=shown,
+                                       accept_flag=ACCEPT_NEW_HOST_KEY_FLAG), presented)
 
 
 def _authenticate(transport: paramiko.Transport, ssh: SshSpec, key_file: paramiko.PKey | None,
@@ -727,33 +674,24 @@ def _authenticate(transport: paramiko.Transport, ssh: SshSpec, key_file: paramik
         if not keys:
             if key_problem is not None:
                 raise key_problem
-            raise _bastion_problem(ssh, "ssh_auth_failed", "no SSH key to log in with (no --ssh-key, no SSH agent, "
-                                   "no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)",
-                                   "give --ssh-key FILE, or add your key to the SSH agent (ssh-add)")
+            raise _bastion_problem(ssh, Cause.SSH_AUTH_FAILED, "no_key")
         for key in keys:
             try:
                 further = transport.auth_publickey(user, key)
             except paramiko.BadAuthenticationType as exc:
                 allowed = ", ".join(exc.allowed_types) or "none"
-                raise _bastion_problem(ssh, "ssh_auth_failed", f"it does not accept key logins for {user} "
-                                       f"(it allows: {allowed})",
-                                       f"ask for key access (ps-prechecks logs in with keys only), {DO_IT_YOURSELF}"
-                                       ) from None
+                raise _bastion_problem(ssh, Cause.SSH_AUTH_FAILED, "keys_not_accepted", user=user,
+                                       allowed=allowed) from None
             except paramiko.AuthenticationException:
                 continue
             except (paramiko.SSHException, EOFError, OSError):
-                raise _bastion_problem(ssh, "ssh_unreachable", "the bastion closed the connection while logging in",
-                                       "check that the bastion is up, and its sshd's log for why") from None
+                raise _bastion_problem(ssh, Cause.SSH_UNREACHABLE, "closed_in_login") from None
             if transport.is_authenticated():
                 return
-            raise _bastion_problem(ssh, "ssh_auth_failed", f"it asks {user} for a second factor "
-                                   f"({', '.join(further)}) after the key",
-                                   f"use an account that logs in with a key alone, {DO_IT_YOURSELF}")
+            raise _bastion_problem(ssh, Cause.SSH_AUTH_FAILED, "second_factor", user=user, methods=", ".join(further))
         if key_problem is not None:
             raise key_problem
-        raise _bastion_problem(ssh, "ssh_auth_failed", f"it refused {user} with {' and '.join(offered)}",
-                               "check --ssh-user and --ssh-key, and that the key's .pub line is in "
-                               f"~{user}/.ssh/authorized_keys on the bastion")
+        raise _bastion_problem(ssh, Cause.SSH_AUTH_FAILED, "refused", user=user, offered=" and ".join(offered))
     finally:
         if agent is not None:
             agent.close()

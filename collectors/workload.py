@@ -23,8 +23,8 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import SYSTEM_SCHEMAS, Collector, Context, Degraded, Requirement, Skip
-from collectors.base import int_or_zero as _int
 from collectors.connection import as_text
+from collectors.numbers import as_int
 from collectors.redact import REDACTED, has_url_password
 from collectors.replication import BINLOG_DUMP_COMMANDS, PROCESS
 
@@ -75,7 +75,7 @@ def _time(value: Any) -> str | None:
 
 
 def _seconds(picoseconds: Any) -> float:
-    return round(_int(picoseconds) / PICOSECONDS, 6)
+    return round(as_int(picoseconds, 0) / PICOSECONDS, 6)
 
 
 def host_only(host: str) -> str:
@@ -167,7 +167,7 @@ def collect_digests(ctx: Context) -> None:
         raise Skip(off)
     variables: Mapping[str, str] = ctx.facts.get("variables", {})
     size = variables.get("performance_schema_digests_size")
-    if size is not None and _int(size) == 0:
+    if size is not None and as_int(size, 0) == 0:
         workload["digests"] = []
         workload["digests_status"] = "performance_schema_digests_size is 0: statement digests are disabled"
         raise Skip(workload["digests_status"])
@@ -190,11 +190,11 @@ def collect_digests(ctx: Context) -> None:
         digests.append({
             "digest_text": scrub_digest_text(raw),
             "schema": None if row.get("SCHEMA_NAME") is None else as_text(row.get("SCHEMA_NAME")),
-            "count": _int(row.get("COUNT_STAR")),
+            "count": as_int(row.get("COUNT_STAR"), 0),
             "total_seconds": _seconds(row.get("SUM_TIMER_WAIT")),
             "avg_seconds": _seconds(row.get("AVG_TIMER_WAIT")),
-            "rows_examined": _int(row.get("SUM_ROWS_EXAMINED")),
-            "rows_sent": _int(row.get("SUM_ROWS_SENT")),
+            "rows_examined": as_int(row.get("SUM_ROWS_EXAMINED"), 0),
+            "rows_sent": as_int(row.get("SUM_ROWS_SENT"), 0),
             "first_seen": _time(row.get("FIRST_SEEN")),
             "last_seen": _time(row.get("LAST_SEEN")),
             # cut at performance_schema_max_digest_length; "(...)" is a collapsed IN list, not a cut
@@ -206,8 +206,8 @@ def collect_digests(ctx: Context) -> None:
         " WHERE DIGEST IS NULL"
     )
     workload["digests_overflow"] = None
-    if overflow.rows and _int(overflow.rows[0][0]) > 0:
-        count = _int(overflow.rows[0][0])
+    if overflow.rows and as_int(overflow.rows[0][0], 0) > 0:
+        count = as_int(overflow.rows[0][0], 0)
         since = _time(overflow.rows[0][1])
         workload["digests_overflow"] = {"count": count, "since": since}
         limit = f" (performance_schema_digests_size = {size})" if size is not None else ""
@@ -254,7 +254,7 @@ def collect_clients(ctx: Context) -> None:
     )
     sessions: dict[int, dict[str, str]] = defaultdict(dict)
     for pid, name, value in result.rows:
-        sessions[_int(pid)][as_text(name)] = as_text(value)
+        sessions[as_int(pid, 0)][as_text(name)] = as_text(value)
     programs: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
     versions: dict[str, Counter[str]] = defaultdict(Counter)
@@ -532,7 +532,7 @@ def collect_binlog_clients(ctx: Context) -> None:
         f" WHERE COMMAND IN ({_placeholders(BINLOG_DUMP_COMMANDS)})",
         BINLOG_DUMP_COMMANDS,
     )
-    threads = [(_int(i), host_only(as_text(h)), as_text(u)) for i, h, u in result.rows]
+    threads = [(as_int(i, 0), host_only(as_text(h)), as_text(u)) for i, h, u in result.rows]
     attrs: dict[int, dict[str, str]] = defaultdict(dict)
     notes = []
     if threads and performance_schema_state(ctx) is None:
@@ -548,7 +548,7 @@ def collect_binlog_clients(ctx: Context) -> None:
             rows = []
             notes.append(f"connection attributes of binlog readers not read (errno {exc.errno})")
         for pid, name, value in rows:
-            attrs[_int(pid)][as_text(name)] = as_text(value)
+            attrs[as_int(pid, 0)][as_text(name)] = as_text(value)
     replicas = ctx.facts.get("replication", {}).get("replicas") or []
     replica_hosts = [str(r.get("host") or "") for r in replicas if r.get("host")]
     counts: Counter[tuple[str, str | None, str]] = Counter()

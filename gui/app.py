@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,7 @@ def _application() -> object:
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "ps-prechecks-wizard"])
+    assert isinstance(app, QApplication)  # a QCoreApplication made elsewhere cannot show a window
     app.setApplicationName("ps-prechecks")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("ps-prechecks-wizard")  # Wayland takes the window's icon from this .desktop entry
@@ -167,7 +171,7 @@ def screenshots(directory: Path) -> int:
         assert isinstance(wizard, Wizard)
         path = directory / f"{position:02d}-{slug}.png"
         image = with_palette(wizard.grab().toImage())
-        if not image.save(str(path), "PNG", 0):  # quality 0: the strongest compression
+        if not image.save(str(path), quality=0):  # PNG from the suffix; quality 0: the strongest compression
             raise RuntimeError(f"could not write {path}")
         saved.append(path)
 
@@ -177,10 +181,49 @@ def screenshots(directory: Path) -> int:
     return 0
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: Callable[[int], None]) -> Iterator[None]:
+    """SIGTERM and SIGINT call `stop(signum)` on the main thread, also while Qt's event loop waits.
+
+    Python runs a signal handler only when it next runs Python code, and Qt's loop waiting for events runs none:
+    the signal would wait for the next mouse move. signal.set_wakeup_fd makes the C-level handler write into a
+    socket that a QSocketNotifier watches, which wakes the loop; the slot is Python code, so the handler runs."""
+    from gui.qt import QtCore
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QtCore.QSocketNotifier(reader.fileno(), QtCore.QSocketNotifier.Type.Read)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while reader.recv(64):
+                pass
+
+    notifier.activated.connect(drain)
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = {signum: signal.signal(signum, lambda signum, _frame: stop(signum)) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        reader.close()
+        writer.close()
+
+
 def run(demo: bool) -> int:
+    """The wizard (with --demo, against a throwaway server stopped and removed on the way out: also when
+    SIGTERM or SIGINT ends it, which close the wizard as its window's Cancel does)."""
     from gui import crash
     from gui.logs import SECRETS, setup_logging
-    from gui.qt import QApplication
+    from gui.qt import QApplication, QTimer
     from gui.settings import RecentConnection
     from gui.wizard import Wizard
 
@@ -190,26 +233,57 @@ def run(demo: bool) -> int:
     log.info("ps-prechecks-wizard %s started (log: %s)", __version__, log_file)
     crash.install(log_file, parent=app)  # an error in a slot, a thread or a task: logged and shown, never lost
     server = None
-    try:
-        if demo:
-            from prechecks.demo import DemoServer, DemoUnavailable
+    wizard: Wizard | None = None
+    stopped_by: list[int] = []
 
-            try:
-                server = DemoServer().start()
-            except DemoUnavailable as exc:
-                print(f"ps-prechecks-wizard: --demo: {exc}", file=sys.stderr)
-                return 1
-            SECRETS.secrets = {server.password}
-        wizard = Wizard()
-        if server is not None:
-            wizard.connection.fill(RecentConnection(host=server.host, port=server.port, user=server.user),
-                                   server.password)
-            wizard.setWindowTitle(wizard.windowTitle() + " (demo server)")
-        wizard.show()
-        return int(app.exec())
-    finally:
-        if server is not None:
-            server.stop()
+    closed: list[bool] = []
+
+    def close() -> None:
+        if wizard is None or closed:
+            return
+        closed.append(True)
+        wizard.reject()  # done(): the work in flight stopped, its threads joined, the draft written
+        app.quit()
+
+    def stop(signum: int) -> None:
+        stopped_by.append(signum)
+        log.info("%s: closing the wizard", signal.Signals(signum).name)
+        # Still starting (the demo server): noted, and run() ends once start() is done, so nothing it started is
+        # broken off half-way (an exception raised here could land between a process started and its record).
+        # The window up: closed from the event loop, not from inside whatever Python code was running.
+        if wizard is not None:
+            QTimer.singleShot(0, close)
+
+    with stop_on_signals(stop):  # until the demo server is gone too
+        try:
+            if demo:
+                from prechecks.demo import DemoServer, DemoUnavailable
+
+                server = DemoServer()
+                try:
+                    server.start()
+                except DemoUnavailable as exc:
+                    print(f"ps-prechecks-wizard: --demo: {exc}", file=sys.stderr)
+                    return 1
+                SECRETS.secrets = {server.password}
+                log.info("demo server on %s:%s, its files in %s", server.host, server.port, server.root)
+            if stopped_by:
+                return 128 + stopped_by[0]
+            wizard = Wizard()
+            if server is not None:
+                wizard.connection.fill(RecentConnection(host=server.host, port=server.port, user=server.user),
+                                       server.password)
+                wizard.setWindowTitle(wizard.windowTitle() + " (demo server)")
+            wizard.show()
+            QTimer.singleShot(0, lambda: log.info("wizard shown"))
+            if stopped_by:  # while the window was being built
+                QTimer.singleShot(0, close)
+            code = int(app.exec())
+            return 128 + stopped_by[0] if stopped_by else code
+        finally:
+            if server is not None:
+                server.stop()
+                log.info("demo server stopped and removed")
 
 
 def no_display_reason() -> str | None:

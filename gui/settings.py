@@ -100,6 +100,33 @@ class Settings:
         os.replace(tmp, self.path)
 
 
+    # -- the wizard's other choices, for the next run (wizard-options.json) ------------------------------
+    @property
+    def options_path(self) -> Path:
+        return self.directory / "wizard-options.json"
+
+    def redaction_map(self) -> str:
+        """The earlier redaction map the last run reused or wrote ("" when none): the Options page offers it."""
+        try:
+            raw = json.loads(self.options_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        value = raw.get("redaction_map") if isinstance(raw, dict) else None
+        return value if isinstance(value, str) else ""
+
+    def remember_redaction_map(self, path: str) -> None:
+        """Only the path (the map holds the real names and stays where it is); "" forgets it."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.options_path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"redaction_map": path}, handle, indent=2)
+            os.replace(tmp, self.options_path)
+        except OSError as exc:  # the choice still holds for this run
+            log.warning("could not remember the redaction map: %s", exc.strerror or exc)
+
+
 class Keychain:
     """keyring, or a clear 'no keychain' when there is none (the fail backend).
 

@@ -16,6 +16,7 @@ from prechecks.collection import RunOptions
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
 
 
@@ -65,6 +66,7 @@ class WizardState:
     answers: dict[str, Any] = field(default_factory=dict)
     attachments: Attachments = field(default_factory=Attachments)
     redact: tuple[str, ...] = ()
+    earlier_map: EarlierMap | None = None  # Options: an earlier run's map, its names keep their pseudonyms
     # slow query logs read on the Attachments page: only their digest goes into the archive
     slow_logs: list[SlowLogFile] = field(default_factory=list)
     prepared: PreparedBundle | None = None  # what Review showed; Save writes exactly these bytes
@@ -88,7 +90,8 @@ class WizardState:
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
         kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
-                files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label)
+                files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label,
+                id(self.earlier_map))
 
     def servers_key(self) -> tuple[Any, ...]:
         """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""

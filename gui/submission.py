@@ -17,6 +17,7 @@ from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
 
 
@@ -35,6 +36,7 @@ class Submission:
     slow_logs: tuple[SlowLogFile, ...] = ()  # parsed already; only their digest goes in
     kept: tuple[KeptServer, ...] = ()  # the servers collected before this one: one folder each
     name: str = ""  # the current server's folder when there are kept servers
+    earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -43,7 +45,8 @@ def snapshot(state: WizardState) -> Submission:
     return Submission(state.result, dict(state.readiness or {}), state.timestamp, tuple(state.secrets),
                       dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
-                      tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "")
+                      tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "",
+                      state.earlier_map)
 
 
 def prepare(submission: Submission) -> PreparedBundle:
@@ -60,7 +63,7 @@ def prepare(submission: Submission) -> PreparedBundle:
     # (an answer set back to the collected value would come back from an older draft file)
     inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
                             attachments=s.attachments, slow_log_files=files_fact(s.slow_logs) if s.slow_logs else None)
-    return build(Derived(s.result.facts, s.readiness), inputs, s.redact)
+    return build(Derived(s.result.facts, s.readiness), inputs, s.redact, earlier_map=s.earlier_map)
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
@@ -78,7 +81,7 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
                                        slow_log_files=files_fact(logs) if logs else None))
              for name, result, readiness, logs in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
-                                  attachments=s.attachments)
+                                  attachments=s.attachments, earlier_map=s.earlier_map)
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:

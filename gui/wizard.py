@@ -94,7 +94,10 @@ class Wizard(QWizard):
             return
         candidate: QWidget = page
         for _ in range(len(page.findChildren(QWidget))):  # the page's widgets follow it in the focus chain
-            candidate = candidate.nextInFocusChain()
+            following = candidate.nextInFocusChain()
+            if following is None:
+                return
+            candidate = following
             if (page.isAncestorOf(candidate) and candidate.isVisible() and candidate.isEnabled()
                     and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
                 candidate.setFocus(Qt.FocusReason.TabFocusReason)

@@ -110,6 +110,8 @@ class Attachments:
                 pass  # readable now, not only when the archive is written
         except OSError as exc:
             raise AttachmentError(f"attachment {source}: cannot read it ({exc.strerror or exc})") from None
+        if _is_redaction_map(source.name, source.read_bytes()[:_MAP_PEEK] if size else b""):
+            raise AttachmentError(_MAP_REFUSED.format(source=source))
         if size > self.max_file_bytes:
             over, cap = sizes_apart(size, self.max_file_bytes)
             raise AttachmentError(f"attachment {source} is {over}, over the cap of {cap} per file")
@@ -150,4 +152,16 @@ def read_attachment(name: str, path: Path, *, max_file_bytes: int = MAX_FILE_BYT
         raise AttachmentError(f"attachment {path}: cannot read it ({exc.strerror or exc})") from None
     if len(data) > max_file_bytes:
         raise AttachmentError(f"attachment {path} grew over the cap of {format_size(max_file_bytes)} per file")
+    if _is_redaction_map(Path(path).name, data[:_MAP_PEEK]):  # renamed, or swapped in since it was added
+        raise AttachmentError(_MAP_REFUSED.format(source=path))
     return data
+
+
+_MAP_PEEK = 4096
+_MAP_REFUSED = ("attachment {source} is a redaction map: it holds the original names the archive replaced — keep it "
+                "next to the archive, never send it")
+
+
+def _is_redaction_map(name: str, head: bytes) -> bool:
+    """A map written next to an archive (prechecks.redaction): by its name, or by its own note near its top."""
+    return name.endswith(".redaction-map.json") or b"it is not part of the archive" in head

@@ -28,7 +28,7 @@ from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
 from prechecks.derive import Derived
-from prechecks.redaction import Redactor
+from prechecks.redaction import EarlierMap, Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
 
@@ -109,19 +109,22 @@ def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: 
     }
 
 
-def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Redactor = ()) -> PreparedBundle:
+def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Redactor = (), *,
+          earlier_map: EarlierMap | None = None) -> PreparedBundle:
     """The archive of one server, every file path -> bytes, redacted and scrubbed: exactly what will be saved.
 
     The one build the CLI, the wizard's Review page and Save use: the option file's passwords are removed
     once, the names are redacted once, the report is rendered once (from the redacted facts) and the readiness
     document is the derived one, redacted with the same pseudonyms (never evaluated again). ``redaction``: the
     optional classes (prechecks.redaction.CLASSES), or a Redactor to share its pseudonyms with other servers
-    (prechecks.multi); the secrets are always removed.
+    (prechecks.multi); the secrets are always removed. ``earlier_map``: the pseudonyms an earlier run gave
+    (prechecks.redaction.load_map) are given again (with classes; a given Redactor holds its own).
     """
     from prechecks.report import render_report
     from prechecks.samples import render_samples
 
-    redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets)
+    redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets,
+                                                                          earlier=earlier_map)
     facts = json.loads(json.dumps(derived.facts, default=str))  # the build's own copy, rewritten in place
     config_text = inputs.samples.get("mysql-config-file")
     if config_text is not None:  # the only place the option file's passwords are removed

@@ -27,9 +27,11 @@ from collectors.optionfiles import (
 )
 from collectors.runner import ProgressEvent, RunAborted
 from prechecks import __version__
+from prechecks.escape import TerminalStream
 
 if TYPE_CHECKING:  # loaded only with --ssh-host
     from collectors.tunnel import SshSpec
+    from prechecks.redaction import EarlierMap
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PARTIAL = 3  # --servers: the archive was written without the servers that could not be collected
@@ -142,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace these by consistent pseudonyms in every file of the archive (comma-separated, "
                      "any of: hostnames, ips, users, identifiers); the map to the originals is written next to "
                      "the archive, never in it. Passwords, secrets and query literals are always removed")
+    out.add_argument("--redaction-map", metavar="FILE",
+                     help="with --redact: give the names an earlier map (ps_archive_<ts>.redaction-map.json) holds the "
+                     "same pseudonyms again, new names the next free numbers; the new map holds both")
     quest = parser.add_argument_group("questionnaire and attachments")
     quest.add_argument("--questionnaire", action="store_true",
                        help="print the questionnaire's questions with their ids, types and help, and exit")
@@ -387,6 +392,22 @@ def _user_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Pa
     return answers, attachments.as_mapping()
 
 
+def _earlier_map(args: argparse.Namespace) -> EarlierMap | None:
+    """--redaction-map, read and checked (RedactionMapError, a ValueError); its warnings on stderr."""
+    if not args.redaction_map:
+        return None
+    from prechecks.redaction import RedactionMapError, load_map
+
+    earlier = load_map(args.redaction_map)
+    if not args.redact:  # the map decides the names only: without a class the archive would keep every name
+        raise RedactionMapError(f"--redaction-map replaces nothing without --redact — add --redact="
+                                f"{','.join(earlier.classes) or 'identifiers'} (the classes of that map) or leave "
+                                "out --redaction-map")
+    for warning in [*earlier.warnings, *earlier.class_warnings(args.redact)]:
+        print(f"ps-prechecks: warning: {warning}", file=sys.stderr)
+    return earlier
+
+
 def _check_slow_logs(paths: Sequence[str]) -> None:
     """Each --slow-log exists, is readable and looks like a slow log. Raises SlowLogError (a ValueError)."""
     if not paths:
@@ -473,13 +494,14 @@ def run_collection(args: argparse.Namespace) -> int:
     try:
         answers, attachments = _user_inputs(args)  # a bad answers file or attachment: before connecting
         _check_slow_logs(args.slow_log)  # missing, unreadable or not a slow log: before connecting
+        earlier = _earlier_map(args)  # not a map, another user's, a newer format: before connecting
     except ValueError as exc:
         return _usage(str(exc))
     ssh_problem = _ssh_usage(args)
     if ssh_problem:
         return _usage(ssh_problem)
     if args.servers:
-        return run_servers(args, output, answers, attachments)
+        return run_servers(args, output, answers, attachments, earlier)
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
@@ -508,7 +530,7 @@ def run_collection(args: argparse.Namespace) -> int:
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
-        archive = write_bundle(build(result.derived, inputs, args.redact), output)
+        archive = write_bundle(build(result.derived, inputs, args.redact, earlier_map=earlier), output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
         return _fail(str(exc))
     except OSError as exc:
@@ -534,11 +556,15 @@ def run_collection(args: argparse.Namespace) -> int:
         from prechecks.bundle import redaction_map_name
 
         print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
+        if earlier is not None:
+            print(f"pseudonyms kept from {earlier.path}; next time give --redaction-map with the new map (it holds "
+                  "both)", file=sys.stderr)
     print(archive)
     return EXIT_OK
 
 
-def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path]) -> int:
+def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path],
+                earlier: EarlierMap | None = None) -> int:
     """--servers FILE: each server in turn, one archive. A server that cannot be collected is named in
     servers.md and the manifest with its cause (exit 3); Ctrl-C ends everything with nothing written."""
     from prechecks.bundle import write_bundle
@@ -597,7 +623,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     secrets = [secret for e in entries for secret in e.spec.secrets]
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
-                                          attachments=attachments)
+                                          attachments=attachments, earlier_map=earlier)
         archive = write_bundle(prepared, output)
     except ValueError as exc:
         return _fail(str(exc))
@@ -633,6 +659,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     args: Any = parser.parse_args(normalise_argv(raw))
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if hasattr(signal, "SIGTERM") else None
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(sys.stdout), TerminalStream(sys.stderr)
     try:
         if args.questionnaire:  # no connection
             from prechecks.questionnaire import load_questionnaire, render_question_list
@@ -648,6 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ps-prechecks: interrupted — {what}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        sys.stdout, sys.stderr = streams
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

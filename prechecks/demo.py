@@ -64,6 +64,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _kill_group(leader: subprocess.Popen[str]) -> None:
+    """SIGKILL a process group and wait until none of it runs: a killed mariadbd --bootstrap may write a file
+    more before it dies, and would leave it in a folder removed just before (up to 10 s, then go on)."""
+    if not hasattr(os, "killpg"):  # Windows: no process groups to speak of
+        leader.kill()
+        leader.wait()
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(leader.pid, 0)  # a zombie not yet reaped by init answers too: hence the deadline
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
+
+
 class DemoServer:
     """`with DemoServer() as demo:` -> demo.host, demo.port, demo.user, demo.password."""
 
@@ -104,9 +123,18 @@ class DemoServer:
                    "--innodb-buffer-pool-size=32M"]
         if os.geteuid() == 0:
             command.append("--user=root")
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-        if result.returncode != 0:
-            raise DemoUnavailable(f"mariadb-install-db failed: {result.stderr.strip()[-400:]}")
+        # its own session: Ctrl+C in the terminal reaches the wizard alone (which lets the start finish, then
+        # removes it all); and when it must be stopped (the time-out, Ctrl+C in a benchmark) its whole group
+        # goes: it is a shell script that runs mariadbd --bootstrap, which killing the script alone leaves behind
+        install = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, start_new_session=True)
+        try:
+            _out, err = install.communicate(timeout=300)
+        except BaseException:
+            _kill_group(install)
+            raise
+        if install.returncode != 0:
+            raise DemoUnavailable(f"mariadb-install-db failed: {err.strip()[-400:]}")
 
     def _launch(self, mariadbd: str) -> None:
         assert self.root is not None
@@ -118,8 +146,9 @@ class DemoServer:
                    "--innodb-buffer-pool-size=32M", "--server-id=1", "--log-bin=mysql-bin", "--binlog-format=ROW"]
         if os.geteuid() == 0:
             command.append("--user=root")
+        # its own session: Ctrl+C in the terminal reaches the wizard, which stops this server in order
         self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

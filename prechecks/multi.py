@@ -18,7 +18,8 @@ from typing import Any
 
 from prechecks.bundle import ArchiveInputs, PreparedBundle, build, build_manifest
 from prechecks.derive import Derived
-from prechecks.redaction import Redactor
+from prechecks.escape import markdown
+from prechecks.redaction import EarlierMap, Redactor
 from prechecks.servers import NAME_PATTERN
 
 
@@ -107,11 +108,13 @@ def prepare_servers_bundle(
     answers: Mapping[str, Any] | None = None,
     draft: Mapping[str, Any] | None = None,
     attachments: Mapping[str, Path] | None = None,
+    earlier_map: EarlierMap | None = None,
 ) -> PreparedBundle:
-    """Every file of the archive in memory (write_bundle(prepared=...) saves them)."""
+    """Every file of the archive in memory (write_bundle saves them); ``earlier_map``: the
+    pseudonyms an earlier run gave are given again."""
     from prechecks.prefill import servers_questionnaire_files
 
-    redactor = Redactor(redact, secrets=secrets)
+    redactor = Redactor(redact, secrets=secrets, earlier=earlier_map)
     files: dict[str, bytes] = {}
     collected: list[tuple[str, dict[str, Any]]] = []
     index: list[dict[str, Any]] = []
@@ -159,12 +162,13 @@ def _servers_markdown(index: list[dict[str, Any]], timestamp: str) -> str:
              "The questionnaire (freeform_questions.md, submission.json) covers all of them.", "",
              "| server | version | flavor | platform | PlanetScale import readiness |",
              "|---|---|---|---|---|"]
-    for entry in index:
+    for entry in index:  # what the server reported, escaped: one table row each, no link, no HTML
         if entry["collected"]:
-            lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {entry.get('flavor') or ''} | "
-                         f"{entry.get('platform') or ''} | {entry['readiness']} |")
+            lines.append(f"| {markdown(entry['name'])} | {markdown(entry.get('version') or '')} | "
+                         f"{markdown(entry.get('flavor') or '')} | {markdown(entry.get('platform') or '')} | "
+                         f"{markdown(entry['readiness'])} |")
         else:
-            lines.append(f"| {entry['name']} | not collected: {entry['error']} | | | |")
+            lines.append(f"| {markdown(entry['name'])} | not collected: {markdown(entry['error'])} | | | |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
+from collectors.numbers import as_int, as_number
 from prechecks.questionnaire import (
     NO,
     YES,
@@ -65,20 +66,11 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"  # pragma: no cover - the loop always returns
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _status(facts: Mapping[str, Any], name: str) -> tuple[float | None, str]:
     """A status counter from the second sample (the first when there is no second), and its path."""
     for sample in ("second", "first"):
         path = f"status.{sample}.{name}"
-        value = _number(fact(facts, path))
+        value = as_number(fact(facts, path))
         if value is not None:
             return value, path
     return None, ""
@@ -166,7 +158,7 @@ def roles(facts: Mapping[str, Any]) -> Prefill | None:
 
 
 def instance_size(facts: Mapping[str, Any]) -> Prefill | None:
-    pool = _number(fact(facts, "variables.innodb_buffer_pool_size"))
+    pool = as_number(fact(facts, "variables.innodb_buffer_pool_size"))
     if not pool:
         return None
     platform = fact(facts, "server.platform")
@@ -188,15 +180,15 @@ def instance_size(facts: Mapping[str, Any]) -> Prefill | None:
 
 def disk(facts: Mapping[str, Any]) -> Prefill | None:
     schemas = fact(facts, "schemas")
-    binlog_bytes = _number(fact(facts, "binlog.total_bytes"))
+    binlog_bytes = as_number(fact(facts, "binlog.total_bytes"))
     if not isinstance(schemas, list):
         if binlog_bytes is None:
             return None
         return Prefill(f"binary logs {human_bytes(binlog_bytes)}; data size not collected", "binlog.total_bytes",
                        "measured", "allocated disk and IOPS are not visible from SQL")
-    data = sum(_number(s.get("data_bytes")) or 0 for s in schemas if isinstance(s, dict))
-    index = sum(_number(s.get("index_bytes")) or 0 for s in schemas if isinstance(s, dict))
-    tables = sum(int(s.get("tables") or 0) for s in schemas if isinstance(s, dict))
+    data = sum(as_number(s.get("data_bytes")) or 0 for s in schemas if isinstance(s, dict))
+    index = sum(as_number(s.get("index_bytes")) or 0 for s in schemas if isinstance(s, dict))
+    tables = sum(as_int(s.get("tables"), 0) for s in schemas if isinstance(s, dict))
     value = (f"used: data {human_bytes(data)} + indexes {human_bytes(index)} = {human_bytes(data + index)} "
              f"in {len(schemas)} schema(s), {tables} table(s)")
     if binlog_bytes is not None:
@@ -312,10 +304,10 @@ def downstream(facts: Mapping[str, Any]) -> Prefill | None:
 
 
 def qps_average(facts: Mapping[str, Any]) -> Prefill | None:
-    qps = _number(fact(facts, "workload.qps_average_since_start"))
+    qps = as_number(fact(facts, "workload.qps_average_since_start"))
     if qps is None:
         return None
-    uptime = _number(fact(facts, "workload.uptime_seconds")) or _number(fact(facts, "server.uptime_seconds"))
+    uptime = as_number(fact(facts, "workload.uptime_seconds")) or as_number(fact(facts, "server.uptime_seconds"))
     note = "Questions since the server started"
     if uptime:
         note += f" {_duration(uptime)} ago"
@@ -325,11 +317,11 @@ def qps_average(facts: Mapping[str, Any]) -> Prefill | None:
 
 
 def qps_peak(facts: Mapping[str, Any]) -> Prefill | None:
-    sampled = _number(fact(facts, "workload.qps_sampled"))
+    sampled = as_number(fact(facts, "workload.qps_sampled"))
     if sampled is None:
         return None
-    average = _number(fact(facts, "workload.qps_average_since_start"))
-    interval = _number(fact(facts, "workload.sampled_interval_seconds")) or _number(
+    average = as_number(fact(facts, "workload.qps_average_since_start"))
+    interval = as_number(fact(facts, "workload.sampled_interval_seconds")) or as_number(
         fact(facts, "status.interval_seconds"))
     over = f" over {interval:.0f} s" if interval else ""
     if average is not None and average > sampled:
@@ -346,7 +338,7 @@ def cpu(facts: Mapping[str, Any]) -> Prefill | None:
         return None
     parts = [f"Threads_running {running:.0f} during the run (statements executing at once, this tool's included)"]
     connected, _ = _status(facts, "Threads_connected")
-    max_conn = _number(fact(facts, "variables.max_connections"))
+    max_conn = as_number(fact(facts, "variables.max_connections"))
     max_used, _ = _status(facts, "Max_used_connections")
     if connected is not None:
         parts.append(f"{connected:.0f} connection(s)" + (f" of max_connections {max_conn:.0f}" if max_conn else ""))
@@ -365,7 +357,7 @@ def memory(facts: Mapping[str, Any]) -> Prefill | None:
     value = f"InnoDB buffer pool: {data:.0f} of {total:.0f} pages hold data ({100 * data / total:.0f}%)"
     if free is not None:
         value += f", {free:.0f} free"
-    hit = _number(fact(facts, "innodb_status.buffer_pool_hit_rate"))
+    hit = as_number(fact(facts, "innodb_status.buffer_pool_hit_rate"))
     if hit is not None:
         value += f"; hit rate {100 * hit:.1f}% at the time"
     return Prefill(value, path, "measured", "the memory use of the machine is not visible from SQL")
@@ -373,12 +365,12 @@ def memory(facts: Mapping[str, Any]) -> Prefill | None:
 
 def io(facts: Mapping[str, Any]) -> Prefill | None:
     writes_path = "status.second.Innodb_data_writes"
-    first_r = _number(fact(facts, "status.first.Innodb_data_reads"))
-    first_w = _number(fact(facts, "status.first.Innodb_data_writes"))
-    second_r = _number(fact(facts, "status.second.Innodb_data_reads"))
-    second_w = _number(fact(facts, "status.second.Innodb_data_writes"))
-    interval = _number(fact(facts, "status.interval_seconds"))
-    uptime = _number(fact(facts, "status.second.Uptime")) or _number(fact(facts, "server.uptime_seconds"))
+    first_r = as_number(fact(facts, "status.first.Innodb_data_reads"))
+    first_w = as_number(fact(facts, "status.first.Innodb_data_writes"))
+    second_r = as_number(fact(facts, "status.second.Innodb_data_reads"))
+    second_w = as_number(fact(facts, "status.second.Innodb_data_writes"))
+    interval = as_number(fact(facts, "status.interval_seconds"))
+    uptime = as_number(fact(facts, "status.second.Uptime")) or as_number(fact(facts, "server.uptime_seconds"))
     if second_r is None or second_w is None:
         return None
     parts = []
@@ -401,8 +393,8 @@ WRITE_COUNTERS = ("Com_insert", "Com_insert_select", "Com_update", "Com_update_m
 
 def traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
     """The read/write mix of statements since start, from the Com_* counters of the first sample."""
-    reads = [_number(fact(facts, f"status.first.{name}")) for name in READ_COUNTERS]
-    writes = [_number(fact(facts, f"status.first.{name}")) for name in WRITE_COUNTERS]
+    reads = [as_number(fact(facts, f"status.first.{name}")) for name in READ_COUNTERS]
+    writes = [as_number(fact(facts, f"status.first.{name}")) for name in WRITE_COUNTERS]
     if any(r is None for r in reads) or all(w is None for w in writes):
         return None
     read_total = sum(r or 0 for r in reads)
@@ -410,7 +402,7 @@ def traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
     if read_total + write_total == 0:
         return None
     share = read_total / (read_total + write_total) * 100
-    uptime = _number(fact(facts, "server.uptime_seconds"))
+    uptime = as_number(fact(facts, "server.uptime_seconds"))
     since = f" over the {_duration(uptime)} since the server started" if uptime else " since the server started"
     value = (f"{share:.0f}% reads, {100 - share:.0f}% writes by statement count{since} "
              f"({read_total:.0f} SELECT, {write_total:.0f} INSERT/UPDATE/DELETE/REPLACE)")
@@ -457,7 +449,7 @@ def sharding(facts: Mapping[str, Any]) -> Prefill | None:
     schemas = fact(facts, "schemas")
     if not isinstance(schemas, list):
         return None
-    sizes = [((_number(s.get("data_bytes")) or 0) + (_number(s.get("index_bytes")) or 0), str(s.get("name")))
+    sizes = [((as_number(s.get("data_bytes")) or 0) + (as_number(s.get("index_bytes")) or 0), str(s.get("name")))
              for s in schemas if isinstance(s, dict)]
     total = sum(size for size, _ in sizes)
     largest = max(sizes, default=(0.0, ""))
@@ -596,7 +588,7 @@ def _combined(question: Question, found: list[tuple[str, Prefill]], servers: Seq
         for _name, facts in servers:
             schemas = fact(facts, "schemas")
             if isinstance(schemas, list):
-                total += sum((_number(s.get("data_bytes")) or 0) + (_number(s.get("index_bytes")) or 0)
+                total += sum((as_number(s.get("data_bytes")) or 0) + (as_number(s.get("index_bytes")) or 0)
                              for s in schemas if isinstance(s, dict))
         return Prefill(f"total data + indexes over {len(servers)} server(s): {human_bytes(total)}; "
                        + _per_server(found), first.fact_path, confidence, first.note)

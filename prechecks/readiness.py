@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from collectors.numbers import as_int, as_number
+
 FORMAT_VERSION = 1
 
 Severity = Literal["blocker", "warning", "notice"]
@@ -40,6 +42,9 @@ DOCS_AURORA = "https://planetscale.com/docs/vitess/imports/amazon-aurora-migrati
 DOCS_FOREIGN_KEYS = "https://planetscale.com/docs/vitess/foreign-key-constraints"
 DOCS_COMPATIBILITY = "https://planetscale.com/docs/vitess/mysql-compatibility"
 DOCS_SHARDING = "https://planetscale.com/docs/vitess/sharding"
+# every page a check links to: a "see:" line of the report is a link only when it names one of these
+DOCS_LINKS = frozenset({DOCS_IMPORTS, DOCS_IMPORT_PERMISSIONS, DOCS_RDS, DOCS_AURORA, DOCS_FOREIGN_KEYS,
+                        DOCS_COMPATIBILITY, DOCS_SHARDING})
 
 MIN_RETENTION_HOURS = 48
 REQUIRED_SQL_MODES = ("NO_ZERO_IN_DATE", "NO_ZERO_DATE", "ONLY_FULL_GROUP_BY")
@@ -72,15 +77,6 @@ def _map(value: Any) -> Mapping[str, Any]:
 
 def _seq(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(float(str(value).strip()))
-    except ValueError:
-        return None
 
 
 def _on(value: Any) -> bool:
@@ -400,7 +396,7 @@ def check_binlog_retention(facts: Mapping[str, Any]) -> dict[str, Any]:
     if variables is None:
         return check.skipped(_why_absent(facts, "variables", "variables"))
     seconds_text, days_text = variables.get("binlog_expire_logs_seconds"), variables.get("expire_logs_days")
-    seconds, days = _number(seconds_text), _number(days_text)
+    seconds, days = as_number(seconds_text), as_number(days_text)
     if seconds is None and days is None:
         return check.skipped("the server has neither binlog_expire_logs_seconds nor expire_logs_days")
     auto_purge = variables.get("binlog_expire_logs_auto_purge")
@@ -435,15 +431,6 @@ def check_binlog_retention(facts: Mapping[str, Any]) -> dict[str, Any]:
         docs=_docs_for_platform(facts))
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
-
-
 def _rds_retention(check: _Check, facts: Mapping[str, Any], platform: str) -> dict[str, Any]:
     docs = DOCS_AURORA if platform == "aurora" else DOCS_RDS
     name = "Aurora" if platform == "aurora" else "RDS"
@@ -461,7 +448,7 @@ def _rds_retention(check: _Check, facts: Mapping[str, Any], platform: str) -> di
     if value is None:
         return check.result("fail", f"binlog retention hours is NULL: {name} purges binary logs as soon as it can"
                             " (within minutes), so the import cannot catch up", remediation=remediation, docs=docs)
-    hours = _number(value)
+    hours = as_number(value)
     if hours is None:
         return check.result("skipped", f"binlog retention hours = {value!r} is not a number", docs=docs)
     if hours >= MIN_RETENTION_HOURS:
@@ -795,7 +782,7 @@ def check_table_count(facts: Mapping[str, Any]) -> dict[str, Any]:
     caveats: list[str] = []
     if schemas:
         for entry in schemas:
-            counts[str(entry.get("name"))] = (_int(entry.get("tables")) or 0) + (_int(entry.get("views")) or 0)
+            counts[str(entry.get("name"))] = as_int(entry.get("tables"), 0) + as_int(entry.get("views"), 0)
     elif "tables" in facts and isinstance(_map(facts.get("objects")).get("views"), list):
         for table in _tables(facts):
             counts[str(table.get("schema"))] = counts.get(str(table.get("schema")), 0) + 1
@@ -819,7 +806,7 @@ def check_table_count(facts: Mapping[str, Any]) -> dict[str, Any]:
 def check_column_count(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("column_count", f"At most {MAX_COLUMNS} columns per table", "blocker", DOCS_COMPATIBILITY)
     early, offenders, caveats = _table_rule(facts, check, "columns", ("inventory",),
-                                            lambda t: (_int(t.get("columns")) or 0) > MAX_COLUMNS)
+                                            lambda t: as_int(t.get("columns"), 0) > MAX_COLUMNS)
     if early:
         return early
     by_name = {_dotted(t): t for t in _tables(facts)}
@@ -839,12 +826,12 @@ def check_database_size(facts: Mapping[str, Any]) -> dict[str, Any]:
     schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
     if schemas:
         for entry in schemas:
-            sizes[str(entry.get("name"))] = (_int(entry.get("data_bytes")) or 0) + (_int(entry.get("index_bytes")) or 0)
+            sizes[str(entry.get("name"))] = as_int(entry.get("data_bytes"), 0) + as_int(entry.get("index_bytes"), 0)
     elif "tables" in facts and any("data_bytes" in t for t in _tables(facts)):
         for table in _tables(facts):
             schema = str(table.get("schema"))
-            sizes[schema] = sizes.get(schema, 0) + (_int(table.get("data_bytes")) or 0) + (
-                _int(table.get("index_bytes")) or 0)
+            sizes[schema] = sizes.get(schema, 0) + as_int(table.get("data_bytes"), 0) + as_int(
+                table.get("index_bytes"), 0)
     else:
         return check.skipped(_why_absent(facts, "schemas", "schema_inventory", "table_sizes"))
     total = sum(sizes.values())
@@ -916,4 +903,4 @@ def verdict(readiness: Mapping[str, Any]) -> str:
     return text + (f" ({', '.join(extras)})" if extras else "")
 
 
-__all__ = ["FORMAT_VERSION", "RULES", "evaluate", "verdict"]
+__all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "evaluate", "verdict"]

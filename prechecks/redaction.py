@@ -31,18 +31,26 @@ replication, the connection) and from the DDL sample's SQL tokens, then
    known to be names, in steps 1 and 2).
 
 The map pseudonym → original is returned to the caller (written next to the archive, never in it).
+An earlier run's map (:func:`load_map`, ``--redaction-map``) seeds the pseudonyms: a name it holds keeps
+its pseudonym, a new name gets the next free number of its prefix, and the new map holds both. The
+classes asked for decide what is replaced; the earlier map decides only the names.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from collectors.base import SYSTEM_SCHEMAS
 from collectors.redact import REDACTED, SecretScrubber, redact_free_text
+from prechecks.escape import sql_comment, sql_comment_name, sql_identifier
 
 CLASSES = ("hostnames", "ips", "users", "identifiers")
 ALWAYS = ("secrets", "query_literals")
@@ -138,6 +146,133 @@ class UnknownRedactionClass(ValueError):
     pass
 
 
+class RedactionMapError(ValueError):
+    """An earlier map that cannot be used: one line with the cause and the remedy."""
+
+
+# the prefixes each class hands out (a pseudonym of another shape in a map is refused: it could be an original)
+PREFIXES: dict[str, tuple[str, ...]] = {"hostnames": ("host",), "ips": ("ip",), "users": ("user",),
+                                        "identifiers": IDENTIFIER_KINDS}
+_PSEUDONYM = re.compile(r"([a-z]+)-(\d{3,})")
+MAP_MAX_BYTES = 64 * 1024 * 1024
+_ARCHIVE_NAME = re.compile(r"ps_archive_[0-9_]+\.tgz")
+
+
+@dataclass(frozen=True)
+class EarlierMap:
+    """An earlier run's redaction map, checked: class -> original -> pseudonym, and what to tell the user."""
+
+    path: Path
+    classes: tuple[str, ...]  # the classes the earlier archive replaced
+    entries: dict[str, dict[str, str]]
+    archive: str = ""  # the earlier archive's name when it is ps_archive_<ts>.tgz
+    warnings: tuple[str, ...] = field(default=())
+    mode: int = 0o600  # its permission bits (the warnings say when others can read it)
+
+    def size(self) -> int:
+        return sum(len(names) for names in self.entries.values())
+
+    def dropped(self, classes: Sequence[str]) -> list[str]:
+        """The classes the earlier archive replaced and ``classes`` do not: shown in clear now."""
+        return [c for c in self.classes if c not in classes]
+
+    def class_warnings(self, classes: Sequence[str]) -> list[str]:
+        dropped = self.dropped(classes)
+        if not dropped:
+            return []
+        return [f"the earlier map {self.path} replaced {', '.join(dropped)}, this run does not "
+                f"(--redact={','.join(classes) or 'nothing'}): they appear in clear in this archive — add them to "
+                "--redact if that is not what you meant"]
+
+
+def load_map(path: Path | str, *, option: str = "--redaction-map ") -> EarlierMap:
+    """Read and check the map an earlier run wrote next to its archive. Raises RedactionMapError.
+
+    Never through a symbolic link (refused, naming its target: a link could point anywhere), only a regular
+    file, and only the user's own (another user's file is refused: it could name originals as pseudonyms to
+    leave them in clear, and it is not the user's to read). Group- or world-readable: a warning (the originals
+    are already exposed; refusing would not hide them). A pseudonym must have its class's shape
+    (``schema-001``…), else the file is refused: it is the originals that must never reach the archive.
+    ``option`` starts each message (the wizard gives "").
+    """
+    path = Path(os.path.expanduser(str(path)))
+    named = f"{option}{path}"
+    remedy = "give the ps_archive_<ts>.redaction-map.json an earlier run wrote next to its archive"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise RedactionMapError(f"{named} is a symbolic link (to {os.path.realpath(path)}); a "
+                                    "map is read only from the file itself — give that file's own path") from None
+        raise RedactionMapError(f"{named}: {exc.strerror or exc} — {remedy}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RedactionMapError(f"{named} is not a regular file — {remedy}")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise RedactionMapError(f"{named} belongs to another user (uid {info.st_uid}); a map "
+                                    "holds the real names — copy it to a file of your own (chmod 600) and give that")
+        if info.st_size > MAP_MAX_BYTES:
+            raise RedactionMapError(f"{named} is {info.st_size:,} bytes, not a redaction map — "
+                                    f"{remedy}")
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            data = handle.read(MAP_MAX_BYTES + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    warnings = []
+    if hasattr(os, "getuid") and info.st_mode & 0o077:
+        warnings.append(f"the redaction map {path} can be read by other users (mode {stat.S_IMODE(info.st_mode):o}) "
+                        f"and holds the real names — chmod 600 {path}")
+    return replace(_parse_map(path, named, data, remedy, tuple(warnings)), mode=stat.S_IMODE(info.st_mode))
+
+
+def _parse_map(path: Path, named: str, data: bytes, remedy: str, warnings: tuple[str, ...]) -> EarlierMap:
+    def broken(why: str) -> RedactionMapError:
+        return RedactionMapError(f"{named} is not a redaction map ({why}) — {remedy}")
+
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise broken("not UTF-8 text") from None
+    except ValueError as exc:
+        raise broken(f"not JSON: {getattr(exc, 'msg', exc)} at line {getattr(exc, 'lineno', '?')}") from None
+    if not isinstance(document, dict) or "map" not in document or "format_version" not in document:
+        raise broken("no format_version and map")
+    version = document["format_version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise broken(f"format_version {version!r}")
+    if version > MAP_FORMAT_VERSION:
+        raise RedactionMapError(f"{named} was written by a newer ps-prechecks (map format {version}, this one "
+                                f"reads {MAP_FORMAT_VERSION}) — upgrade ps-prechecks, or do without the earlier map "
+                                "(new pseudonyms)")
+    raw_classes = document.get("classes", [])
+    if not isinstance(raw_classes, list) or not all(isinstance(c, str) and c in CLASSES for c in raw_classes):
+        raise broken(f"classes {raw_classes!r}")
+    mapping = document["map"]
+    if not isinstance(mapping, dict):
+        raise broken("map is not an object")
+    entries: dict[str, dict[str, str]] = {}
+    for cls, names in mapping.items():
+        if cls not in CLASSES or not isinstance(names, dict):
+            raise broken(f"unknown class {cls!r}" if cls not in CLASSES else f"{cls} is not an object")
+        seen: dict[str, str] = {}
+        for pseudonym, original in names.items():
+            shape = _PSEUDONYM.fullmatch(pseudonym)
+            if shape is None or shape.group(1) not in PREFIXES[cls]:
+                raise broken(f"{pseudonym!r} is not a pseudonym of {cls}")
+            if not isinstance(original, str) or not original:
+                raise broken(f"{pseudonym} has no name")
+            if original in seen:
+                raise broken(f"{cls}: one name under two pseudonyms, {seen[original]} and {pseudonym}")
+            seen[original] = pseudonym
+        entries[cls] = seen
+    archive = document.get("archive")
+    return EarlierMap(path, tuple(c for c in CLASSES if c in raw_classes), entries,
+                      archive if isinstance(archive, str) and _ARCHIVE_NAME.fullmatch(archive) else "", warnings)
+
+
 def parse_classes(value: str | Iterable[str]) -> tuple[str, ...]:
     """``"ips,users"`` (or a sequence) -> the classes in canonical order; ValueError names the valid ones."""
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -165,14 +300,22 @@ def _kept_ip(value: str) -> bool:
 class Redactor:
     """Learns names, hands out pseudonyms and applies every pass; one per archive."""
 
-    def __init__(self, classes: Iterable[str] = (), secrets: Sequence[str] = ()) -> None:
+    def __init__(self, classes: Iterable[str] = (), secrets: Sequence[str] = (),
+                 earlier: EarlierMap | None = None) -> None:
         self.classes = parse_classes(list(classes))
+        self.earlier = earlier
         self.secrets = [s for s in secrets if s]
         self._scrub = SecretScrubber(self.secrets, _KEYWORDS)
         self._maps: dict[str, dict[str, str]] = {c: {} for c in CLASSES}  # class -> original -> pseudonym
         self._kinds: dict[str, str] = {}  # identifier original -> kind
         self._lower: dict[str, str] = {}  # identifier lower-case -> original (first seen)
-        self._counters: dict[str, int] = {}
+        self._counters: dict[str, int] = {}  # prefix -> the highest number handed out (or in the earlier map)
+        self._seed: dict[str, dict[str, str]] = {c: dict(earlier.entries.get(c, {})) for c in CLASSES} \
+            if earlier is not None else {c: {} for c in CLASSES}
+        for names in self._seed.values():
+            for pseudonym in names.values():
+                prefix, _, number = pseudonym.rpartition("-")
+                self._counters[prefix] = max(self._counters.get(prefix, 0), int(number))
         self._vocabulary: set[str] = set(_VOCABULARY) | set(_KEYWORDS)
         self._word_re: re.Pattern[str] | None = None
         self._word_targets: dict[str, str] = {}
@@ -183,8 +326,11 @@ class Redactor:
     def _new(self, cls: str, prefix: str, original: str) -> str:
         mapping = self._maps[cls]
         if original not in mapping:
-            self._counters[prefix] = self._counters.get(prefix, 0) + 1
-            mapping[original] = f"{prefix}-{self._counters[prefix]:03d}"
+            if original in self._seed[cls]:  # named by the earlier map: the same pseudonym, whatever the kind now
+                mapping[original] = self._seed[cls][original]
+            else:
+                self._counters[prefix] = self._counters.get(prefix, 0) + 1
+                mapping[original] = f"{prefix}-{self._counters[prefix]:03d}"
             self._word_re = None
         return mapping[original]
 
@@ -200,9 +346,10 @@ class Redactor:
         if not learn:
             original = self._lower.get(name.lower())
             return self._maps["identifiers"][original] if original is not None else name
-        self._kinds[name] = kind
+        pseudonym = self._new("identifiers", kind, name)
+        self._kinds[name] = pseudonym.rpartition("-")[0]  # an earlier map's name keeps the kind it had there
         self._lower.setdefault(name.lower(), name)
-        return self._new("identifiers", kind, name)
+        return pseudonym
 
     def known_ident(self, name: str) -> bool:
         return name in self._maps["identifiers"] or name.lower() in self._lower
@@ -246,8 +393,14 @@ class Redactor:
     # ------------------------------------------------------------------ the map and the record
 
     def mapping(self) -> dict[str, dict[str, str]]:
-        """pseudonym -> original, per class applied."""
-        return {c: {p: o for o, p in self._maps[c].items()} for c in self.classes}
+        """pseudonym -> original, per class applied, and every entry of the earlier map (a later run given
+        this map keeps them all, including a class this run did not replace)."""
+        out: dict[str, dict[str, str]] = {}
+        for c in CLASSES:
+            if c in self.classes or self._seed[c]:
+                names = {**self._seed[c], **self._maps[c]} if c in self.classes else self._seed[c]
+                out[c] = {p: o for o, p in sorted(names.items(), key=lambda item: _pseudonym_order(item[1]))}
+        return out
 
     def counts(self) -> dict[str, int]:
         return {c: len(self._maps[c]) for c in self.classes}
@@ -265,12 +418,18 @@ class Redactor:
             record["warnings"] = self.warnings()
         if self.on("identifiers"):
             record["identifier_kinds"] = self.identifier_counts()
+        if self.earlier is not None:  # the same pseudonym means the same name as in that archive
+            record["pseudonyms_from"] = self.earlier.archive or "an earlier map"
         return record
 
     def map_document(self, archive_name: str) -> dict[str, Any]:
-        return {"format_version": MAP_FORMAT_VERSION, "archive": archive_name, "classes": list(self.classes),
-                "note": "pseudonym -> original; keep this file private, it is not part of the archive",
-                "map": self.mapping()}
+        document: dict[str, Any] = {
+            "format_version": MAP_FORMAT_VERSION, "archive": archive_name, "classes": list(self.classes),
+            "note": "pseudonym -> original; keep this file private, it is not part of the archive"}
+        if self.earlier is not None:
+            document["continues"] = self.earlier.archive or self.earlier.path.name
+        document["map"] = self.mapping()
+        return document
 
     # ------------------------------------------------------------------ learning
 
@@ -570,10 +729,18 @@ class Redactor:
         return self.ident(name, kind)
 
     def _backquoted_in(self, comment: str) -> str:
+        """A comment with each quoted name that is known replaced by its pseudonym; the DDL sample's own
+        comments hold names escaped (prechecks.escape.sql_comment: a newline as \\n), read back here."""
         if not self.on("identifiers"):
             return comment
-        return re.sub(r"`((?:[^`]|``)*)`", lambda m: "`" + self.ident(m.group(1).replace("``", "`"),
-                                                                       learn=False) + "`", comment)
+
+        def one(match: re.Match[str]) -> str:
+            for name in (match.group(1).replace("``", "`"), sql_comment_name(match.group(1)).replace("``", "`")):
+                if self.known_ident(name):
+                    return sql_comment(sql_identifier(self.ident(name, learn=False)))
+            return match.group()
+
+        return re.sub(r"`((?:[^`]|``)*)`", one, comment)
 
     # ------------------------------------------------------------------ the text pass
 
@@ -641,6 +808,11 @@ class Redactor:
             return value
 
         return walk(document, None)
+
+
+def _pseudonym_order(pseudonym: str) -> tuple[str, int]:
+    prefix, _, number = pseudonym.rpartition("-")
+    return prefix, int(number) if number.isdigit() else 0
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from collectors.numbers import as_number as _num  # the one number parser (collectors.numbers)
 from prechecks.derive import Derived
+from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.fuzzy import format_status_variables, fuzz, fuzzy_formula, fuzzy_pct, secs_to_time, shorten
 
 __all__ = ["render_report"]
@@ -104,18 +106,6 @@ def _seq(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
-def _num(value: Any) -> float | None:
-    """A number from an int, float or numeric string; None for anything else."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
-
-
 def _int_text(value: float) -> str:
     return str(round(value))
 
@@ -154,7 +144,7 @@ def _why_missing(facts: Mapping[str, Any], key: str) -> str:
         if record is not None and record.get("status") != "ok":
             status = _text(record.get("status")) or "not run"
             reason = _text(record.get("reason"))
-            return f"Not collected: {status} — {reason}" if reason else f"Not collected: {status}"
+            return f"Not collected: {status} — {markdown_prose(reason)}" if reason else f"Not collected: {status}"
     for name in owners:
         if name in records:
             return f"Not collected: the {name} collector ran but left no `{key}` in the facts"
@@ -209,16 +199,16 @@ def _readiness(readiness: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         if status == "fail":
             mark = f"{mark} ({_text(check.get('severity'))})"
         value = _text(check.get("title"))
-        objects = [_text(o) for o in _seq(check.get("objects"))]
+        objects = [markdown(_text(o)) for o in _seq(check.get("objects"))]
         if objects:
             shown = ", ".join(objects[:READINESS_SHOWN])
             more = f", +{len(objects) - READINESS_SHOWN} more" if len(objects) > READINESS_SHOWN else ""
             value += f" — {len(objects)}: {shown}{more}"
         elif status in ("fail", "skipped", "not_applicable"):
-            value += f" — {_text(check.get('detail'))}"
+            value += f" — {markdown_prose(_text(check.get('detail')))}"
         lines.append(name_val(f"{mark} {_text(check.get('id'))}", value))
         if status == "fail" and check.get("remediation"):
-            lines.append(f"{INDENT}fix: {_text(check.get('remediation'))}")
+            lines.append(f"{INDENT}fix: {markdown_prose(_text(check.get('remediation')))}")
             lines.append(f"{INDENT}see: {_text(check.get('docs'))}")
     return "PlanetScale import readiness", lines
 
@@ -231,21 +221,21 @@ def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     lines = []
     for record in records:
         status = _text(record.get("status"))
-        reason = _text(record.get("reason"))
+        reason = markdown_prose(_text(record.get("reason")))
         if status == "ok" and not reason:
             continue
         label = "ok, read less" if status == "ok" else status  # ran, but part of it is missing: say why
         text = f"{label} — {reason}" if reason else label
-        remedy = _text(record.get("remedy"))
+        remedy = markdown_prose(_text(record.get("remedy")))
         if remedy:
             text += f"; to fix: {remedy}"
         lines.append(name_val(_text(record.get("name")) or "?", text))
     if not lines:
         lines.append(name_val("Collectors", f"all {len(records)} ran ok"))
     if collection.get("error"):
-        lines.append(name_val("Error", collection.get("error")))
+        lines.append(name_val("Error", markdown_prose(_text(collection.get("error")))))
     for note in collection.get("notes") or []:
-        lines.append(name_val("Note", _text(note)))
+        lines.append(name_val("Note", markdown_prose(_text(note))))
     return "Collection", lines
 
 
@@ -303,7 +293,7 @@ def _table_information(facts: Mapping[str, Any], top: int) -> tuple[str, Lines]:
         count = _num(table.get("rows"))
         approx = "?" if count is None else _int_text(count)
         lines.append(name_val(f"{shorten(size(table), 0)} ({approx} rows)",
-                              f"{_text(table.get('schema'))}.{_text(table.get('name'))}"))
+                              f"{markdown(_text(table.get('schema')))}.{markdown(_text(table.get('name')))}"))
     return title, lines
 
 
@@ -317,9 +307,9 @@ def _replication_text(facts: Mapping[str, Any]) -> str:
         behind = source.get("seconds_behind")
         lag = "lag unknown" if behind is None else f"{behind} s behind"
         channel = _text(source.get("channel"))
-        where = f"{_text(source.get('source_host'))}:{_text(source.get('source_port'))}"
+        where = f"{markdown(_text(source.get('source_host')))}:{_text(source.get('source_port'))}"
         if channel:
-            where += f" (channel {channel})"
+            where += f" (channel {markdown(channel)})"
         state = f"IO {_text(source.get('io_running')) or '?'}, SQL {_text(source.get('sql_running')) or '?'}"
         parts.append(f"{where} ({state}, {lag})")
     is_replica = bool(replication.get("is_replica")) or bool(parts)
@@ -472,10 +462,10 @@ def _processlist(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         for entry in _seq(groups.get(key)):
             if not isinstance(entry, Mapping):
                 continue
-            value = "NULL" if entry.get("value") is None else str(entry.get("value"))
+            value = "NULL" if entry.get("value") is None else markdown(str(entry.get("value"))[:30])
             numbers = [int(fuzzy_formula(_num(entry.get(f)) or 0.0))
                        for f in ("count", "working", "time_sum", "time_max")]
-            rows.append(INDENT + f"{value[:30]:<30} {numbers[0]:>8d} {numbers[1]:>7d} "
+            rows.append(INDENT + f"{value:<30} {numbers[0]:>8d} {numbers[1]:>7d} "
                         f"{numbers[2]:>9d} {numbers[3]:>9d}")
         lines.extend(sorted(rows))  # pt pipes each table through `sort`
     lines.append("")
@@ -603,7 +593,7 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         lines.append("No user schemas on this server")
     else:
         rows = sorted((s for s in schemas if isinstance(s, Mapping)), key=lambda s: _text(s.get("name")))
-        width = max(len("Database"), *(len(_text(s.get("name"))) for s in rows))
+        width = max(len("Database"), *(len(markdown(_text(s.get("name")))) for s in rows))
         counts = ("Tables", "Views", "Routines", "Triggers", "Events")
         header = f"{'Database':<{width}} " + " ".join(f"{c:>8}" for c in counts)
         header += f" {'Data':>7} {'Index':>7}  Engines"
@@ -614,7 +604,7 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
             engine_text = ", ".join(
                 f"{name} {_int_text(_num(n) or 0)}"
                 for name, n in sorted(engines.items(), key=lambda item: (-(_num(item[1]) or 0), item[0])))
-            line = (f"{_text(schema.get('name')):<{width}} {numbers}"
+            line = (f"{markdown(_text(schema.get('name'))):<{width}} {numbers}"
                     f" {shorten(_num(schema.get('data_bytes')) or 0, 0):>7}"
                     f" {shorten(_num(schema.get('index_bytes')) or 0, 0):>7}  {engine_text}")
             lines.append(INDENT + line.rstrip())
@@ -622,7 +612,7 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     ddl = facts.get("schema_ddl")
     if isinstance(ddl, Mapping):
         cut = ddl.get("cut")
-        note = f"; cut short: {cut}" if isinstance(cut, str) and cut else "; cut short" if cut else ""
+        note = f"; cut short: {markdown_prose(cut)}" if isinstance(cut, str) and cut else "; cut short" if cut else ""
         count = _num(ddl.get("bytes")) or 0
         size = f"{int(count)} bytes" if count < 1024 else shorten(count, 1)
         objects = _text(ddl.get("objects"))
@@ -749,7 +739,10 @@ def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | 
             # the readiness section shows the derived readiness document; every other section the facts
             title, body = section(derived.readiness if section is _readiness else facts, top_tables)
         except Exception as exc:  # one odd value must not cost the whole report
-            title, body = fallback_title, [f"Could not render this section: {type(exc).__name__}: {exc}"]
-        blocks.append("\n".join([f"## {title}", *body]))
+            problem = markdown_prose(f"{type(exc).__name__}: {exc}")
+            title, body = fallback_title, [f"Could not render this section: {problem}"]
+        # each line of a section is one line: a name or value holding a line break cannot add a heading
+        # or a "see:" link of its own (names are escaped where they are put; this is the last line)
+        blocks.append("\n".join([f"## {visible(title)}", *(visible(line, keep_tabs=True) for line in body)]))
     blocks.append("## The End")
     return "\n\n".join(blocks) + "\n"

@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from collectors.numbers import as_int as _int_or_none  # the one integer parser (collectors.numbers)
+from collectors.numbers import as_number
 from collectors.replication import BINLOG_DUMP_COMMANDS, aggregate_processlist
 from collectors.server import identify
 
@@ -368,11 +370,8 @@ def _measured_interval(path: Path | None) -> float | None:
         return None
     for line in lines:
         if line.startswith(INTERVAL_LINE + " "):
-            try:
-                seconds = float(line.split(" ", 1)[1])
-            except ValueError:
-                return None
-            return seconds if 0 < seconds < 1e9 else None  # "inf", "nan" or 0 in a corrupt file: not measured
+            seconds = as_number(line.split(" ", 1)[1])  # "inf", "nan" or 0 in a corrupt file: not measured
+            return float(seconds) if seconds is not None and 0 < seconds < 1e9 else None
     return None
 
 
@@ -451,18 +450,6 @@ def _parse_vertical(lines: Sequence[str], *, stop_at: str | None = None) -> list
         else:
             raise _Unreadable(f"line {number}: expected Column: value")
     return rows
-
-
-def _int_or_none(value: object) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        try:
-            return int(float(str(value).strip()))
-        except (ValueError, OverflowError):  # "1e309" in a corrupt file: not a number we can use
-            return None
 
 
 def _group_list(acc: Mapping[str, list[int]]) -> list[dict[str, Any]]:
@@ -636,10 +623,7 @@ def _expire_seconds(variables: Mapping[str, str]) -> int | None:
         return seconds
     days_text = variables.get("expire_logs_days")
     if days_text is not None:
-        try:
-            days = float(days_text)
-        except ValueError:
-            days = 0.0
+        days = as_number(days_text) or 0.0
         if 0 < days < 1e12:  # "inf" or "1e309" in a corrupt file has no day count
             return round(days * 86400)
     if seconds is not None or days_text is not None:

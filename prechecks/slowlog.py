@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from collectors.base import SYSTEM_SCHEMAS
 from collectors.connection import CancelToken
+from collectors.numbers import as_int, as_number
 from collectors.slowlog import (
     TOP_DIGESTS,
     Fingerprinter,
@@ -45,6 +46,7 @@ from collectors.slowlog import (
     fingerprint_id,
     summary_line,
 )
+from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.redaction import Redactor
 
 DIGEST_MD = "slow-log-digest.md"
@@ -153,20 +155,6 @@ def _header_fields(rest: str) -> dict[str, str]:
             fields[token[:-1]] = ""
         index += 1
     return fields
-
-
-def _float(value: str | None) -> float:
-    try:
-        return float(value) if value else 0.0
-    except ValueError:
-        return 0.0
-
-
-def _count(value: str | None) -> int:
-    try:
-        return int(value) if value else 0
-    except ValueError:
-        return 0
 
 
 def _time_header(value: str) -> float | None:
@@ -334,10 +322,10 @@ class _Parser:
         schema = headers.get("Schema", entry.schema or self.schema)
         self.digest.add(SlowQuery(
             sql=sql,
-            query_time=_float(headers.get("Query_time")),
-            lock_time=_float(headers.get("Lock_time")),
-            rows_sent=_count(headers.get("Rows_sent")),
-            rows_examined=_count(headers.get("Rows_examined")),
+            query_time=float(as_number(headers.get("Query_time")) or 0),
+            lock_time=float(as_number(headers.get("Lock_time")) or 0),
+            rows_sent=as_int(headers.get("Rows_sent"), 0),
+            rows_examined=as_int(headers.get("Rows_examined"), 0),
             schema=schema or None,
             seen=entry.timestamp if entry.timestamp is not None else _time_header(entry.time_header or ""),
             admin_command=entry.admin,
@@ -459,9 +447,8 @@ def _fence(text: str) -> str:
 
 
 def _seconds(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    number = as_number(value)
+    if number is None:
         return "?"
     if number < 0.01:  # lock times are often microseconds
         return f"{number:.6f}"
@@ -478,13 +465,13 @@ def render_markdown(read: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for item in source.get("files") or []:
             if isinstance(item, Mapping):
                 error = f"; {item['error']}" if item.get("error") else ""
-                lines.append(f"- file `{item.get('name')}`: {item.get('bytes', 0):,} bytes, "
-                             f"{item.get('statements', 0):,} statements{error}")
+                lines.append(f"- file `{visible(item.get('name'))}`: {item.get('bytes', 0):,} bytes, "
+                             f"{item.get('statements', 0):,} statements{markdown_prose(error)}")
         if source.get("rows_read") is not None:
             lines.append(f"- rows read: {source.get('rows_read'):,} (newest first: "
                          f"{'yes' if source.get('newest_first') else 'no'})")
         for note in source.get("notes") or []:
-            lines.append(f"- {note}")
+            lines.append(f"- {markdown_prose(note)}")
         lines.append(f"- from {source.get('first_seen') or '?'} to {source.get('last_seen') or '?'}, "
                      f"{_seconds(source.get('total_seconds'))} s of query time in all")
         digests = [d for d in source.get("digests") or [] if isinstance(d, Mapping)]
@@ -502,7 +489,7 @@ def render_markdown(read: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
                          f"{d.get('rows_sent_avg', 0):,} |")
         lines.append("")
         for rank, d in enumerate(digests, 1):
-            schemas = ", ".join(str(s) for s in d.get("schemas") or []) or "(none)"
+            schemas = ", ".join(markdown(s) for s in d.get("schemas") or []) or "(none)"
             text = str(d.get("fingerprint", ""))
             fence = _fence(text)
             lines += [f"### {rank}. `{d.get('id')}`", "",

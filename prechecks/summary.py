@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prechecks.attachments import ARCHIVE_DIR, format_size
+from prechecks.escape import visible
 from prechecks.prefill import FLAVOR_NAMES
 from prechecks.questionnaire import Questionnaire, load_questionnaire
 from prechecks.readiness import verdict
@@ -109,7 +110,7 @@ def server_name(facts: Mapping[str, Any]) -> str:
 def server_line(facts: Mapping[str, Any]) -> str:
     server = _section(facts, "server")
     comment = f" ({server['version_comment']})" if server.get("version_comment") else ""
-    return f"{server_name(facts)}{comment}, platform: {server.get('platform') or 'unknown'}"
+    return visible(f"{server_name(facts)}{comment}, platform: {server.get('platform') or 'unknown'}")
 
 
 def readiness_lines(readiness: Mapping[str, Any]) -> list[str]:
@@ -130,11 +131,12 @@ def servers_lines(servers: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = [f"Servers: {len(servers)}, each in its own folder of the archive (servers.md says which is which):"]
     for entry in servers:
         if not entry.get("collected"):
-            lines.append(f"  - {entry.get('name')}: not collected ({entry.get('error') or 'no reason given'}).")
+            error = entry.get("error") or "no reason given"
+            lines.append(visible(f"  - {entry.get('name')}: not collected ({error})."))
             continue
         product = FLAVOR_NAMES.get(str(entry.get("flavor") or ""), "MySQL-compatible server")
-        lines.append(f"  - {entry.get('name')}: {product} {entry.get('version') or '(version unknown)'}, platform: "
-                     f"{entry.get('platform') or 'unknown'}; readiness: {entry.get('readiness')}.")
+        lines.append(visible(f"  - {entry.get('name')}: {product} {entry.get('version') or '(version unknown)'}, "
+                             f"platform: {entry.get('platform') or 'unknown'}; readiness: {entry.get('readiness')}."))
     return lines
 
 

@@ -15,7 +15,6 @@ from collectors.connection import ConnectionSpec
 from tests.servers import MariaDBServer
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 CLI = [sys.executable, "-m", "prechecks.cli"]
 
 

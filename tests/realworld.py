@@ -1,28 +1,24 @@
 """Real-world schemas nobody on this team wrote (cacti, MediaWiki, phpMyAdmin), for tests and benchmarks.
 
-``fetch_schemas()`` runs shared/tools/real-schemas.sh once into a cache directory and reuses it;
-``load_schemas(server)`` loads them: cacti.sql into `cacti`, mediawiki.sql into `wiki`, and
-phpmyadmin.sql, which creates its own `phpmyadmin`. Nothing here imports pytest.
+``fetch_schemas()`` fetches them from their Debian packages (tests/fetch_real_schemas.py) once into a cache
+directory and reuses it; ``load_schemas(server)`` loads them: cacti.sql into `cacti`, mediawiki.sql into
+`wiki`, and phpmyadmin.sql, which creates its own `phpmyadmin`. Nothing here imports pytest.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.fetch_real_schemas import OUTPUTS, fetch
 from tests.servers import MariaDBServer
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-FETCH_SCRIPT = SHARED / "tools" / "real-schemas.sh"
-SCHEMA_FILES = ("cacti.sql", "mediawiki.sql", "phpmyadmin.sql")
+SCHEMA_FILES = OUTPUTS  # cacti.sql, mediawiki.sql, phpmyadmin.sql
 # file -> the database it is loaded into (None: the file creates its own)
 LOAD_INTO: dict[str, str | None] = {"cacti.sql": "cacti", "mediawiki.sql": "wiki", "phpmyadmin.sql": None}
 DATABASES = ("cacti", "wiki", "phpmyadmin")
-_FETCH_TIMEOUT = 300
 
 
 def cache_dir() -> Path:
@@ -34,35 +30,19 @@ def _complete(directory: Path) -> bool:
     return all((directory / name).is_file() and (directory / name).stat().st_size > 0 for name in SCHEMA_FILES)
 
 
-def _run_fetch(dest: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(FETCH_SCRIPT), str(dest)], capture_output=True, text=True,
-                          timeout=_FETCH_TIMEOUT, check=False)
-
-
 def fetch_schemas(directory: Path | None = None) -> Path:
     """The directory holding the three .sql files, downloading them (once) when missing.
 
     The download goes to a temp dir beside the cache and is renamed into place, so a killed run
-    never leaves a half-filled cache. Runs `apt-get update` once when apt has no package lists.
+    never leaves a half-filled cache. A failure raises fetch_real_schemas.FetchError (one line).
     """
     directory = directory or cache_dir()
     if _complete(directory):
         return directory
-    if not FETCH_SCRIPT.is_file():
-        raise RuntimeError(f"{FETCH_SCRIPT} not found: the shared/ folder must sit beside the repository")
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".real-schemas-", dir=directory.parent))
     try:
-        result = _run_fetch(staging)
-        if result.returncode != 0 and "apt-get update" in result.stderr and shutil.which("apt-get"):
-            update = subprocess.run(["apt-get", "update", "-q"], capture_output=True, text=True,
-                                    timeout=_FETCH_TIMEOUT, check=False)
-            if update.returncode != 0:
-                raise RuntimeError(f"apt-get update failed: {update.stderr.strip()[-500:]}")
-            result = _run_fetch(staging)
-        if result.returncode != 0 or not _complete(staging):
-            raise RuntimeError(f"{FETCH_SCRIPT.name} failed (exit {result.returncode}): "
-                               f"{result.stderr.strip()[-500:]}")
+        fetch(staging)
         if directory.exists():
             shutil.rmtree(directory)
         staging.rename(directory)

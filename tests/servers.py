@@ -500,8 +500,10 @@ def start_mariadb(
     stderr_log = base_dir / "mariadbd.stderr"
     general_log_path = base_dir / "general.log" if general_log else None
     root_password = secrets.token_urlsafe(18)
-
-    tmpdir = base_dir / "tmp"  # not /tmp: every mariadbd deletes the #sql* files in its tmpdir when it starts
+    # a tmpdir of its own: mariadbd deletes the #sql* files of its tmpdir when it starts, so with /tmp shared a
+    # server starting (another test process, another checkout's suite) deleted the temporary tables of one at
+    # work: mariadb-install-db failed "Error on delete of '/tmp/#sql-temptable-...MAI'" 6 times in 40
+    tmpdir = base_dir / "tmp"
     tmpdir.mkdir(exist_ok=True)
     options = [
         f"--datadir={datadir}",

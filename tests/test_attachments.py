@@ -14,8 +14,10 @@ from prechecks.attachments import (
     AttachmentError,
     Attachments,
     format_size,
+    read_attachment,
     safe_name,
 )
+from prechecks.redaction import Redactor
 from tests.helpers import read_archive, run_cli, server_args
 from tests.servers import MariaDBServer
 
@@ -141,3 +143,25 @@ def test_cli_attachment_over_the_cap_one_line_before_connecting(tmp_path: Path) 
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and str(big) in lines[0] and "over the cap of 25,000,000 bytes per file" in lines[0], lines
     assert not list(tmp_path.glob("ps_archive_*"))
+
+
+def test_a_redaction_map_is_never_attached(tmp_path: Path) -> None:
+    """The map holds the originals of every pseudonym: attached, it would undo the redaction. Refused by its
+    name, by its content under another name, and when one is swapped in after it was added."""
+    redactor = Redactor(["identifiers"])
+    redactor.ident("orders", "schema")
+    document = json.dumps(redactor.map_document("ps_archive_2026_12_06_20_00_00.tgz"), indent=2)
+    named = tmp_path / "ps_archive_2026_12_06_20_00_00.redaction-map.json"
+    renamed = tmp_path / "names.json"
+    for path in (named, renamed):
+        path.write_text(document)
+        with pytest.raises(AttachmentError, match="is a redaction map"):
+            Attachments().add(path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("our schema notes")
+    attachments = Attachments()
+    attachment = attachments.add(notes)
+    assert read_attachment(attachment.name, notes) == b"our schema notes"
+    notes.write_text(document)  # swapped after it was added
+    with pytest.raises(AttachmentError, match="is a redaction map"):
+        read_attachment(attachment.name, notes)

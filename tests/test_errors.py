@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import socket
 import ssl
+import string
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +13,16 @@ import mysql.connector
 import mysql.connector.errors as myerr
 import pytest
 
-from collectors.errors import CAUSES, ConnectionProblem, classify_connection_error, scrub
+from collectors.errors import (
+    CAUSES,
+    TEXTS,
+    Cause,
+    ConnectionProblem,
+    build_problem,
+    classify_connection_error,
+    detail,
+    scrub,
+)
 from tests.servers import make_tls_files
 
 PASSWORD = "Hunter2-s3cret!"
@@ -323,3 +334,59 @@ def test_a_common_password_is_scrubbed_where_a_password_is_written_only():
     assert "'InnoDB'" not in scrubbed and "-pInnoDB" not in scrubbed and ":InnoDB@" not in scrubbed
     # a distinctive one still goes wherever it is
     assert scrub("x Zq8-vR2#mK9 y Zq8-vR2#mK9", ["Zq8-vR2#mK9"]) == "x <redacted> y <redacted>"
+
+
+# --------------------------------------------------------------------------- the table of texts
+
+
+# What classify_connection_error, collectors.connection and collectors.tunnel pass to build_problem.
+FIELDS_CALLERS_FILL = {
+    "target", "user", "database", "detail", "error", "mode", "plugin", "path", "reason",  # the server
+    "where", "key_file", "passphrase_env", "seconds", "allowed", "methods", "offered",  # the SSH bastion
+    "shown", "line", "name", "old_type", "accept_flag",  # its host key
+}
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def test_every_cause_has_its_texts_and_every_text_fills():
+    assert set(TEXTS) == set(Cause)  # no cause without a text, no text for a cause that is not one
+    assert set(CAUSES) == {  # the strings the GUI, the manifest and the tests match on stay as they were
+        "unreachable", "timed_out", "unknown_host", "access_denied", "host_not_allowed", "tls_required",
+        "tls_failed", "server_gone", "too_many_connections", "unknown_database", "auth_plugin", "unknown",
+        "ssh_unknown_host", "ssh_unreachable", "ssh_timed_out", "ssh_not_ssh", "ssh_negotiation",
+        "ssh_host_key_unknown", "ssh_host_key_changed", "ssh_auth_failed", "ssh_key_unreadable",
+        "ssh_key_encrypted", "ssh_forwarding_refused", "ssh_target_refused", "ssh_dropped",
+    }
+    for cause, variants in TEXTS.items():
+        assert variants, cause
+        for variant, text in variants.items():
+            where = f"{cause}/{variant}"
+            assert text.headline.strip() and text.remedy.strip(), where
+            for part in (text.headline, text.remedy, text.link):
+                assert "\n" not in part and part == part.strip(), where
+            assert not text.remedy.endswith("."), where  # a remedy follows " — " in one sentence
+            names = _fields(text.headline) | _fields(text.remedy)
+            assert names <= FIELDS_CALLERS_FILL, (where, names - FIELDS_CALLERS_FILL)  # a misspelt field never fills
+            for detail_text in ("", detail("because")):
+                fields = {n: detail_text if n == "detail" else f"<{n}>" for n in names}
+                problem = build_problem(cause, variant, **fields)
+                assert problem.cause is cause and problem.link == text.link
+                line = problem.one_line()
+                assert "{" not in line and "}" not in line, where
+                assert "\n" not in line and " — " in line, where
+                assert all(f"<{n}>" in line for n in names - {"detail"}), where
+            if names:  # a field left out is an error, not a text with a hole in it
+                with pytest.raises(KeyError):
+                    build_problem(cause, variant)
+
+
+def test_a_cause_is_its_old_string():
+    problem = classify(myerr.ProgrammingError(msg="Access denied", errno=1045))
+    assert problem.cause is Cause.ACCESS_DENIED
+    cause: str = problem.cause
+    assert cause == "access_denied" and f"{cause}" == "access_denied"
+    assert json.dumps({"cause": problem.cause}) == '{"cause": "access_denied"}'
+    assert problem.link == "README.md#privileges"

@@ -43,7 +43,7 @@ HEADINGS = [
 ]
 
 # The Status Counters lines of the original report for the MariaDB sample (--sleep 1), copied
-# from shared/samples/ps-prechecks/mariadb-10.11-realworld.report.md.
+# from tests/data/samples/ps-prechecks-mariadb-10.11.report.md.
 ORIGINAL_STATUS_LINES = """\
     Bytes_received                       1500000000       17500      200000
     Bytes_sent                            450000000        5000      900000

@@ -6,7 +6,6 @@ import os
 import socket
 import stat
 import time
-from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -129,17 +128,17 @@ def test_load_sql_file(mariadb_factory, tmp_path):
         server.load_sql_file(sql)
 
 
-def test_a_new_server_leaves_the_others_temporary_files_alone(mariadb_factory):
-    """mariadbd deletes every #sql* file in its tmpdir at start-up: with one shared /tmp, a server started by a
-    parallel test run took a running server's temporary tables from under its statements."""
+def test_a_temporary_table_survives_another_server_starting(mariadb_factory):
+    """mariadbd deletes the #sql* files of its tmpdir when it starts: each server has its own (a shared /tmp
+    made mariadb-install-db and queries of servers at work fail while other test runs started servers)."""
     first = mariadb_factory()
-    probe = Path(str(first.admin("SELECT @@tmpdir")[0][0])) / f"#sql-probe-{os.getpid()}-{first.port}"
-    probe.write_text("a temporary table's file")
-    try:
+    with first.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMPORARY TABLE test.scratch (id INT) ENGINE=MyISAM")  # files in the tmpdir
+        cur.execute("INSERT INTO test.scratch VALUES (1), (2)")
         mariadb_factory()
-        assert probe.exists(), f"starting another server deleted {probe}"
-    finally:
-        probe.unlink(missing_ok=True)
+        cur.execute("SELECT COUNT(*) FROM test.scratch")
+        assert cur.fetchall() == [(2,)]
+        cur.execute("DROP TEMPORARY TABLE test.scratch")  # its files deleted: "Unknown table 'test.scratch'"
 
 
 def test_replication_pair(replication_pair):

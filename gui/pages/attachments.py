@@ -241,7 +241,9 @@ class AttachmentsPage(Page):
         self.refresh()
         self.status.setText(f"Removed {', '.join(names)}.")
         if self.list.topLevelItemCount():  # keep the keyboard on the list, at the same row
-            self.list.setCurrentItem(self.list.topLevelItem(min(row, self.list.topLevelItemCount() - 1)))
+            item = self.list.topLevelItem(min(row, self.list.topLevelItemCount() - 1))
+            if item is not None:
+                self.list.setCurrentItem(item)
 
     # -- showing -------------------------------------------------------------------------------
     def refresh(self, select: Iterable[str] = ()) -> None:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from collectors.connection import TLS_MODES, ConnectionFailed, ConnectionSpec
-from collectors.errors import scrub
+from collectors.errors import Cause, scrub
 from collectors.optionfiles import OptionFileError, read_option_files
 from collectors.probe import Probe, probe
 from collectors.tunnel import HostKey, HostKeyUnknown, SshSpec, trust_host_key, user_known_hosts
@@ -642,7 +642,7 @@ class ConnectionPage(Page):
             if isinstance(exc, HostKeyUnknown):
                 self.remedy.setText("Check the fingerprint, then trust the key to connect.")
                 self.ask_to_trust(exc.host_key, advance)
-            elif problem.cause == "ssh_key_encrypted":  # the CLI's remedy names its prompt and variable
+            elif problem.cause == Cause.SSH_KEY_ENCRYPTED:  # the CLI's remedy names its prompt and variable
                 self.remedy.setText("What to do: type the key's passphrase in Key passphrase, or add the key to "
                                     "your SSH agent (ssh-add).")
         else:

@@ -30,8 +30,9 @@ from gui.qt import (
     QWidget,
 )
 from gui.state import PageId
+from prechecks.escape import rich_text
 from prechecks.multi import server_identity, server_verdict
-from prechecks.readiness import verdict
+from prechecks.readiness import DOCS_LINKS, verdict
 from prechecks.summary import server_name as product_and_version
 
 GROUPS = (
@@ -196,17 +197,17 @@ class FindingsPage(Page):
         parts = [f"<h3>{html.escape(str(c.get('title', '')))}</h3>",
                  f"<p><b>{html.escape(str(c.get('severity', '')))}</b>, "
                  f"{html.escape(STATUS_WORDS.get(str(c.get('status')), str(c.get('status'))))}</p>",
-                 f"<p>{html.escape(str(c.get('detail', '')))}</p>"]
+                 f"<p>{rich_text(c.get('detail', ''))}</p>"]
         objects = [str(o) for o in c.get("objects", [])]
         if objects:
-            shown = "".join(f"<li><code>{html.escape(o)}</code></li>" for o in objects[:50])
+            shown = "".join(f"<li><code>{rich_text(o)}</code></li>" for o in objects[:50])
             more = f"<li>… and {len(objects) - 50} more</li>" if len(objects) > 50 else ""
             parts.append(f"<p><b>Affected objects ({len(objects)}):</b></p><ul>{shown}{more}</ul>")
         if c.get("remediation"):
-            remediation = html.escape(str(c["remediation"]))
+            remediation = rich_text(c["remediation"])  # shown on one line per name; copied exactly
             parts.append("<p><b>What to do:</b></p>"
                          f'<p style="white-space: pre-wrap; font-family: monospace">{remediation}</p>')
-        if c.get("docs"):
+        if c.get("docs") in DOCS_LINKS:  # a link only to a page of ours
             url = html.escape(str(c["docs"]))
             parts.append(f'<p>Documentation: <a href="{url}">{url}</a></p>')
         self.detail.setHtml("".join(parts))
@@ -245,7 +246,9 @@ class FindingsPage(Page):
                                "Back and Run again replace")
             self.servers.addTopLevelItem(item)
             self._warn_if_duplicate(name)
-        self.servers.setCurrentItem(self.servers.topLevelItem(0))
+        first = self.servers.topLevelItem(0)
+        if first is not None:
+            self.servers.setCurrentItem(first)
         self._server_chosen()
 
     def _warn_if_duplicate(self, name: str) -> None:

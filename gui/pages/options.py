@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 from collectors.connection import ConnectionFailed
 from collectors.probe import Probe, probe
@@ -12,10 +13,12 @@ from gui.qt import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -28,7 +31,7 @@ from gui.qt import (
     Signal,
 )
 from prechecks.collection import RunOptions
-from prechecks.redaction import CLASSES
+from prechecks.redaction import CLASSES, EarlierMap, RedactionMapError, load_map
 from prechecks.summary import ALWAYS_REDACTED, REDACTION_CLASSES
 
 SAMPLING_HELP = (
@@ -38,6 +41,7 @@ SAMPLING_HELP = (
 )
 COMPACT_NOTE = ("Secrets are always removed. With a class on, the map from pseudonyms to the real names is saved "
                 "next to the archive, never inside it. Review shows every file with your choice applied.")
+NO_EARLIER_MAP = "none: pseudonyms are numbered from 001"
 DDL_HELP = ("The CREATE statements of every table, view and routine (no rows): PlanetScale's engineers use "
             "them to plan the schema. It has its own 60 s budget and says what it cut.")
 
@@ -87,6 +91,43 @@ class RedactionChoices(QGroupBox):
             box.blockSignals(True)
             box.setChecked(name in classes)
             box.blockSignals(False)
+
+
+class EarlierMapChoice(QWidget):
+    """Reuse names from an earlier run's redaction map: the same name gets the same pseudonym as in that
+    archive, a new name the next free number. The classes ticked above decide what is replaced."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Earlier map:"))
+        self.path = QLineEdit()  # read-only: a long path scrolls instead of widening the window
+        self.path.setReadOnly(True)
+        self.path.setPlaceholderText(NO_EARLIER_MAP)
+        self.path.setAccessibleName("Earlier redaction map")
+        row.addWidget(self.path, 1)
+        self.choose = QPushButton("Reuse names from an &earlier map…")
+        self.choose.setAccessibleName("Reuse names from an earlier redaction map")
+        self.choose.setToolTip("The map an earlier run saved next to its archive (…redaction-map.json): each name "
+                               "it holds gets the same pseudonym again")
+        row.addWidget(self.choose)
+        self.clear = QPushButton("C&lear")
+        self.clear.setAccessibleName("Clear the earlier redaction map")
+        self.clear.setEnabled(False)
+        row.addWidget(self.clear)
+        layout.addLayout(row)
+        self.status = wrapped_label()
+        self.status.setVisible(False)
+        layout.addWidget(self.status)
+
+    def show_map(self, earlier: EarlierMap | None, note: str = "", *, clearable: bool = False) -> None:
+        self.path.setText(str(earlier.path) if earlier else "")
+        self.path.setCursorPosition(0)
+        self.clear.setEnabled(earlier is not None or clearable)
+        self.status.setText(note)
+        self.status.setVisible(bool(note))
 
 
 class OptionsPage(Page):
@@ -149,7 +190,16 @@ class OptionsPage(Page):
         # what is collected is the same either way: the classes change only the archive (Review shows it)
         self.redaction = RedactionChoices({"hostnames": "H", "ips": "I", "users": "t", "identifiers": "m"})
         self.redaction.changed.connect(self._redaction_changed)
+        self.earlier = EarlierMapChoice()
+        self.earlier.choose.clicked.connect(self.choose_map)
+        self.earlier.clear.clicked.connect(self.clear_map)
+        grid = self.redaction.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.addWidget(self.earlier, grid.rowCount(), 0, 1, 4)
         layout.addWidget(self.redaction)
+        self._map_restored = False  # the remembered map is offered once, when the page first shows
+        self._map_problem = ""  # why the last map chosen (or remembered) is not used, until another choice
+        self._remembered_unusable = False  # Clear forgets it
 
         self.all_databases.toggled.connect(self._mode_changed)
         self.database_list.itemChanged.connect(lambda _item: self.completeChanged.emit())
@@ -161,15 +211,76 @@ class OptionsPage(Page):
 
     def _redaction_changed(self, classes: tuple[str, ...]) -> None:
         self.state.redact = classes
+        self._show_map()
+
+    # -- the earlier redaction map -------------------------------------------------------------------
+    def choose_map(self) -> None:
+        current = self.state.earlier_map
+        folder = current.path.parent if current is not None else Path.home()
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Earlier redaction map", str(folder), "Redaction maps (*.redaction-map.json);;All files (*)")
+        if path:
+            self.use_map(Path(path))
+
+    def use_map(self, path: Path, *, remembered: bool = False) -> bool:
+        """Read and check the map; on success it is used for this archive and remembered for the next run.
+        A map that cannot be used changes nothing and says why (the previous choice stays)."""
+        try:
+            earlier = load_map(path, option="")
+        except RedactionMapError as exc:
+            prefix = "The remembered map cannot be used: " if remembered else "Not used: "
+            self._map_problem = prefix + str(exc) + ("; choose it again or Clear." if remembered else "")
+            self._remembered_unusable = self._remembered_unusable or remembered
+            self._show_map()
+            return False
+        self._map_problem, self._remembered_unusable = "", False
+        self.state.earlier_map = earlier
+        if not self.state.redact:  # the map decides the names, the classes what is replaced: tick the map's
+            self.state.redact = earlier.classes
+            self.redaction.set_classes(earlier.classes)
+        if not remembered:
+            self.host.settings.remember_redaction_map(str(earlier.path))
+        self._show_map()
+        return True
+
+    def clear_map(self) -> None:
+        self.state.earlier_map = None
+        self._map_problem, self._remembered_unusable = "", False
+        self.host.settings.remember_redaction_map("")
+        self._show_map()
+
+    def _show_map(self) -> None:
+        earlier = self.state.earlier_map if self.wizard() is not None else None
+        notes = [self._map_problem] if self._map_problem else []
+        if earlier is not None:
+            if earlier.mode & 0o077:
+                notes.append(f"Other users can read this map (mode {earlier.mode:o}) and it holds the real names: "
+                             "chmod 600 it.")
+            dropped = earlier.dropped(self.state.redact)
+            if not self.state.redact:
+                notes.append("No class is ticked: nothing is replaced, the map is not used.")
+            elif dropped:
+                words = ", ".join(REDACTION_CLASSES[c].label.lower() for c in dropped)
+                notes.append(f"The earlier archive also replaced {words}; unticked here, they appear in clear.")
+            if not notes:
+                notes.append(f"Its {earlier.size()} names keep their pseudonyms; new names take the next numbers.")
+        self.earlier.show_map(earlier, "\n".join(notes), clearable=self._remembered_unusable)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         # Back from Review (which edits the same choice) shows this page without initializePage()
         if self.wizard() is not None:
             self.redaction.set_classes(self.state.redact)
+            self._show_map()
         super().showEvent(event)
 
     def initializePage(self) -> None:
+        if not self._map_restored:
+            self._map_restored = True
+            remembered = self.host.settings.redaction_map()
+            if remembered and self.state.earlier_map is None:
+                self.use_map(Path(remembered), remembered=True)
         self.redaction.set_classes(self.state.redact)
+        self._show_map()
         if len(self.state.kept) > self._servers_kept:  # another server (Add another server): its own choice
             self.state.options = replace(self.state.options, databases=None)
             self.database_list.clear()

@@ -441,10 +441,10 @@ class SectionPage(Page):
         self.progress.setFixedWidth(text_width(self.progress, 35))
         self.progress.setAccessibleName("Questionnaire sections and how many answers each has")
         middle.addWidget(self.progress)
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from question to question; it scrolls along
+        self.scroll_area = QtWidgets.QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from question to question; it scrolls along
         content = QWidget()
         questions = QVBoxLayout(content)
         taken: set[str] = set()
@@ -452,8 +452,8 @@ class SectionPage(Page):
         for field in self.fields:
             questions.addWidget(field.box)
         questions.addStretch(1)
-        self.scroll.setWidget(content)
-        middle.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(content)
+        middle.addWidget(self.scroll_area, 1)
         outer.addLayout(middle, 1)
         self.required_status = wrapped_label()
         self.required_status.setAccessibleName("Required questions still open")

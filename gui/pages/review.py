@@ -31,6 +31,7 @@ from gui.submission import prepare, snapshot
 from gui.worker import Task
 from prechecks.attachments import AttachmentError, format_size
 from prechecks.bundle import PreparedBundle, PreviewFile
+from prechecks.readiness import DOCS_LINKS
 from prechecks.summary import REDACTION_CLASSES
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -280,11 +281,16 @@ def _manifest(prepared: PreparedBundle) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+_CODE_SPAN = re.compile(r"(?<!\\)`([^`]*)`")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # the report escapes names as Markdown: \[ is [
+
+
 def _inline(text: str) -> str:
-    """Escaped text with its `code` spans as code."""
-    parts = re.split(r"`([^`]*)`", text.strip())
-    return "".join(f"<code>{html.escape(part)}</code>" if index % 2 else html.escape(part)
-                   for index, part in enumerate(parts))
+    """HTML-escaped text with its `code` spans as code and its Markdown escapes undone (a name reads as
+    on the server); never a link or a tag."""
+    parts = _CODE_SPAN.split(text.strip())
+    return "".join(f"<code>{html.escape(part)}</code>" if index % 2
+                   else html.escape(_MARKDOWN_ESCAPE.sub(r"\1", part)) for index, part in enumerate(parts))
 
 
 def report_html(text: str) -> str:
@@ -312,7 +318,7 @@ def report_html(text: str) -> str:
         elif mode == "table" and note:
             value = note.group(2)
             shown = (f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
-                     if note.group(1) == "see" and value.startswith("https://") else _inline(value))
+                     if note.group(1) == "see" and value in DOCS_LINKS else _inline(value))
             out.append(f'<tr><td align="right" valign="top"><i>{note.group(1)}</i></td><td>{shown}</td></tr>')
         elif pair:
             if mode != "table":

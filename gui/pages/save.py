@@ -17,7 +17,6 @@ from gui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTimer,
     QUrl,
     QVBoxLayout,
 )
@@ -53,6 +52,8 @@ def save_and_describe(submission: Submission, target: Path, prepared: PreparedBu
 
 
 class SavePage(Page):
+    sent_status: QLabel  # made below the button whose click writes it
+
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Save the archive")
@@ -60,6 +61,7 @@ class SavePage(Page):
         self._saving: Task | None = None
         self._saved: Saved | None = None
         self._saved_key: tuple[Any, ...] | None = None
+        self._follows_wizard = False
         self.upload_url = upload_url()
         layout = QVBoxLayout(self)
         layout.addWidget(wrapped_label(
@@ -121,6 +123,9 @@ class SavePage(Page):
         layout.addStretch(1)
 
     def initializePage(self) -> None:
+        if not self._follows_wizard:  # connected once; this page switch emits it too, after this call
+            self.host.currentIdChanged.connect(self._take_default)
+            self._follows_wizard = True
         state = self.state
         saved = self._saved
         if saved is not None and (state.archive != saved.path or self._saved_key != state.submission_key()):
@@ -132,16 +137,14 @@ class SavePage(Page):
             self.path.setText(str(state.archive))
         elif not self.path.text() or Path(self.path.text()).name != archive_name(state.timestamp):
             self.path.setText(str(default_directory() / archive_name(state.timestamp)))
-        self._save_by_default()
 
-    def _save_by_default(self) -> None:
-        """Enter saves until the archive is saved. QWizard makes Finish (disabled until then) the default
-        button each time it updates its buttons, after this page's calls: so this takes it back after."""
-        def apply() -> None:
-            if self.state.archive is None and self.host.currentPage() is self:
-                self.save_button.setDefault(True)
-
-        QTimer.singleShot(0, self, apply)
+    def _take_default(self, _page_id: int = -1) -> None:
+        """Enter saves until the archive is saved. QWizard makes Finish (disabled until then) the default button
+        when it switches pages, after initializePage(), and emits currentIdChanged after that, in the same call:
+        so the Save button takes it back before any key is handled. (A zero timer did it later: a Return that
+        came before the timer ran pressed the disabled Finish, and nothing was saved.)"""
+        if self.state.archive is None and self.host.currentPage() is self:
+            self.save_button.setDefault(True)
 
     def isComplete(self) -> bool:
         return self.state.archive is not None
@@ -186,6 +189,9 @@ class SavePage(Page):
                  "Send this file to PlanetScale."]
         if saved.redaction_map is not None:
             lines.append(f"The redaction map is next to it: {saved.redaction_map}. Keep it private; do not send it.")
+            if state.earlier_map is not None:  # it holds the earlier map's names too: the next run reuses it
+                self.host.settings.remember_redaction_map(str(saved.redaction_map))
+                lines.append("It holds the earlier map's names too; the next run reuses it.")
         self.status.setText("\n".join(lines))
         log.info("archive saved: %s", saved.path)
         self.save_button.setEnabled(True)
@@ -198,7 +204,7 @@ class SavePage(Page):
     def _failed(self, exc: BaseException) -> None:
         self._saving = None
         self.save_button.setEnabled(True)
-        self._save_by_default()
+        self._take_default()
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         self.status.setText(f"Could not save: {reason}. Nothing partial was left; free some space or "
                             "choose another folder.")

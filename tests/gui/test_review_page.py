@@ -4,6 +4,7 @@ offscreen, a real MariaDB)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from gui.qt import QApplication, Qt, QTreeWidgetItem, QWidget
 from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks.bundle import redaction_map_name
+from prechecks.collection import RunOptions, collect
+from prechecks.escape import visible
+from prechecks.readiness import DOCS_IMPORTS, DOCS_LINKS
 from tests.gui.conftest import fill_connection
 from tests.gui.submission_helpers import (
     COLUMN,
@@ -23,8 +27,9 @@ from tests.gui.submission_helpers import (
     prepared_files,
     use_private_home,
 )
-from tests.helpers import read_archive
-from tests.servers import MariaDBServer
+from tests.helpers import read_archive, spec_for
+from tests.servers import MariaDBFactory, MariaDBServer
+from tests.test_hostile_names import MAIN, SEE, TABLES, make_hostile
 
 
 @pytest.fixture(autouse=True)
@@ -249,7 +254,9 @@ def test_report_layout_for_reading() -> None:
             "            Verdict | 1 blocker <b>\n"
             "  FAIL (blocker) sql_mode | missing `A|B`\n"
             "    fix: SET GLOBAL sql_mode = 'X';\n"
-            "    see: https://planetscale.com/docs/x\n"
+            f"    see: {DOCS_IMPORTS}\n"
+            "  FAIL (blocker) engine | 1: s.\\[x\\](http:\\/\\/evil.example)\n"
+            "    see: https://evil.example/x\n"
             "\n"
             "## Status Counters\n"
             "    Variable     Per day\n"
@@ -262,8 +269,10 @@ def test_report_layout_for_reading() -> None:
         '<tr><td align="right" valign="top">Verdict</td><td>1 blocker &lt;b&gt;</td></tr>'
         '<tr><td align="right" valign="top"><b>FAIL (blocker) sql_mode</b></td><td>missing <code>A|B</code></td></tr>'
         '<tr><td align="right" valign="top"><i>fix</i></td><td>SET GLOBAL sql_mode = &#x27;X&#x27;;</td></tr>'
-        '<tr><td align="right" valign="top"><i>see</i></td><td><a href="https://planetscale.com/docs/x">'
-        "https://planetscale.com/docs/x</a></td></tr>"
+        f'<tr><td align="right" valign="top"><i>see</i></td><td><a href="{DOCS_IMPORTS}">'
+        f"{DOCS_IMPORTS}</a></td></tr>"
+        '<tr><td align="right" valign="top"><b>FAIL (blocker) engine</b></td><td>1: s.[x](http://evil.example)</td></tr>'
+        '<tr><td align="right" valign="top"><i>see</i></td><td>https://evil.example/x</td></tr>'
         "</table>"
         "<h3>Status Counters</h3>"
         "<pre>Variable     Per day\nQueries          100\n</pre>"
@@ -311,3 +320,47 @@ def test_an_attachment_gone_before_review_is_said_plainly(qtbot, wizard: Wizard,
     wizard.next()
     _wait_ready(qtbot, page)
     assert not any(path.startswith("attachments/") for path in prepared_files(wizard))
+
+
+def _hrefs(html_text: str) -> list[str]:
+    return re.findall(r"<a\s[^>]*href=\"([^\"]*)\"", html_text)
+
+
+def test_hostile_names_make_no_link_of_their_own(qtbot, wizard: Wizard, mariadb_factory: MariaDBFactory) -> None:
+    """Issue 13: names holding a line break, link or HTML syntax or a bidi override, on Review and Findings."""
+    server = mariadb_factory()
+    make_hostile(server)
+    result = collect(spec_for(server), RunOptions(sleep=0.2))
+    open_at(wizard, result, PageId.REVIEW)
+    page = wizard.review
+    _wait_ready(qtbot, page)
+    items = _file_items(page)
+    report = next(p for p in items if p.startswith("ps_report_"))
+    page.tree.setCurrentItem(items[report])
+    assert page.rendered.isVisible()
+    hrefs = _hrefs(page.rendered.document().toHtml())
+    assert hrefs and set(hrefs) <= DOCS_LINKS, hrefs  # the failed checks' docs pages, and nothing else
+    shown = re.sub(" +", " ", page.rendered.toPlainText())  # a table cell's runs of blanks are one
+    for name in [*(f"{MAIN}.{t}" for t in TABLES), f"shop.{SEE}"]:  # one line each, as on the server, no link
+        assert re.sub(" +", " ", visible(name)) in shown, name
+    assert "\u202e" not in shown and "<U+202E>evil" in shown
+    # the same file through Qt's own Markdown reader (GitHub dialect: autolinks on)
+    as_markdown = page.rendered.document().clone()
+    as_markdown.setMarkdown(prepared_files(wizard)[report].decode())
+    assert set(_hrefs(as_markdown.toHtml())) <= DOCS_LINKS
+    for path in (p for p in items if p.endswith(".md") and p != report):  # the other Markdown files
+        page.tree.setCurrentItem(items[path])
+        assert not [h for h in _hrefs(page.rendered.document().toHtml()) if "evil" in h], path
+
+    open_at(wizard, result, PageId.FINDINGS)
+    findings = wizard.findings
+    groups = [findings.tree.topLevelItem(i) for i in range(findings.tree.topLevelItemCount())]
+    checks = [item for group in groups if group is not None for item in map(group.child, range(group.childCount()))
+              if item is not None and isinstance(item.data(0, Qt.ItemDataRole.UserRole), dict)]
+    engine = next(i for i in checks if i.data(0, Qt.ItemDataRole.UserRole)["id"] == "unique_key")
+    findings.tree.setCurrentItem(engine)
+    detail = findings.detail.document()
+    assert set(_hrefs(detail.toHtml())) <= DOCS_LINKS
+    text = detail.toPlainText()
+    assert visible(f"{MAIN}.{TABLES[0]}") in text and "\u202e" not in text
+    assert findings.remediation_text() == engine.data(0, Qt.ItemDataRole.UserRole)["remediation"]  # copied exactly
