@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers); no driver
+
 __all__ = ["Derived", "derive", "row_totals", "workload_rates"]
 
 # the provenance source of each figure workload_rates computes
@@ -126,13 +128,6 @@ def _workload_provenance(rates: Mapping[str, Any], up: int | None) -> dict[str, 
             found[f"workload.{key}"] = {"source": f"SHOW GLOBAL STATUS (first sample): {counters[index]} / Uptime",
                                         "window_seconds": up}
     return found
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _map(value: Any) -> Mapping[str, Any]:
