@@ -1063,8 +1063,8 @@ def check_mariadb_features(facts: Mapping[str, Any]) -> dict[str, Any]:
                         " JSON columns",
                    remediation="Before the import: replace sequences with AUTO_INCREMENT columns, ALTER TABLE ... DROP"
                                " SYSTEM VERSIONING, store INET4/INET6/UUID as VARBINARY(16) or CHAR(36), convert"
-                               " uca1400 collations to utf8mb4_unicode_ci; JSON columns arrive as LONGTEXT (convert them to"
-                               " JSON on PlanetScale if the application needs JSON).")
+                               " uca1400 collations to utf8mb4_unicode_ci; JSON columns arrive as LONGTEXT (convert"
+                               " them to JSON on PlanetScale if the application needs JSON).")
 
 
 def _spec(id: str, severity: Severity, docs: str, quote: str, passes_when: str, check: Any, *,
