@@ -39,8 +39,10 @@ IDS = [
     "binlog_retention", "sql_mode", "mysql_version", "unique_key", "float_primary_key", "storage_engine",
     "charset", "non_ascii_identifiers", "stored_routines", "triggers", "events", "views", "foreign_keys",
     "partitioning", "table_count", "column_count", "database_size", "user_defined_functions",
+    "time_zone", "empty_schemas", "multiple_schemas", "large_tables", "reachability", "import_account",
+    "mariadb_features",
 ]
-SCHEMA_IDS = IDS[8:]
+SCHEMA_IDS = IDS[8:23]
 GOOD_SQL_MODE = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO"
 
 
@@ -72,7 +74,9 @@ def checks(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
     assert readiness["format_version"] == 1
     assert [c["id"] for c in readiness["checks"]] == IDS
     for check in readiness["checks"]:
-        assert set(check) == {"id", "title", "severity", "status", "objects", "detail", "remediation", "docs"}
+        assert set(check) == {"id", "title", "severity", "status", "objects", "detail", "remediation", "docs",
+                              "source"}
+        assert check["source"] in ("docs", "ours")
         assert check["severity"] in ("blocker", "warning", "notice")
         assert check["status"] in ("pass", "fail", "not_applicable", "skipped")
         assert check["docs"].startswith("https://planetscale.com/docs/")
