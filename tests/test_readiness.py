@@ -27,7 +27,17 @@ from collectors.schema import quote_identifier
 from collectors.server import DATABASES, VARIABLES
 from prechecks.bundle import BundleContent, write_bundle
 from prechecks.collection import new_facts
-from prechecks.readiness import DOCS_AURORA, DOCS_FOREIGN_KEYS, DOCS_RDS, evaluate, verdict
+from prechecks.readiness import (
+    DOCS_AURORA,
+    DOCS_FOREIGN_KEYS,
+    DOCS_LINKS,
+    DOCS_MARIADB,
+    DOCS_RDS,
+    DOCS_SYSTEM_LIMITS,
+    RULE_SPECS,
+    evaluate,
+    verdict,
+)
 from prechecks.report import render_report
 from tests.helpers import read_archive, spec_for
 from tests.servers import MariaDBServer
@@ -107,10 +117,30 @@ def test_settings_pass_on_a_well_configured_mariadb(mariadb_factory) -> None:
     for rule in ("gtid_mode", "enforce_gtid_consistency"):
         assert by_id[rule]["status"] == "not_applicable"
         assert by_id[rule]["detail"].startswith(f"MariaDB has no {rule}")
-    # MariaDB is not a documented import source: said, as a blocker
+    # MariaDB is an import source: a notice that names PlanetScale's MariaDB migration guide, no blocker
     version = by_id["mysql_version"]
-    assert (version["status"], version["severity"]) == ("fail", "blocker")
-    assert version["detail"].startswith("MariaDB 10.") and "5.7-8.0" in version["detail"]
+    assert (version["status"], version["severity"], version["docs"]) == ("fail", "notice", DOCS_MARIADB)
+    assert version["detail"].startswith("MariaDB 10.11.") and "MariaDB migration guide" in version["detail"]
+    assert by_id["gtid_mode"]["docs"] == DOCS_MARIADB
+    assert facts_blockers(by_id) == []
+
+
+def facts_blockers(by_id: dict[str, dict[str, Any]]) -> list[str]:
+    return [i for i, c in by_id.items() if c["status"] == "fail" and c["severity"] == "blocker"]
+
+
+@pytest.mark.parametrize(("days", "status"), [("2", "fail"), ("2.01", "pass")])
+def test_retention_must_be_more_than_48_hours_as_the_import_checks_it(mariadb_factory, days: str,
+                                                                      status: str) -> None:
+    # the import reads expire_logs_days > 2: exactly 48 hours is refused
+    server = mariadb_factory(extra_options={"expire-logs-days": days})
+    retention = checks(collect_facts(spec_for(server)))["binlog_retention"]
+    assert (retention["status"], retention["objects"]) == (status, [])
+    if status == "fail":
+        assert retention["detail"] == (
+            "binlog_expire_logs_seconds = 172800: binary logs are purged after 48 hours; the import checks for more"
+            " than 48 hours (expire_logs_days > 2 or binlog_expire_logs_seconds > 172800)")
+        assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 259200;")
 
 
 def test_default_retention_zero_is_a_pass_with_the_caveat(mariadb_factory) -> None:
@@ -136,7 +166,7 @@ def test_settings_fail_with_the_set_that_fixes_them(mariadb_factory) -> None:
     retention = by_id["binlog_retention"]
     assert retention["status"] == "fail"
     assert retention["detail"].startswith("binlog_expire_logs_seconds = 86400: binary logs are purged after 24 hours")
-    assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 172800;")
+    assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 259200;")
     mode = by_id["sql_mode"]
     assert mode["status"] == "fail"
     assert mode["detail"] == ("sql_mode = PIPES_AS_CONCAT,ANSI_QUOTES,STRICT_TRANS_TABLES: missing NO_ZERO_IN_DATE,"
@@ -175,8 +205,9 @@ def build_clean(server: MariaDBServer) -> None:
         "CREATE TABLE app.decimal_pk (price DECIMAL(10,2) NOT NULL PRIMARY KEY, ratio DOUBLE)",
         "CREATE TABLE app.wide_ok (" + ", ".join(f"c{i} INT" for i in range(1016)) + ", id INT PRIMARY KEY)",
         "CREATE TABLE `my app`.`order` (`select` INT PRIMARY KEY, `from` VARCHAR(5) NOT NULL)",
-        "CREATE TABLE `we``ird`.`t``1` (`c``1` INT NOT NULL, UNIQUE KEY `u``k` (`c``1`))",
+        "CREATE TABLE `we``ird`.`t1` (`c``1` INT NOT NULL, UNIQUE KEY `u``k` (`c``1`))",
         "CREATE TABLE `select`.`from` (`where` INT PRIMARY KEY)",
+        "CREATE TABLE app.`Dollar$_1` (id INT PRIMARY KEY)",
     ):
         server.admin(sql)
 
@@ -189,7 +220,7 @@ def test_every_schema_rule_passes_on_a_clean_schema(mariadb_factory) -> None:
     by_id = checks(facts)
     for rule in SCHEMA_IDS:
         assert (by_id[rule]["status"], by_id[rule]["objects"]) == ("pass", []), by_id[rule]
-    assert by_id["table_count"]["detail"] == "no schema has more than 2048 tables and views (largest: 8)"
+    assert by_id["table_count"]["detail"] == "no schema has more than 2048 tables and views (largest: 9)"
 
 
 DIRTY_SCHEMAS = ("app", "my app", "we`ird", "select", "café", "legacy")
@@ -223,6 +254,7 @@ def build_dirty(server: MariaDBServer) -> None:
         # non_ascii_identifiers
         "CREATE TABLE `café`.`crème` (id INT PRIMARY KEY, `brûlé` INT, plain INT)",
         "CREATE TABLE app.`tablé` (id INT PRIMARY KEY)",
+        "CREATE TABLE app.`special-table-name` (id INT PRIMARY KEY)",
         # partitioning
         "CREATE TABLE app.p_range (id INT NOT NULL PRIMARY KEY) PARTITION BY RANGE (id)"
         " (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE)",
@@ -268,7 +300,8 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
         "float_primary_key": ["app.float_pk.price", "select.where.double"],
         "storage_engine": ["legacy.a ria", "legacy.m", "legacy.wide"],
         "charset": ["legacy.mixed.c", "legacy.ujis_t", "legacy.ujis_t.name"],
-        "non_ascii_identifiers": ["app.tablé", "café", "café.crème", "café.crème.brûlé"],
+        "non_ascii_identifiers": ["app.special-table-name", "app.tablé", "café", "café.crème", "café.crème.brûlé",
+                                  "legacy.a ria", "my app.no key here", "my app.pay ment", "we`ird.t`1"],
         "stored_routines": ["app.p_refresh", "my app.f unc"],
         "triggers": ["app.trg_audit", "we`ird.trg`1"],
         "events": ["app.ev_purge", "select.event"],
@@ -283,8 +316,8 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
     assert by_id["table_count"]["status"] == "pass" and by_id["database_size"]["status"] == "pass"
 
     assert {r: by_id[r]["severity"] for r in expected} == {
-        "unique_key": "blocker", "float_primary_key": "warning", "storage_engine": "blocker", "charset": "blocker",
-        "non_ascii_identifiers": "warning", "stored_routines": "warning", "triggers": "warning",
+        "unique_key": "blocker", "float_primary_key": "notice", "storage_engine": "blocker", "charset": "blocker",
+        "non_ascii_identifiers": "blocker", "stored_routines": "warning", "triggers": "warning",
         "events": "warning", "views": "warning", "foreign_keys": "warning", "partitioning": "blocker",
         "column_count": "blocker", "user_defined_functions": "warning",
     }
@@ -315,14 +348,15 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
     lines = report.split("## PlanetScale import readiness\n", 1)[1].split("\n## ", 1)[0].splitlines()
     blockers = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "blocker")
     warnings = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "warning")
-    assert lines[0] == f"{'Verdict':>35} | {blockers} blockers, {warnings} warnings"
+    notices = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "notice")
+    assert lines[0] == f"{'Verdict':>35} | {blockers} blockers, {warnings} warnings ({notices} notices)"
     assert f"{'FAIL (blocker) unique_key':>35} | Every table has a usable unique key — 5: app.no_key," \
            " app.nullable_unique, app.text_prefix, +2 more" in lines
     assert f"{'ok table_count':>35} | At most 2048 tables and views per schema" in lines
     assert "    fix: ALTER TABLE `legacy`.`a ria` ENGINE=InnoDB;" in "\n".join(lines)
     skipped = [c["id"] for c in by_id.values() if c["status"] == "skipped"]
     assert skipped == []
-    assert verdict(evaluate(facts)) == f"{blockers} blockers, {warnings} warnings"
+    assert verdict(evaluate(facts)) == f"{blockers} blockers, {warnings} warnings ({notices} notices)"
 
 
 def test_verdict_line() -> None:
