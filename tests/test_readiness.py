@@ -613,3 +613,163 @@ def test_readiness_json_is_in_the_archive_and_the_manifest(mariadb_factory, tmp_
     assert unique["objects"] == ["app.no key"]
     manifest = json.loads(files["manifest.json"])
     assert "readiness.json" in {f["path"] for f in manifest["files"]}
+
+
+# ---------------------------------------------------------------- issue 15: every rule traceable, new rules
+
+
+def test_every_rule_names_its_page_and_sentence_or_is_a_caution_of_ours() -> None:
+    from prechecks.rulesdoc import problems
+
+    assert [s.id for s in RULE_SPECS] == IDS
+    assert problems(RULE_SPECS) == []
+    for spec in RULE_SPECS:
+        if spec.ours:
+            assert spec.severity in ("notice", "warning"), spec.id
+        else:
+            assert spec.docs.startswith("https://planetscale.com/docs/") and spec.docs in DOCS_LINKS, spec.id
+    # the check itself fails on a rule without them
+    from prechecks.rulespec import RuleSpec
+
+    bare = RuleSpec("x", "blocker", "", "", "", lambda facts: {})
+    ours_blocker = RuleSpec("y", "blocker", "", "why", "when", lambda facts: {}, ours=True)
+    assert problems([bare, ours_blocker]) == [
+        "x: no quote (the sentence it enforces, or for a caution of ours why we raise it)", "x: no passes_when",
+        "x: no planetscale.com documentation page (docs = '')", "y: a caution of ours cannot be a blocker"]
+
+
+def test_readiness_rules_page_is_what_the_generator_writes() -> None:
+    from prechecks.rulesdoc import DOC_PATH, render
+
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run: python -m prechecks.rulesdoc"
+    for spec in RULE_SPECS:
+        assert f"| `{spec.id}` | {spec.severity} |" in render()
+
+
+def test_every_check_links_a_page_the_report_makes_a_link(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for check in evaluate(collect_facts(spec_for(server)))["checks"]:
+        assert check["docs"] in DOCS_LINKS, check
+
+
+@pytest.mark.parametrize(("zone", "status"), [("+02:00", "fail"), ("+00:00", "pass")])
+def test_time_zone(mariadb_factory, zone: str, status: str) -> None:
+    server = mariadb_factory(extra_options={"default-time-zone": zone})
+    check = checks(collect_facts(spec_for(server)))["time_zone"]
+    assert (check["status"], check["severity"], check["objects"], check["source"]) == (status, "warning", [], "ours")
+    assert check["detail"].startswith(f"time_zone = {zone}")
+
+
+def test_empty_and_multiple_schemas(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for sql in ("CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "CREATE DATABASE `empty one`",
+                "CREATE DATABASE only_views", "CREATE VIEW only_views.v AS SELECT 1 AS one"):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    by_id = checks(facts)
+    empty = by_id["empty_schemas"]
+    assert (empty["status"], empty["severity"], empty["objects"]) == ("fail", "warning", ["empty one", "only_views"])
+    several = by_id["multiple_schemas"]
+    assert (several["status"], several["severity"]) == ("fail", "notice")
+    assert several["objects"] == sorted(d for d in facts["databases"]
+                                        if d not in ("information_schema", "mysql", "performance_schema", "sys"))
+    assert {"app", "empty one", "only_views"} <= set(several["objects"])
+    assert f"this server means {len(several['objects'])} imports" in several["detail"]
+    # one schema with a table: both pass
+    server.admin("DROP DATABASE `empty one`")
+    server.admin("DROP DATABASE only_views")
+    for extra in set(several["objects"]) - {"app", "empty one", "only_views"}:
+        server.admin(f"DROP DATABASE {q(extra)}")
+    by_id = checks(collect_facts(spec_for(server)))
+    assert (by_id["empty_schemas"]["status"], by_id["multiple_schemas"]["status"]) == ("pass", "pass")
+
+
+def test_large_tables_from_a_real_run_with_raised_sizes(mariadb_factory) -> None:
+    # 4 TB cannot be built here: the facts of a real run, with one table's bytes raised
+    server = mariadb_factory()
+    for sql in ("CREATE DATABASE app", "CREATE TABLE app.big (id INT PRIMARY KEY)",
+                "CREATE TABLE app.small (id INT PRIMARY KEY)"):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    large = checks(facts)["large_tables"]
+    assert (large["status"], large["objects"]) == ("pass", [])
+    assert large["docs"] == DOCS_SYSTEM_LIMITS
+    grown = copy.deepcopy(facts)
+    entry = next(t for t in grown["tables"] if t["name"] == "big")
+    entry["data_bytes"], entry["index_bytes"] = 4_100 * 10**9, 100 * 10**9
+    large = checks(grown)["large_tables"]
+    assert (large["status"], large["severity"], large["objects"]) == ("fail", "notice", ["app.big"])
+    assert large["detail"] == "1 table above 4,000.0 GB, more than one shard's disk: app.big: 4,200.0 GB"
+
+
+def test_reachability(mariadb_factory) -> None:
+    server = mariadb_factory()
+    facts = collect_facts(spec_for(server))
+    reach = checks(facts)["reachability"]
+    assert (reach["status"], reach["severity"], reach["objects"]) == ("fail", "notice", [])
+    assert reach["detail"].startswith("127.0.0.1 is a loopback address: the import connects from PlanetScale")
+    for host, status in (("10.1.2.3", "fail"), ("db.corp", "fail"), ("db.example.com", "pass"),
+                         ("198.51.100.7", "fail"), ("8.8.4.4", "pass")):
+        moved = copy.deepcopy(facts)
+        moved["source"]["host"] = host
+        assert checks(moved)["reachability"]["status"] == status, host
+    tunnelled = copy.deepcopy(facts)
+    tunnelled["source"].update(via="ssh", ssh_host="bastion.example.com")
+    assert checks(tunnelled)["reachability"]["detail"].startswith("it was reached through SSH via bastion.example.com")
+
+
+def test_import_account_passes_on_mariadb_naming_the_grants(mariadb_factory) -> None:
+    server = mariadb_factory()
+    account = checks(collect_facts(spec_for(server)))["import_account"]
+    assert (account["status"], account["docs"]) == ("pass", "https://planetscale.com/docs/vitess/imports/"
+                                                             "import-tool-user-requirements")
+    assert "GRANT PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO 'ps_import'@'%';" in account["detail"]
+
+
+@pytest.mark.mysql8
+def test_import_account_on_cloudsql_warns_about_cloudsqlsuperuser(mysql_standin) -> None:
+    facts = collect_facts(standin_spec(mysql_standin("cloudsql-mysql-8.0")))
+    assert facts["server"]["platform"] == "cloudsql"
+    account = checks(facts)["import_account"]
+    assert (account["status"], account["severity"], account["objects"]) == ("fail", "notice", [])
+    assert "cloudsqlsuperuser" in account["detail"]
+    assert account["remediation"].startswith("Create the import's account with SQL, not in the console")
+
+
+def test_mariadb_features_fail_with_exactly_the_objects(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for sql in (
+        "CREATE DATABASE app",
+        "CREATE TABLE app.plain (id INT PRIMARY KEY, ip VARBINARY(16), doc LONGTEXT)",
+        "CREATE SEQUENCE app.order_seq",
+        "CREATE TABLE app.history (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING",
+        "CREATE TABLE app.net (id INT PRIMARY KEY, a4 INET4, a6 INET6, u UUID, doc JSON)",
+    ):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    features = checks(facts)["mariadb_features"]
+    assert (features["status"], features["severity"]) == ("fail", "warning")
+    assert features["objects"] == ["app.history", "app.net.a4", "app.net.a6", "app.net.doc", "app.net.u",
+                                   "app.order_seq"]
+    assert facts["objects"]["mariadb_features"] == [
+        {"name": "app.history", "feature": "system-versioned table"},
+        {"name": "app.net.a4", "feature": "INET4"}, {"name": "app.net.a6", "feature": "INET6"},
+        {"name": "app.net.doc", "feature": "JSON (LONGTEXT)"}, {"name": "app.net.u", "feature": "UUID"},
+        {"name": "app.order_seq", "feature": "sequence"}]
+    # without them it passes
+    for sql in ("DROP SEQUENCE app.order_seq", "DROP TABLE app.history", "DROP TABLE app.net"):
+        server.admin(sql)
+    features = checks(collect_facts(spec_for(server)))["mariadb_features"]
+    assert (features["status"], features["objects"]) == ("pass", [])
+
+
+@pytest.mark.mysql8
+def test_mysql_wsrep_gets_a_mysql_verdict_with_the_gtid_rules(mysql_standin) -> None:
+    facts = collect_facts(standin_spec(mysql_standin("mysql-wsrep-8.0")))
+    assert (facts["server"]["flavor"], facts["server"]["clustering"]) == ("mysql", "galera")
+    by_id = checks(facts)
+    for rule in ("gtid_mode", "enforce_gtid_consistency"):
+        assert (by_id[rule]["status"], by_id[rule]["severity"]) == ("fail", "blocker"), by_id[rule]
+    assert by_id["gtid_mode"]["detail"] == "gtid_mode = OFF: the import needs GTID-based replication"
+    assert by_id["mysql_version"]["status"] == "pass"
+    assert by_id["mariadb_features"]["status"] == "not_applicable"
