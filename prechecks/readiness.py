@@ -1033,7 +1033,7 @@ def check_import_account(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("import_account", "An account for the import with the documented grants", "notice")
     if "server" not in facts:
         return check.skipped(_why_absent(facts, "server", "variables"))
-    grants = "; ".join(f"GRANT {g} TO 'ps_import'@'%';" for g in IMPORT_GRANTS)
+    grants = " ".join(f"GRANT {g} TO 'ps_import'@'%';" for g in IMPORT_GRANTS)
     if _platform(facts) == "cloudsql":
         return check.result(
             "fail", "Cloud SQL: an import account that holds cloudsqlsuperuser (every account made in the console or"
