@@ -6,7 +6,8 @@ report re-rendered from samples gives the same verdicts. Shape (format_version 1
     {"format_version": 1,
      "checks": [{"id", "title", "severity": "blocker" | "warning" | "notice",
                  "status": "pass" | "fail" | "not_applicable" | "skipped",
-                 "objects": ["schema.table", "schema.table.column", ...], "detail", "remediation", "docs"}]}
+                 "objects": ["schema.table", "schema.table.column", ...], "detail", "remediation", "docs",
+                 "source": "docs" | "ours"}]}
 
 Rules:
 
@@ -18,9 +19,12 @@ Rules:
   or unreadable grants, "could not tell whether the account sees every trigger"), or part of the
   inventory was not read (time budget, a failing schema), the rule is `skipped` -- unless it already
   found offenders, in which case it fails with those and says the list may be incomplete.
-* Severity is fixed per id, except `mysql_version`: blocker for MariaDB, non-MySQL servers and
-  versions before 5.7; warning for MySQL after 8.0 (8.4 and the innovation releases), which the
-  import documentation does not list.
+* Severity is fixed per id, except `mysql_version`: blocker for non-MySQL servers and versions before
+  5.7; warning for MySQL after 8.0 (8.4 and the innovation releases), which the import documentation
+  does not list; notice for MariaDB (PlanetScale's MariaDB migration guide).
+* Every rule is one `RuleSpec` in `RULE_SPECS`: its page and the sentence it enforces, or a caution of
+  ours (`ours`, never a blocker). Each check carries `source`: "docs" or "ours". docs/readiness-rules.md
+  is generated from the table (prechecks/rulesdoc.py).
 """
 
 from __future__ import annotations
