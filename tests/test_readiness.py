@@ -321,6 +321,13 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
         "events": "warning", "views": "warning", "foreign_keys": "warning", "partitioning": "blocker",
         "column_count": "blocker", "user_defined_functions": "warning",
     }
+    assert by_id["float_primary_key"]["source"] == "ours"
+    for rule in ("stored_routines", "triggers"):
+        assert "cannot be recreated after the import" in by_id[rule]["remediation"]
+        assert "where PlanetScale supports them" not in by_id[rule]["remediation"]
+    assert by_id["views"]["docs"] == "https://planetscale.com/docs/vitess/imports/database-imports"
+    assert by_id["partitioning"]["docs"].endswith("/schema-lint-errors/unsupported-partitioning-feature")
+    assert by_id["column_count"]["docs"] == DOCS_SYSTEM_LIMITS
     # remediations name the object, quoted for the server
     assert "ALTER TABLE `app`.`no_key` ADD COLUMN id BIGINT" in by_id["unique_key"]["remediation"]
     assert by_id["storage_engine"]["remediation"].startswith("ALTER TABLE `legacy`.`a ria` ENGINE=InnoDB;")
@@ -773,3 +780,19 @@ def test_mysql_wsrep_gets_a_mysql_verdict_with_the_gtid_rules(mysql_standin) -> 
     assert by_id["gtid_mode"]["detail"] == "gtid_mode = OFF: the import needs GTID-based replication"
     assert by_id["mysql_version"]["status"] == "pass"
     assert by_id["mariadb_features"]["status"] == "not_applicable"
+
+
+@pytest.mark.mysql8
+@pytest.mark.parametrize(("seconds", "status"), [("86400", "fail"), ("259200", "pass")])
+def test_digitalocean_retention_names_what_the_platform_accepts(mysql_standin, seconds: str, status: str) -> None:
+    profile = get_profile("digitalocean-mysql-8")
+    profile.variables["binlog_expire_logs_seconds"] = seconds
+    facts = collect_facts(standin_spec(mysql_standin(profile)))
+    assert facts["server"]["platform"] == "digitalocean"
+    retention = checks(facts)["binlog_retention"]
+    assert (retention["status"], retention["objects"]) == (status, [])
+    if status == "fail":
+        assert retention["detail"].endswith("DigitalOcean accepts at most binlog_expire_logs_seconds = 86400 (24 hours)")
+        # no value the platform refuses
+        assert "259200" not in retention["remediation"] and "172800" not in retention["remediation"]
+        assert retention["remediation"].startswith("Set binlog_expire_logs_seconds = 86400 (DigitalOcean's maximum)")
