@@ -730,7 +730,8 @@ def test_import_account_passes_on_mariadb_naming_the_grants(mariadb_factory) -> 
     account = checks(collect_facts(spec_for(server)))["import_account"]
     assert (account["status"], account["docs"]) == ("pass", "https://planetscale.com/docs/vitess/imports/"
                                                              "import-tool-user-requirements")
-    assert "GRANT PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO 'ps_import'@'%';" in account["detail"]
+    grant = "GRANT PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO 'ps_import'@'%';"
+    assert grant in account["detail"]
 
 
 @pytest.mark.mysql8
@@ -792,7 +793,8 @@ def test_digitalocean_retention_names_what_the_platform_accepts(mysql_standin, s
     retention = checks(facts)["binlog_retention"]
     assert (retention["status"], retention["objects"]) == (status, [])
     if status == "fail":
-        assert retention["detail"].endswith("DigitalOcean accepts at most binlog_expire_logs_seconds = 86400 (24 hours)")
+        assert retention["detail"].endswith(
+            "DigitalOcean accepts at most binlog_expire_logs_seconds = 86400 (24 hours)")
         # no value the platform refuses
         assert "259200" not in retention["remediation"] and "172800" not in retention["remediation"]
         assert retention["remediation"].startswith("Set binlog_expire_logs_seconds = 86400 (DigitalOcean's maximum)")
