@@ -15,7 +15,9 @@ as "none": `object_visibility` says, from the account's grants, whether each lis
 
 MariaDB has no JSON type: `JSON` is LONGTEXT plus an automatic `CHECK (json_valid(col))` named after
 the column. Such a column is counted as `json` (in `column_types` and `json_columns`), and that
-automatic check is not listed in `check_constraints`.
+automatic check is not listed in `check_constraints`; it is listed in `mariadb_features` (with
+sequences, system-versioned tables, INET4/INET6/UUID columns and uca1400 table collations), what a
+MySQL 8 server has no equivalent for.
 """
 
 from __future__ import annotations
