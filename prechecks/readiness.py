@@ -1178,9 +1178,9 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     _spec("import_account", "notice", DOCS_IMPORT_PERMISSIONS,
           "When importing a database using our Import tool, you will need to connect to your existing database"
           " with a user that has the proper permissions to set up the necessary configurations to start importing"
-          " data. (On Cloud SQL, an account holding cloudsqlsuperuser makes the import fail.)",
-          "Not Cloud SQL (where the import's account must not hold cloudsqlsuperuser); the documented grants are"
-          " named either way.", check_import_account, verified=True),
+          " data.",
+          "Not Cloud SQL, where an import account holding cloudsqlsuperuser makes the import fail (issue 15; not"
+          " on this page); the documented grants are named either way.", check_import_account, verified=True),
     _spec("mariadb_features", "warning", DOCS_MARIADB,
           "The MariaDB migration guide (tested on MariaDB 10.6) imports into MySQL 8: MariaDB-only objects"
           " (sequences, system-versioned tables, INET4/INET6/UUID, uca1400 collations) have no MySQL equivalent, and"
