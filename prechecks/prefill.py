@@ -323,28 +323,28 @@ def data_growth(facts: Mapping[str, Any]) -> Prefill | None:
 # per name and question. The account names only ever pick a tool: they are not written anywhere.
 TOOL_SIGNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (qid, tool, re.compile(pattern)) for qid, tool, pattern in (
-        ("architecture.monitoring", "PMM (Percona Monitoring and Management)", r"pmm"),
-        ("architecture.monitoring", "Prometheus mysqld_exporter", r"mysqld[-_]?exporter|(?<![a-z])exporter"),
-        ("architecture.monitoring", "pt-heartbeat", r"pt[-_]heartbeat"),
-        ("architecture.monitoring", "Datadog", r"datadog"),
-        ("architecture.monitoring", "New Relic", r"new[-_]?relic"),
-        ("architecture.monitoring", "Zabbix", r"zabbix"),
-        ("architecture.monitoring", "Nagios or Icinga", r"nagios|icinga"),
-        ("architecture.monitoring", "Telegraf", r"telegraf"),
-        ("architecture.monitoring", "SolarWinds DPM (VividCortex)", r"vividcortex|solarwinds"),
-        ("architecture.backup", "Percona XtraBackup", r"xtrabackup|bkpuser"),
-        ("architecture.backup", "MariaDB Backup", r"mariabackup|mariadb[-_]backup"),
-        ("architecture.backup", "MySQL Enterprise Backup", r"mysqlbackup"),
-        ("architecture.backup", "mydumper", r"mydumper|myloader"),
-        ("architecture.backup", "mysqldump", r"mysqldump|mariadb[-_]dump"),
-        ("architecture.backup", "a backup job", r"backup"),
-        ("architecture.proxy", "ProxySQL", r"proxysql|^monitor$"),
-        ("architecture.proxy", "MariaDB MaxScale", r"maxscale"),
-        ("architecture.proxy", "HAProxy", r"haproxy"),
-        ("architecture.failover", "orchestrator", r"orchestrator"),
-        ("architecture.failover", "MHA (Master High Availability)", r"(?<![a-z])mha(?![a-z])|masterha"),
-        ("architecture.failover", "MariaDB MaxScale (its monitor can fail over automatically)", r"maxscale"),
-        ("architecture.failover", "replication-manager", r"replication[-_]manager|repman"),
+        ("tooling.monitoring", "PMM (Percona Monitoring and Management)", r"pmm"),
+        ("tooling.monitoring", "Prometheus mysqld_exporter", r"mysqld[-_]?exporter|(?<![a-z])exporter"),
+        ("tooling.monitoring", "pt-heartbeat", r"pt[-_]heartbeat"),
+        ("tooling.monitoring", "Datadog", r"datadog"),
+        ("tooling.monitoring", "New Relic", r"new[-_]?relic"),
+        ("tooling.monitoring", "Zabbix", r"zabbix"),
+        ("tooling.monitoring", "Nagios or Icinga", r"nagios|icinga"),
+        ("tooling.monitoring", "Telegraf", r"telegraf"),
+        ("tooling.monitoring", "SolarWinds DPM (VividCortex)", r"vividcortex|solarwinds"),
+        ("tooling.backup", "Percona XtraBackup", r"xtrabackup|bkpuser"),
+        ("tooling.backup", "MariaDB Backup", r"mariabackup|mariadb[-_]backup"),
+        ("tooling.backup", "MySQL Enterprise Backup", r"mysqlbackup"),
+        ("tooling.backup", "mydumper", r"mydumper|myloader"),
+        ("tooling.backup", "mysqldump", r"mysqldump|mariadb[-_]dump"),
+        ("tooling.backup", "a backup job", r"backup"),
+        ("tooling.proxy", "ProxySQL", r"proxysql|^monitor$"),
+        ("tooling.proxy", "MariaDB MaxScale", r"maxscale"),
+        ("tooling.proxy", "HAProxy", r"haproxy"),
+        ("tooling.failover", "orchestrator", r"orchestrator"),
+        ("tooling.failover", "MHA (Master High Availability)", r"(?<![a-z])mha(?![a-z])|masterha"),
+        ("tooling.failover", "MariaDB MaxScale (its monitor can fail over automatically)", r"maxscale"),
+        ("tooling.failover", "replication-manager", r"replication[-_]manager|repman"),
     )
 )
 HEARTBEAT_TABLE = "heartbeat"  # pt-heartbeat's default table name
@@ -388,21 +388,21 @@ def _tooling(facts: Mapping[str, Any], qid: str) -> Prefill | None:
             paths.append(path)
             break
     readers = fact(facts, "workload.binlog_clients")
-    if qid == "architecture.backup" and isinstance(readers, list):
+    if qid == "tooling.backup" and isinstance(readers, list):
         streams = sum(as_int(r.get("count"), 1) for r in readers
                       if isinstance(r, Mapping) and r.get("tool") == "mysqlbinlog")
         if streams:
             seen.setdefault("binary logs streamed with mysqlbinlog (a binlog backup)", []).append(
                 f"{streams} binlog reader(s) named mysqlbinlog")
             paths.append("workload.binlog_clients")
-    if qid == "architecture.monitoring" and "pt-heartbeat" not in seen:
+    if qid == "tooling.monitoring" and "pt-heartbeat" not in seen:
         tables = fact(facts, "tables")
         count = sum(1 for t in tables or [] if isinstance(t, Mapping) and str(t.get("name")).lower() == HEARTBEAT_TABLE)
         if count:
             seen["pt-heartbeat (probably)"] = [f"{count} table(s) with pt-heartbeat's default name"]
             paths.append("tables")
             heuristic = True
-    if qid == "architecture.failover":
+    if qid == "tooling.failover":
         wsrep = str(fact(facts, "variables.wsrep_on") or "").upper()
         if wsrep in ("ON", "1"):
             seen["a Galera cluster (every node takes writes; clients move to another node)"] = ["wsrep_on = ON"]
@@ -427,19 +427,19 @@ def _tooling(facts: Mapping[str, Any], qid: str) -> Prefill | None:
 
 
 def monitoring(facts: Mapping[str, Any]) -> Prefill | None:
-    return _tooling(facts, "architecture.monitoring")
+    return _tooling(facts, "tooling.monitoring")
 
 
 def backup(facts: Mapping[str, Any]) -> Prefill | None:
-    return _tooling(facts, "architecture.backup")
+    return _tooling(facts, "tooling.backup")
 
 
 def proxy(facts: Mapping[str, Any]) -> Prefill | None:
-    return _tooling(facts, "architecture.proxy")
+    return _tooling(facts, "tooling.proxy")
 
 
 def failover(facts: Mapping[str, Any]) -> Prefill | None:
-    return _tooling(facts, "architecture.failover")
+    return _tooling(facts, "tooling.failover")
 
 
 def downstream(facts: Mapping[str, Any]) -> Prefill | None:
@@ -657,10 +657,10 @@ RULES: dict[str, Rule] = {
     "architecture.regions": regions,
     "architecture.stack": stack,
     "architecture.downstream": downstream,
-    "architecture.monitoring": monitoring,
-    "architecture.backup": backup,
-    "architecture.proxy": proxy,
-    "architecture.failover": failover,
+    "tooling.monitoring": monitoring,
+    "tooling.backup": backup,
+    "tooling.proxy": proxy,
+    "tooling.failover": failover,
     "performance.traffic_pattern": traffic_pattern,
     "performance.qps_average": qps_average,
     "performance.qps_peak": qps_peak,

@@ -289,39 +289,39 @@ def test_tooling_from_connected_clients_and_accounts(mariadb: MariaDBServer) -> 
         mariadb.admin("DROP DATABASE percona")
         mariadb.admin("DROP USER 'pmm_agent_prod'@'%'")
     found = prefill(facts)
-    monitoring = found["architecture.monitoring"]
+    monitoring = found["tooling.monitoring"]
     assert monitoring.value == ("seen on the server: PMM (Percona Monitoring and Management) — a connected account "
                                 "named like 'pmm' (1 session(s)); pt-heartbeat (probably) — 1 table(s) with "
                                 "pt-heartbeat's default name")
     assert (monitoring.fact_path, monitoring.confidence) == ("processlist.groups.user", "heuristic")
     assert "pmm_agent_prod" not in str(monitoring.value)  # the account's name is not written
-    proxy = found["architecture.proxy"]
+    proxy = found["tooling.proxy"]
     assert (proxy.value, proxy.fact_path, proxy.confidence) == (
         "seen on the server: ProxySQL — client program proxysql (1 session(s))", "workload.clients", "measured")
-    assert found["architecture.backup"].value == ("seen on the server: Percona XtraBackup — client program "
+    assert found["tooling.backup"].value == ("seen on the server: Percona XtraBackup — client program "
                                                   "xtrabackup (1 session(s))")
-    assert found["architecture.failover"].value == ("seen on the server: orchestrator — client program "
+    assert found["tooling.failover"].value == ("seen on the server: orchestrator — client program "
                                                     "orchestrator (2 session(s))")
-    for item in (monitoring, proxy, found["architecture.backup"], found["architecture.failover"]):
+    for item in (monitoring, proxy, found["tooling.backup"], found["tooling.failover"]):
         assert "not visible" in item.note
         assert fact_exists(facts, item.fact_path)
 
 
 def test_no_tooling_answer_when_none_is_seen(facts: dict[str, Any]) -> None:
     found = prefill(facts)  # only this tool connected, no heartbeat table, self-managed, no Galera
-    for qid in ("architecture.monitoring", "architecture.backup", "architecture.proxy", "architecture.failover"):
+    for qid in ("tooling.monitoring", "tooling.backup", "tooling.proxy", "tooling.failover"):
         assert qid not in found, (qid, found.get(qid))
 
 
 def test_failover_from_settings_and_platform(facts: dict[str, Any]) -> None:
     galera = copy.deepcopy(facts)
     galera["variables"]["wsrep_on"] = "ON"
-    found = prefill(galera)["architecture.failover"]
+    found = prefill(galera)["tooling.failover"]
     assert (found.fact_path, found.confidence) == ("variables.wsrep_on", "measured")
     assert "Galera cluster" in str(found.value) and "wsrep_on = ON" in str(found.value)
     rds = copy.deepcopy(facts)
     rds["server"]["platform"] = "rds"
-    found = prefill(rds)["architecture.failover"]
+    found = prefill(rds)["tooling.failover"]
     assert (found.fact_path, found.confidence) == ("server.platform", "heuristic")
     assert "Amazon RDS (Multi-AZ), if it is on" in str(found.value)
 

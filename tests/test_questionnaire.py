@@ -33,7 +33,7 @@ from tests.helpers import REPO, read_archive, run_cli, server_args
 from tests.servers import MariaDBServer
 
 RESOURCE = REPO / "resources" / "questionnaire.toml"
-SECTIONS = ("architecture", "performance", "environments", "team", "security", "plan", "contact")
+SECTIONS = ("architecture", "tooling", "performance", "environments", "team", "security", "plan", "contact")
 
 MINIMAL = """
 format_version = 1
@@ -79,8 +79,8 @@ def test_bundled_questionnaire_covers_every_section() -> None:
                 "plan.support", "plan.bill_attached", "contact.name", "contact.company", "contact.role",
                 "contact.email", "architecture.server_version",
                 # issue 15: the seed list's gaps
-                "architecture.database_count", "architecture.data_growth", "architecture.monitoring",
-                "architecture.backup", "architecture.proxy", "architecture.failover", "performance.slow_log_attached",
+                "architecture.database_count", "architecture.data_growth", "tooling.monitoring",
+                "tooling.backup", "tooling.proxy", "tooling.failover", "performance.slow_log_attached",
                 "team.poc_criteria", "plan.recovery_objectives", "plan.target_region"):
         assert qid in ids, qid
 
