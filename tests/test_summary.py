@@ -36,8 +36,8 @@ def test_upload_url_comes_from_resources() -> None:
 
 
 def test_both_ways_named() -> None:
-    assert send_ways() == (f"upload it at the end of PlanetScale's technical questionnaire form ({QUESTIONNAIRE_FORM}), "
-                           "or e-mail it to your PlanetScale solutions rep")
+    assert send_ways() == ("upload it at the end of PlanetScale's technical questionnaire form "
+                           f"({QUESTIONNAIRE_FORM}), or e-mail it to your PlanetScale solutions rep")
 
 
 def test_archive_file_checksums_the_file(tmp_path: Path) -> None:
