@@ -344,3 +344,19 @@ def test_slow_log_and_bill_attached(facts: dict[str, Any]) -> None:
     found = prefill(digested, attachments=[])["performance.slow_log_attached"]
     assert (found.value, found.fact_path, found.confidence) == ("yes", "slow_log.files", "measured")
     assert "--slow-log" in found.note
+
+
+def test_several_servers_count_databases_once_and_any_slow_log(facts: dict[str, Any]) -> None:
+    from prechecks.prefill import prefill_servers
+
+    primary, analytics = copy.deepcopy(facts), copy.deepcopy(facts)
+    primary["schemas"] = [{"name": "shop"}, {"name": "billing"}]  # a replica of it would hold the same two
+    analytics["schemas"] = [{"name": "shop"}, {"name": "billing"}, {"name": "events"}]
+    analytics["slow_log"]["table"] = {"status": "ok", "read": True}
+    found = prefill_servers([("db1", primary), ("db2", analytics)], attachments=[])
+    count = found["architecture.database_count"]
+    assert (count.value, count.fact_path, count.confidence) == (3, "schemas", "estimate")
+    assert "db1: 2; db2: 3" in count.note and "the largest" in count.note
+    slow = found["performance.slow_log_attached"]
+    assert (slow.value, slow.fact_path) == ("yes", "slow_log.table")  # one server's digest is enough
+    assert "db1: no; db2: yes" in slow.note
