@@ -1,4 +1,4 @@
-"""Page 9, Save: default place, then the folder, the e-mail text and the upload page (pytest-qt, offscreen,
+"""Page 9, Save: default place, then the folder, the e-mail text and the upload form (pytest-qt, offscreen,
 a real MariaDB)."""
 
 from __future__ import annotations
