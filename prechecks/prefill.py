@@ -324,7 +324,7 @@ def data_growth(facts: Mapping[str, Any]) -> Prefill | None:
 TOOL_SIGNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (qid, tool, re.compile(pattern)) for qid, tool, pattern in (
         ("tooling.monitoring", "PMM (Percona Monitoring and Management)", r"pmm"),
-        ("tooling.monitoring", "Prometheus mysqld_exporter", r"mysqld[-_]?exporter|(?<![a-z])exporter"),
+        ("tooling.monitoring", "Prometheus mysqld_exporter", r"mysqld[-_]?exporter|^exporter$|prometheus"),
         ("tooling.monitoring", "pt-heartbeat", r"pt[-_]heartbeat"),
         ("tooling.monitoring", "Datadog", r"datadog"),
         ("tooling.monitoring", "New Relic", r"new[-_]?relic"),
@@ -380,7 +380,9 @@ def _tooling(facts: Mapping[str, Any], qid: str) -> Prefill | None:
             if match is None:
                 continue
             if kind == "account":  # the account's name stays here: only the part that names the tool is said
-                what = f"a connected account named like '{match.group(0)}' ({sessions} session(s))"
+                fragment = match.group(0)
+                what = (f"a connected account named like '{fragment}'" if fragment != low
+                        else "a connected account with the name this tool usually has") + f" ({sessions} session(s))"
                 heuristic = True
             else:
                 what = f"{kind} {name} ({sessions} session(s))"
@@ -680,7 +682,7 @@ RULES: dict[str, Rule] = {
 # A prefill resting on the attachments names ATTACHMENTS as its source: the manifest lists that folder.
 ATTACHMENTS = "attachments"
 SLOW_LOG_NAME = re.compile(r"slow", re.IGNORECASE)
-BILL_NAME = re.compile(r"bill|invoice|cost|usage|receipt|rechnung|facture", re.IGNORECASE)
+BILL_NAME = re.compile(r"bill|invoice|cost|receipt|rechnung|facture", re.IGNORECASE)
 
 
 def slow_log_attached(facts: Mapping[str, Any], attachments: Sequence[str] | None) -> Prefill | None:

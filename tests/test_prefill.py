@@ -360,3 +360,14 @@ def test_several_servers_count_databases_once_and_any_slow_log(facts: dict[str, 
     slow = found["performance.slow_log_attached"]
     assert (slow.value, slow.fact_path) == ("yes", "slow_log.table")  # one server's digest is enough
     assert "db1: no; db2: yes" in slow.note
+
+
+def test_an_account_named_exactly_like_the_tool_is_not_written(facts: dict[str, Any]) -> None:
+    seen = copy.deepcopy(facts)
+    seen["processlist"]["groups"]["user"] = [{"value": "monitor", "count": 2},
+                                             {"value": "csv-exporter-job", "count": 1}]
+    proxy = prefill(seen)["tooling.proxy"]
+    assert proxy.value == ("seen on the server: ProxySQL — a connected account with the name this tool usually has "
+                           "(2 session(s))")
+    assert (proxy.fact_path, proxy.confidence) == ("processlist.groups.user", "heuristic")
+    assert "tooling.monitoring" not in prefill(seen)  # "csv-exporter-job" is not mysqld_exporter
