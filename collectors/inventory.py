@@ -15,7 +15,9 @@ as "none": `object_visibility` says, from the account's grants, whether each lis
 
 MariaDB has no JSON type: `JSON` is LONGTEXT plus an automatic `CHECK (json_valid(col))` named after
 the column. Such a column is counted as `json` (in `column_types` and `json_columns`), and that
-automatic check is not listed in `check_constraints`.
+automatic check is not listed in `check_constraints`; it is listed in `mariadb_features` (with
+sequences, system-versioned tables, INET4/INET6/UUID columns and uca1400 table collations), what a
+MySQL 8 server has no equivalent for.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ FLOAT_TYPES = frozenset({"float", "double", "real", "double precision"})
 # InnoDB's limit on MySQL 8 is 1017 columns; a wider table (possible on MariaDB) cannot be imported
 MAX_COLUMNS = 1017
 BASE_TABLE_TYPES = ("BASE TABLE", "SYSTEM VERSIONED")
+MARIADB_ONLY_TYPES = frozenset({"inet4", "inet6", "uuid"})  # MariaDB 10.5+/10.7+/10.10+ column types
 
 
 def _opt(value: Any) -> str | None:
@@ -186,7 +189,7 @@ class _Inventory:
         key: [] for key in (
             "views", "routines", "triggers", "events", "foreign_keys", "check_constraints",
             "generated_columns", "non_ascii_identifiers", "unsupported_charset_columns",
-            "unsupported_charset_tables", "wide_tables",
+            "unsupported_charset_tables", "wide_tables", "mariadb_features",
         )
     })
     schema_types: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -226,6 +229,14 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
                 objects["non_ascii_identifiers"].append(f"{schema}.{name}")
         elif table_type in BASE_TABLE_TYPES:
             tables[name] = _Table(name, as_text(engine), as_text(collation))
+        # what a MySQL server has no equivalent for (readiness: mariadb_features)
+        if table_type == "SEQUENCE":
+            objects["mariadb_features"].append({"name": f"{schema}.{name}", "feature": "sequence"})
+        elif table_type == "SYSTEM VERSIONED":
+            objects["mariadb_features"].append({"name": f"{schema}.{name}", "feature": "system-versioned table"})
+        if "uca1400" in as_text(collation or "").lower():
+            objects["mariadb_features"].append({"name": f"{schema}.{name}",
+                                                "feature": f"collation {as_text(collation)}"})
 
     columns = schema_rows(ctx, schema, _COLUMNS_SQL)
     spatial_columns = 0
@@ -380,6 +391,9 @@ def _summarise(schema: str, tables: dict[str, _Table], json_checks: set[tuple[st
             data_type = column["data_type"]
             if (table.name, name) in json_checks:
                 data_type = "json"
+                objects["mariadb_features"].append({"name": f"{dotted}.{name}", "feature": "JSON (LONGTEXT)"})
+            elif data_type in MARIADB_ONLY_TYPES:
+                objects["mariadb_features"].append({"name": f"{dotted}.{name}", "feature": data_type.upper()})
             column_types[data_type] += 1
             json_columns += data_type == "json"
             spatial_columns += data_type in SPATIAL_TYPES
@@ -510,6 +524,7 @@ def _finish(ctx: Context, state: _Walk) -> None:
     for key in ("routines", "triggers", "foreign_keys", "unsupported_charset_columns",
                 "unsupported_charset_tables", "wide_tables"):
         objects[key].sort(key=lambda item: (item["name"], item.get("type", "")))
+    objects["mariadb_features"].sort(key=lambda item: (item["name"], item["feature"]))
     objects["user_defined_functions"] = udfs
 
     _update_tables(ctx, inv)

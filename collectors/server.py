@@ -23,21 +23,19 @@ def _wsrep_active(variables: dict[str, str]) -> bool:
 
 
 def identify_flavor(version: str, comment: str, variables: dict[str, str]) -> tuple[str, list[str]]:
-    """The server flavor and what made us say so.
+    """The server flavor (whose server it is) and what made us say so.
 
-    mysql | mariadb | percona | percona-xtradb-cluster | galera (MariaDB or MySQL-wsrep with an
-    active Galera provider) | aurora | tidb | vitess (vtgate: -Vitess in the version). A mysqld
-    behind a Vitess tablet (a ``_vt`` schema) keeps its own flavor; its platform says vitess.
+    mysql | mariadb | percona | percona-xtradb-cluster | aurora | tidb | vitess (vtgate: -Vitess in the
+    version). Clustering is a separate fact (identify_clustering): a MySQL-wsrep node is mysql, a MariaDB
+    Galera node mariadb. A mysqld behind a Vitess tablet (a ``_vt`` schema) keeps its own flavor; its
+    platform says vitess.
     """
     low = f"{version} {comment}".lower()
     if "tidb" in low:
         return "tidb", [f"version = {version}"]
     if "vitess" in low:
         return "vitess", [f"version = {version}" if "vitess" in version.lower() else f"version_comment = {comment}"]
-    galera = [f"wsrep_on = {variables.get('wsrep_on')}", "wsrep_provider set"] if _wsrep_active(variables) else []
     if "mariadb" in low:
-        if galera:
-            return "galera", ["version says MariaDB", *galera]
         return "mariadb", [f"version = {version}"]
     if variables.get("aurora_version"):
         return "aurora", [f"aurora_version = {variables['aurora_version']}"]
@@ -48,9 +46,17 @@ def identify_flavor(version: str, comment: str, variables: dict[str, str]) -> tu
         return "percona-xtradb-cluster", evidence
     if "percona" in low:
         return "percona", [f"version_comment = {comment}"]
-    if galera:
-        return "galera", galera
     return "mysql", [f"version_comment = {comment}" if comment else f"version = {version}"]
+
+
+def identify_clustering(variables: dict[str, str]) -> tuple[str | None, list[str]]:
+    """galera (wsrep on with a provider), group_replication (a group name set) or None, with the evidence."""
+    if _wsrep_active(variables):
+        return "galera", [f"wsrep_on = {variables.get('wsrep_on')}", "wsrep_provider set"]
+    group = (variables.get("group_replication_group_name") or "").strip()
+    if group:
+        return "group_replication", [f"group_replication_group_name = {group}"]
+    return None, []
 
 
 _AZURE_VARIABLES = ("aad_auth_only", "aad_auth_validate_oids_in_tenant", "aad_auth", "azure_server_name")
@@ -101,20 +107,21 @@ def detect_platform(version: str, variables: dict[str, str], databases: list[str
 
 def identify(version: str, comment: str, variables: dict[str, str], databases: list[str] | None = None,
              source_host: str | None = None) -> dict[str, Any]:
-    """server.flavor / flavor_evidence / platform / platform_evidence from what SQL told us.
+    """server.flavor / flavor_evidence / clustering / clustering_evidence / platform / platform_evidence from SQL.
 
     The connection host name only names the platform when SQL was silent (a PlanetScale or
     DigitalOcean endpoint), and says it is the host name.
     """
     flavor, flavor_evidence = identify_flavor(version, comment, variables)
+    clustering, clustering_evidence = identify_clustering(variables)
     platform, evidence = detect_platform(version, variables, databases, comment)
     host = (source_host or "").lower().rstrip(".")
     if platform == "vitess" and host.endswith(".psdb.cloud"):
         platform, evidence = "planetscale", [*evidence, "connection host name ends with .psdb.cloud"]
     elif platform == "self-managed" and host.endswith(".db.ondigitalocean.com"):
         platform, evidence = "digitalocean", ["connection host name ends with .db.ondigitalocean.com"]
-    return {"flavor": flavor, "flavor_evidence": flavor_evidence, "platform": platform,
-            "platform_evidence": evidence}
+    return {"flavor": flavor, "flavor_evidence": flavor_evidence, "clustering": clustering,
+            "clustering_evidence": clustering_evidence, "platform": platform, "platform_evidence": evidence}
 
 
 # variables whose value is a list of account names (server_audit_incl_users, audit_log_exclude_accounts)
@@ -151,6 +158,8 @@ def collect_variables(ctx: Context) -> None:
         "version_tuple": list(parse_version(identity.version)),
         "flavor": found["flavor"],
         "flavor_evidence": found["flavor_evidence"],
+        "clustering": found["clustering"],
+        "clustering_evidence": found["clustering_evidence"],
         "platform": found["platform"],
         "platform_evidence": found["platform_evidence"],
         "hostname": variables.get("hostname", ""),

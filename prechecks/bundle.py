@@ -125,16 +125,11 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
 
     redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets,
                                                                           earlier=earlier_map)
-    facts = json.loads(json.dumps(derived.facts, default=str))  # the build's own copy, rewritten in place
+    facts = archive_facts(derived, inputs)  # the build's own copy, rewritten in place
     config_text = inputs.samples.get("mysql-config-file")
     if config_text is not None:  # the only place the option file's passwords are removed
         config_text, redacted = redact_option_text(config_text)
         facts.setdefault("config_file", {})["redacted"] = redacted
-    if inputs.notes:  # a common password: the report says what it means for redaction
-        facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
-    if inputs.slow_log_files is not None:
-        facts["slow_log"] = {**(facts.get("slow_log") or {}), "files": json.loads(json.dumps(inputs.slow_log_files,
-                                                                                             default=str))}
     questionnaire: dict[str, str] = {}
     if inputs.questionnaire:  # prefilled from the facts before redaction; the text pass below redacts it
         from prechecks.prefill import questionnaire_files
@@ -177,6 +172,19 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
     return PreparedBundle(files, redactor, inputs.timestamp)
+
+
+def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
+    """A JSON copy of the derived facts with what the archive adds to them (the run's own are not changed): the
+    notes on a common password (``collection.notes``) and the slow log files' digest (``slow_log.files``).
+    What the questionnaire is prefilled from; build() redacts it."""
+    facts: dict[str, Any] = json.loads(json.dumps(derived.facts, default=str))
+    if inputs.notes:  # a common password: the report says what it means for redaction
+        facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
+    if inputs.slow_log_files is not None:
+        facts["slow_log"] = {**(facts.get("slow_log") or {}), "files": json.loads(json.dumps(inputs.slow_log_files,
+                                                                                             default=str))}
+    return facts
 
 
 _OBJECT_KINDS = ("schema", "table", "column")

@@ -469,17 +469,24 @@ def _draft_answers(args: argparse.Namespace, spec: ConnectionSpec, answers: dict
     return restored
 
 
-def _questionnaire_summary(facts: dict[str, Any], draft: dict[str, Any], answers: dict[str, Any]) -> str:
+def _questionnaire_summary(facts: dict[str, Any], draft: dict[str, Any], answers: dict[str, Any],
+                           attachments: list[str]) -> str:
     from prechecks.prefill import build_answers
     from prechecks.questionnaire import load_questionnaire, missing_required
 
-    merged = build_answers(facts, draft=draft, answers=answers)
+    merged = build_answers(facts, draft=draft, answers=answers, attachments=attachments)
     answered = [a for a in merged if a.answered]
     prefilled = sum(1 for a in answered if a.prefilled)
     missing = len(missing_required(load_questionnaire(), merged))
     return (f"questionnaire: {len(answered)} of {len(merged)} questions answered ({prefilled} prefilled from the "
             f"server, {len(answered) - prefilled} by you); {missing} required still open — see "
             "freeform_questions.md, answer with --answers FILE (ids: --questionnaire)")
+
+
+def _say_where_it_goes() -> None:
+    from prechecks.summary import send_ways
+
+    print(f"send the archive: {send_ways()}", file=sys.stderr)
 
 
 def run_collection(args: argparse.Namespace) -> int:
@@ -522,7 +529,7 @@ def run_collection(args: argparse.Namespace) -> int:
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     secrets = spec.secrets
-    from prechecks.bundle import build, write_bundle  # after the run: keeps the start-up short
+    from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
@@ -551,7 +558,8 @@ def run_collection(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
               "(reasons in the report and manifest.json)", file=sys.stderr)
-        print(_questionnaire_summary(result.facts, draft, answers), file=sys.stderr)
+        print(_questionnaire_summary(archive_facts(result.derived, inputs), draft, answers, sorted(attachments)),
+              file=sys.stderr)
     if args.redact:
         from prechecks.bundle import redaction_map_name
 
@@ -559,6 +567,8 @@ def run_collection(args: argparse.Namespace) -> int:
         if earlier is not None:
             print(f"pseudonyms kept from {earlier.path}; next time give --redaction-map with the new map (it holds "
                   "both)", file=sys.stderr)
+    if not args.quiet:
+        _say_where_it_goes()
     print(archive)
     return EXIT_OK
 
@@ -634,6 +644,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     if not args.quiet:
         print(f"done: {len(parts) - len(missing)} of {len(parts)} servers collected, one folder each; "
               "servers.md says which is which", file=sys.stderr)
+        _say_where_it_goes()
     print(archive)
     return EXIT_PARTIAL if missing else EXIT_OK
 

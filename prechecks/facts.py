@@ -20,6 +20,8 @@ from typing import Any, Literal, NotRequired, Required, TypedDict, get_args, get
 Via = Literal["tcp", "socket", "ssh", "read-samples"]
 TlsMode = Literal["disabled", "preferred", "required", "verify_ca", "verify_identity"]
 Flavor = Literal["mysql", "mariadb", "percona", "percona-xtradb-cluster", "galera", "aurora", "tidb", "vitess"]
+# "galera" is a flavor only in facts written before clustering was its own fact (server.clustering)
+Clustering = Literal["galera", "group_replication"]
 Platform = Literal["self-managed", "rds", "aurora", "cloudsql", "azure", "digitalocean", "vitess", "planetscale",
                    "tidb-cloud"]
 ReplicationRole = Literal["standalone", "primary", "replica", "replica+primary"]
@@ -54,6 +56,8 @@ class Server(TypedDict, total=False):
     version_tuple: list[int]
     flavor: Flavor
     flavor_evidence: list[str]
+    clustering: Clustering | None  # None: neither Galera (wsrep) nor Group Replication configured
+    clustering_evidence: list[str]
     platform: Platform
     platform_evidence: list[str]
     hostname: str
@@ -389,6 +393,11 @@ class WideTable(TypedDict):
     columns: int
 
 
+class MariadbFeature(TypedDict):
+    name: str  # schema.table or schema.table.column
+    feature: str  # sequence | system-versioned table | collation <name> | JSON (LONGTEXT) | INET4 | INET6 | UUID
+
+
 class Objects(TypedDict):
     """Dotted names as the server spells them, unquoted."""
 
@@ -404,6 +413,7 @@ class Objects(TypedDict):
     unsupported_charset_tables: list[NamedCharset]
     wide_tables: list[WideTable]
     user_defined_functions: list[str]
+    mariadb_features: NotRequired[list[MariadbFeature]]  # absent in facts written before it was read
 
 
 class Visibility(TypedDict):

@@ -284,6 +284,166 @@ def stack(facts: Mapping[str, Any]) -> Prefill | None:
     return None
 
 
+def database_count(facts: Mapping[str, Any]) -> Prefill | None:
+    schemas = fact(facts, "schemas")
+    if not isinstance(schemas, list):
+        return None
+    note = ("the user schemas of this server (information_schema, mysql, performance_schema and sys not counted); "
+            "each is imported into PlanetScale on its own; other instances' schemas are for you to add")
+    failed = fact(facts, "inventory.failed_schemas")
+    if isinstance(failed, list) and failed:
+        note += f"; {len(failed)} of them could not be read in full (the report's Inventory says why)"
+    return Prefill(len(schemas), "schemas", "measured", note)
+
+
+def data_growth(facts: Mapping[str, Any]) -> Prefill | None:
+    """The binary logs' size over their retention: the volume of changes a day, an upper bound on growth.
+
+    Only when the logs can span the whole retention (the server has run at least that long): a younger
+    server's logs cover an unknown span, and a rate from them would be a guess.
+    """
+    if fact(facts, "binlog.enabled") is not True:
+        return None
+    total = as_number(fact(facts, "binlog.total_bytes"))
+    retention = as_number(fact(facts, "binlog.expire_seconds"))
+    uptime = as_number(fact(facts, "server.uptime_seconds"))
+    if total is None or not retention or retention <= 0 or uptime is None or uptime < retention:
+        return None
+    per_day = total / retention * 86400
+    value = (f"binary logs: {human_bytes(total)} kept over {_duration(retention)} (their retention), about "
+             f"{human_bytes(per_day)} of changes a day, {human_bytes(per_day * 30)} a month: an upper bound on "
+             "growth, please add the real figure")
+    return Prefill(value, "binlog.total_bytes", "heuristic",
+                   "updates and deletes are written to the binary log too (in ROW format with whole rows), so the "
+                   "data grows by less than this; compare today's size (architecture.disk) with last month's")
+
+
+# Tools that show themselves on the server: (question, tool, pattern on a lower-cased client program name
+# (program_name connection attribute), driver name (_client_name) or connected account name). First match wins
+# per name and question. The account names only ever pick a tool: they are not written anywhere.
+TOOL_SIGNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (qid, tool, re.compile(pattern)) for qid, tool, pattern in (
+        ("tooling.monitoring", "PMM (Percona Monitoring and Management)", r"pmm"),
+        ("tooling.monitoring", "Prometheus mysqld_exporter", r"mysqld[-_]?exporter|^exporter$|prometheus"),
+        ("tooling.monitoring", "pt-heartbeat", r"pt[-_]heartbeat"),
+        ("tooling.monitoring", "Datadog", r"datadog"),
+        ("tooling.monitoring", "New Relic", r"new[-_]?relic"),
+        ("tooling.monitoring", "Zabbix", r"zabbix"),
+        ("tooling.monitoring", "Nagios or Icinga", r"nagios|icinga"),
+        ("tooling.monitoring", "Telegraf", r"telegraf"),
+        ("tooling.monitoring", "SolarWinds DPM (VividCortex)", r"vividcortex|solarwinds"),
+        ("tooling.backup", "Percona XtraBackup", r"xtrabackup|bkpuser"),
+        ("tooling.backup", "MariaDB Backup", r"mariabackup|mariadb[-_]backup"),
+        ("tooling.backup", "MySQL Enterprise Backup", r"mysqlbackup"),
+        ("tooling.backup", "mydumper", r"mydumper|myloader"),
+        ("tooling.backup", "mysqldump", r"mysqldump|mariadb[-_]dump"),
+        ("tooling.backup", "a backup job", r"backup"),
+        ("tooling.proxy", "ProxySQL", r"proxysql|^monitor$"),
+        ("tooling.proxy", "MariaDB MaxScale", r"maxscale"),
+        ("tooling.proxy", "HAProxy", r"haproxy"),
+        ("tooling.failover", "orchestrator", r"orchestrator"),
+        ("tooling.failover", "MHA (Master High Availability)", r"(?<![a-z])mha(?![a-z])|masterha"),
+        ("tooling.failover", "MariaDB MaxScale (its monitor can fail over automatically)", r"maxscale"),
+        ("tooling.failover", "replication-manager", r"replication[-_]manager|repman"),
+    )
+)
+HEARTBEAT_TABLE = "heartbeat"  # pt-heartbeat's default table name
+MANAGED_FAILOVER = {"rds": "Amazon RDS (Multi-AZ)", "aurora": "Aurora (its replicas)",
+                    "cloudsql": "Cloud SQL (high availability)", "azure": "Azure Database (zone-redundant HA)",
+                    "digitalocean": "DigitalOcean (standby nodes)"}
+
+
+def _names(facts: Mapping[str, Any]) -> list[tuple[str, str, str, int]]:
+    """(name, what kind of name, fact path, sessions) of every client program, driver and connected account."""
+    out: list[tuple[str, str, str, int]] = []
+    clients = fact(facts, "workload.clients")
+    if isinstance(clients, Mapping):
+        for key, kind in (("programs", "client program"), ("drivers", "driver")):
+            named = clients.get(key)
+            if isinstance(named, Mapping):
+                out += [(str(n), kind, "workload.clients", as_int(c, 0)) for n, c in named.items() if n != NOT_SET]
+    users = fact(facts, "processlist.groups.user")
+    if isinstance(users, list):
+        out += [(str(u.get("value") or ""), "account", "processlist.groups.user", as_int(u.get("count"), 0))
+                for u in users if isinstance(u, Mapping)]
+    return out
+
+
+def _tooling(facts: Mapping[str, Any], qid: str) -> Prefill | None:
+    seen: dict[str, list[str]] = {}  # tool -> what showed it
+    paths: list[str] = []
+    heuristic = False
+    for name, kind, path, sessions in _names(facts):
+        low = name.lower()
+        for question, tool, pattern in TOOL_SIGNS:
+            match = pattern.search(low) if question == qid else None
+            if match is None:
+                continue
+            if kind == "account":  # the account's name stays here: only the part that names the tool is said
+                fragment = match.group(0)
+                what = (f"a connected account named like '{fragment}'" if fragment != low
+                        else "a connected account with the name this tool usually has") + f" ({sessions} session(s))"
+                heuristic = True
+            else:
+                what = f"{kind} {name} ({sessions} session(s))"
+            seen.setdefault(tool, []).append(what)
+            paths.append(path)
+            break
+    readers = fact(facts, "workload.binlog_clients")
+    if qid == "tooling.backup" and isinstance(readers, list):
+        streams = sum(as_int(r.get("count"), 1) for r in readers
+                      if isinstance(r, Mapping) and r.get("tool") == "mysqlbinlog")
+        if streams:
+            seen.setdefault("binary logs streamed with mysqlbinlog (a binlog backup)", []).append(
+                f"{streams} binlog reader(s) named mysqlbinlog")
+            paths.append("workload.binlog_clients")
+    if qid == "tooling.monitoring" and "pt-heartbeat" not in seen:
+        tables = fact(facts, "tables")
+        count = sum(1 for t in tables or [] if isinstance(t, Mapping) and str(t.get("name")).lower() == HEARTBEAT_TABLE)
+        if count:
+            seen["pt-heartbeat (probably)"] = [f"{count} table(s) with pt-heartbeat's default name"]
+            paths.append("tables")
+            heuristic = True
+    if qid == "tooling.failover":
+        wsrep = str(fact(facts, "variables.wsrep_on") or "").upper()
+        if wsrep in ("ON", "1"):
+            seen["a Galera cluster (every node takes writes; clients move to another node)"] = ["wsrep_on = ON"]
+            paths.append("variables.wsrep_on")
+        group = fact(facts, "variables.group_replication_group_name")
+        if isinstance(group, str) and group.strip():
+            seen["MySQL Group Replication"] = ["group_replication_group_name is set"]
+            paths.append("variables.group_replication_group_name")
+        platform = fact(facts, "server.platform")
+        if platform in MANAGED_FAILOVER:
+            seen[f"the platform's own failover: {MANAGED_FAILOVER[str(platform)]}, if it is on"] = [
+                f"platform {platform}; whether it is on is not visible from SQL"]
+            paths.append("server.platform")
+            heuristic = True
+    if not seen:
+        return None
+    value = "seen on the server: " + "; ".join(f"{tool} — {', '.join(what)}" for tool, what in seen.items())
+    return Prefill(value, paths[0], "heuristic" if heuristic else "measured",
+                   "from the sessions connected during the run (connection attributes, processlist accounts) and the "
+                   "server's settings; tools not connected at the time, and agents that only read the host, are not "
+                   "visible: please complete")
+
+
+def monitoring(facts: Mapping[str, Any]) -> Prefill | None:
+    return _tooling(facts, "tooling.monitoring")
+
+
+def backup(facts: Mapping[str, Any]) -> Prefill | None:
+    return _tooling(facts, "tooling.backup")
+
+
+def proxy(facts: Mapping[str, Any]) -> Prefill | None:
+    return _tooling(facts, "tooling.proxy")
+
+
+def failover(facts: Mapping[str, Any]) -> Prefill | None:
+    return _tooling(facts, "tooling.failover")
+
+
 def downstream(facts: Mapping[str, Any]) -> Prefill | None:
     readers = fact(facts, "workload.binlog_clients")
     if not isinstance(readers, list):
@@ -491,12 +651,18 @@ RULES: dict[str, Rule] = {
     "architecture.server_version": server_version,
     "architecture.hosting": hosting,
     "architecture.instance_count": instance_count,
+    "architecture.database_count": database_count,
     "architecture.roles": roles,
     "architecture.instance_size": instance_size,
     "architecture.disk": disk,
+    "architecture.data_growth": data_growth,
     "architecture.regions": regions,
     "architecture.stack": stack,
     "architecture.downstream": downstream,
+    "tooling.monitoring": monitoring,
+    "tooling.backup": backup,
+    "tooling.proxy": proxy,
+    "tooling.failover": failover,
     "performance.traffic_pattern": traffic_pattern,
     "performance.qps_average": qps_average,
     "performance.qps_peak": qps_peak,
@@ -511,18 +677,73 @@ RULES: dict[str, Rule] = {
 }
 
 
-def prefill(facts: Mapping[str, Any], questionnaire: Questionnaire | None = None) -> dict[str, Prefill]:
-    """question id -> Prefill for every rule whose facts are there (and whose question exists)."""
+# ------------------------------------------------------------------------ what the archive carries
+# These rules read the archive's attachments (their safe names, as attachments/ holds them) besides the facts.
+# A prefill resting on the attachments names ATTACHMENTS as its source: the manifest lists that folder.
+ATTACHMENTS = "attachments"
+SLOW_LOG_NAME = re.compile(r"slow", re.IGNORECASE)
+BILL_NAME = re.compile(r"bill|invoice|cost|receipt|rechnung|facture", re.IGNORECASE)
+
+
+def slow_log_attached(facts: Mapping[str, Any], attachments: Sequence[str] | None) -> Prefill | None:
+    files = fact(facts, "slow_log.files")
+    if isinstance(files, Mapping) and files.get("read"):
+        names = [f for f in files.get("files") or [] if isinstance(f, Mapping)]
+        return Prefill(YES, "slow_log.files", "measured",
+                       f"the digest of {len(names)} slow log file(s) given with --slow-log (slow-log-digest.md); "
+                       "the log itself is not in the archive")
+    table = fact(facts, "slow_log.table")
+    if isinstance(table, Mapping) and table.get("read"):
+        return Prefill(YES, "slow_log.table", "measured",
+                       "the digest of the server's mysql.slow_log table (slow-log-digest.md)")
+    if attachments is None:  # not known yet (the wizard's questionnaire comes before its attachments)
+        return None
+    named = [a for a in attachments if SLOW_LOG_NAME.search(a)]
+    if named:
+        return Prefill(YES, ATTACHMENTS, "heuristic", f"attached: {', '.join(named)} (by its name)")
+    return Prefill(NO, ATTACHMENTS, "measured",
+                   "no --slow-log file, no slow_log table digest and no attachment named like a slow log")
+
+
+def bill_attached(_facts: Mapping[str, Any], attachments: Sequence[str] | None) -> Prefill | None:
+    if attachments is None:
+        return None
+    named = [a for a in attachments if BILL_NAME.search(a)]
+    if named:
+        return Prefill(YES, ATTACHMENTS, "heuristic", f"attached: {', '.join(named)} (by its name)")
+    if not attachments:
+        return Prefill(NO, ATTACHMENTS, "measured", "nothing is attached (--attach, or the Attachments page)")
+    return None  # files whose names say nothing: the user knows
+
+
+AttachmentRule = Callable[[Mapping[str, Any], Sequence[str] | None], Prefill | None]
+ATTACHMENT_RULES: dict[str, AttachmentRule] = {
+    "performance.slow_log_attached": slow_log_attached,
+    "plan.bill_attached": bill_attached,
+}
+
+def prefill(facts: Mapping[str, Any], questionnaire: Questionnaire | None = None, *,
+            attachments: Sequence[str] | None = None) -> dict[str, Prefill]:
+    """question id -> Prefill for every rule whose facts are there (and whose question exists).
+
+    ``attachments``: the safe names of the archive's attachments; None when not known yet (then the rules
+    that read them answer only from the facts)."""
     from prechecks.questionnaire import QuestionnaireError, coerce_value
 
     questionnaire = questionnaire or load_questionnaire()
     out: dict[str, Prefill] = {}
     for question in questionnaire.questions:
         rule = RULES.get(question.id)
-        if rule is None:
+        attachment_rule = ATTACHMENT_RULES.get(question.id)
+        if rule is not None:
+            found = rule(facts)
+        elif attachment_rule is not None:
+            found = attachment_rule(facts, attachments)
+        else:
             continue
-        found = rule(facts)
-        if found is None or found.value is None or not fact_exists(facts, found.fact_path):
+        if found is None or found.value is None:
+            continue
+        if not (fact_exists(facts, found.fact_path) or (found.fact_path == ATTACHMENTS and attachments is not None)):
             continue
         try:
             found.value = coerce_value(question, found.value)
@@ -533,11 +754,11 @@ def prefill(facts: Mapping[str, Any], questionnaire: Questionnaire | None = None
 
 
 def build_answers(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None = None,
-                  answers: Mapping[str, Value] | None = None,
-                  questionnaire: Questionnaire | None = None) -> list[Answer]:
-    """Every question's answer: prefill from ``facts`` < ``draft`` < ``answers`` (the user's)."""
+                  answers: Mapping[str, Value] | None = None, questionnaire: Questionnaire | None = None,
+                  attachments: Sequence[str] | None = None) -> list[Answer]:
+    """Every question's answer: prefill from ``facts`` (and ``attachments``) < ``draft`` < ``answers`` (the user's)."""
     questionnaire = questionnaire or load_questionnaire()
-    return merge_answers(questionnaire, prefill(facts, questionnaire), draft, answers)
+    return merge_answers(questionnaire, prefill(facts, questionnaire, attachments=attachments), draft, answers)
 
 
 def questionnaire_files(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None = None,
@@ -545,7 +766,8 @@ def questionnaire_files(facts: Mapping[str, Any], *, draft: Mapping[str, Value] 
                         questionnaire: Questionnaire | None = None) -> dict[str, str]:
     """freeform_questions.md and submission.json for the archive."""
     questionnaire = questionnaire or load_questionnaire()
-    merged = build_answers(facts, draft=draft, answers=answers, questionnaire=questionnaire)
+    merged = build_answers(facts, draft=draft, answers=answers, questionnaire=questionnaire,
+                           attachments=attachments or [])
     return questionnaire_outputs(questionnaire, merged, facts=facts, attachments=attachments or [])
 
 
@@ -578,6 +800,14 @@ def _combined(question: Question, found: list[tuple[str, Prefill]], servers: Seq
                        f"{len(servers)} server(s) collected; each one's count: {_per_server(found)} (servers of one "
                        "replication topology count each other, so this is the larger of the two — add other "
                        "clusters' instances)")
+    if qid == "architecture.database_count":
+        counts = [int(v) for v in values if isinstance(v, int | float)]
+        return Prefill(max(counts), first.fact_path, "estimate",
+                       f"each server's count: {_per_server(found)} (servers of one replication topology hold the same "
+                       "schemas, so this is the largest — add the others' if they hold different ones)")
+    if qid == "performance.slow_log_attached" and YES in values:  # one server's digest is enough
+        yes = next(p for _, p in found if p.value == YES)
+        return Prefill(YES, yes.fact_path, yes.confidence, "per server: " + _per_server(found))
     if qid in ("performance.qps_average", "performance.qps_peak"):
         numbers = [float(v) for v in values if isinstance(v, int | float)]
         return Prefill(round(sum(numbers)), first.fact_path, "estimate",
@@ -604,13 +834,14 @@ def _combined(question: Question, found: list[tuple[str, Prefill]], servers: Seq
 
 
 def prefill_servers(servers: Sequence[tuple[str, Mapping[str, Any]]],
-                    questionnaire: Questionnaire | None = None) -> dict[str, Prefill]:
+                    questionnaire: Questionnaire | None = None, *,
+                    attachments: Sequence[str] | None = None) -> dict[str, Prefill]:
     """The prefill of one questionnaire for several servers (name, facts): counts and sizes added up,
     equal answers kept, differing ones listed per server (see docs/questionnaire.md)."""
     questionnaire = questionnaire or load_questionnaire()
     if len(servers) == 1:
-        return prefill(servers[0][1], questionnaire)
-    each = [(name, prefill(facts, questionnaire)) for name, facts in servers]
+        return prefill(servers[0][1], questionnaire, attachments=attachments)
+    each = [(name, prefill(facts, questionnaire, attachments=attachments)) for name, facts in servers]
     out: dict[str, Prefill] = {}
     from prechecks.questionnaire import QuestionnaireError, coerce_value
 
@@ -633,6 +864,7 @@ def servers_questionnaire_files(servers: Sequence[tuple[str, Mapping[str, Any]]]
                                 questionnaire: Questionnaire | None = None) -> dict[str, str]:
     """freeform_questions.md and submission.json for a submission of several servers (prefill_servers)."""
     questionnaire = questionnaire or load_questionnaire()
-    merged = merge_answers(questionnaire, prefill_servers(servers, questionnaire), draft, answers)
+    merged = merge_answers(questionnaire, prefill_servers(servers, questionnaire, attachments=attachments or []),
+                           draft, answers)
     return questionnaire_outputs(questionnaire, merged, facts=servers[0][1] if len(servers) == 1 else None,
                                  attachments=attachments or [])

@@ -420,8 +420,8 @@ def render_markdown(questionnaire: Questionnaire, answers: Sequence[Answer], *, 
     prefilled = sum(1 for a in answers if a.prefilled)
     lines += [
         f"Questionnaire version {questionnaire.version}. {answered} of {len(answers)} questions answered, "
-        f"{prefilled} of them prefilled from facts.json (marked \"prefilled from <fact path>\"; please check "
-        "them). Machine-readable copy: submission.json.",
+        f"{prefilled} of them prefilled from facts.json or the attachments (marked \"prefilled from <source>\"; "
+        "please check them). Machine-readable copy: submission.json.",
         "",
     ]
     missing = missing_required(questionnaire, answers)

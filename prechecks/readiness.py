@@ -6,7 +6,8 @@ report re-rendered from samples gives the same verdicts. Shape (format_version 1
     {"format_version": 1,
      "checks": [{"id", "title", "severity": "blocker" | "warning" | "notice",
                  "status": "pass" | "fail" | "not_applicable" | "skipped",
-                 "objects": ["schema.table", "schema.table.column", ...], "detail", "remediation", "docs"}]}
+                 "objects": ["schema.table", "schema.table.column", ...], "detail", "remediation", "docs",
+                 "source": "docs" | "ours"}]}
 
 Rules:
 
@@ -18,17 +19,23 @@ Rules:
   or unreadable grants, "could not tell whether the account sees every trigger"), or part of the
   inventory was not read (time budget, a failing schema), the rule is `skipped` -- unless it already
   found offenders, in which case it fails with those and says the list may be incomplete.
-* Severity is fixed per id, except `mysql_version`: blocker for MariaDB, non-MySQL servers and
-  versions before 5.7; warning for MySQL after 8.0 (8.4 and the innovation releases), which the
-  import documentation does not list.
+* Severity is fixed per id, except `mysql_version`: blocker for non-MySQL servers and versions before
+  5.7; warning for MySQL after 8.0 (8.4 and the innovation releases), which the import documentation
+  does not list; notice for MariaDB (PlanetScale's MariaDB migration guide).
+* Every rule is one `RuleSpec` in `RULE_SPECS`: its page and the sentence it enforces, or a caution of
+  ours (`ours`, never a blocker). Each check carries `source`: "docs" or "ours". docs/readiness-rules.md
+  is generated from the table (prechecks/rulesdoc.py).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from collectors.numbers import as_int, as_number
+from prechecks.rulespec import RuleSpec
 
 FORMAT_VERSION = 1
 
@@ -42,11 +49,13 @@ DOCS_AURORA = "https://planetscale.com/docs/vitess/imports/amazon-aurora-migrati
 DOCS_FOREIGN_KEYS = "https://planetscale.com/docs/vitess/foreign-key-constraints"
 DOCS_COMPATIBILITY = "https://planetscale.com/docs/vitess/mysql-compatibility"
 DOCS_SHARDING = "https://planetscale.com/docs/vitess/sharding"
-# every page a check links to: a "see:" line of the report is a link only when it names one of these
-DOCS_LINKS = frozenset({DOCS_IMPORTS, DOCS_IMPORT_PERMISSIONS, DOCS_RDS, DOCS_AURORA, DOCS_FOREIGN_KEYS,
-                        DOCS_COMPATIBILITY, DOCS_SHARDING})
+DOCS_MARIADB = "https://planetscale.com/docs/vitess/imports/mariadb-migration-guide"
+DOCS_SYSTEM_LIMITS = "https://planetscale.com/docs/vitess/troubleshooting/planetscale-system-limits"
+DOCS_UNSUPPORTED_FEATURE = "https://planetscale.com/docs/vitess/schema-changes/schema-lint-errors/unsupported-feature"
+DOCS_PARTITIONING = "https://planetscale.com/docs/vitess/schema-changes/schema-lint-errors/unsupported-partitioning-feature"
 
-MIN_RETENTION_HOURS = 48
+MIN_RETENTION_HOURS = 48  # the import checks for MORE than this (expire_logs_days > 2, ... > 172800 seconds)
+DIGITALOCEAN_MAX_RETENTION_SECONDS = 86400  # DigitalOcean refuses a larger binlog_expire_logs_seconds
 REQUIRED_SQL_MODES = ("NO_ZERO_IN_DATE", "NO_ZERO_DATE", "ONLY_FULL_GROUP_BY")
 UNSUPPORTED_SQL_MODES = ("ANSI_QUOTES", "PIPES_AS_CONCAT")
 # sql_mode combinations that switch the unsupported modes on (SHOW VARIABLES expands them on MySQL
@@ -63,7 +72,13 @@ SUPPORTED_PARTITION_METHODS = frozenset({"RANGE", "RANGE COLUMNS", "HASH", "LINE
 MAX_TABLES_PER_SCHEMA = 2048  # tables + views
 MAX_COLUMNS = 1017  # InnoDB's limit on MySQL 8
 SHARDING_BYTES = 250 * 10**9  # ~250 GB: PlanetScale recommends sharding above it
-MARIADB_FLAVORS = frozenset({"mariadb", "galera"})
+MARIADB_FLAVORS = frozenset({"mariadb"})  # a Galera node is clustering (server.clustering), not a flavor
+SHARD_DISK_BYTES = 4 * 10**12  # 4 TB of disk per shard
+UTC_ZONES = frozenset({"UTC", "+00:00", "-00:00", "GMT", "ETC/UTC", "ETC/GMT", "Z", "UCT", "ETC/UCT",
+                       "COORDINATED UNIVERSAL TIME", "ZULU", "ETC/ZULU", "UNIVERSAL", "ETC/UNIVERSAL"})
+SYSTEM_SCHEMAS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
+# a table name the import handles: letters, digits, _ and $ (what MySQL accepts unquoted)
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_$]+")
 NOT_MYSQL_FLAVORS = frozenset({"tidb", "vitess"})
 SHOWN_OBJECTS = 5  # in details; `objects` always has them all
 
@@ -192,8 +207,9 @@ def _visibility_gap(facts: Mapping[str, Any], kind: str) -> str | None:
 
 
 class _Check:
-    def __init__(self, id: str, title: str, severity: Severity, docs: str) -> None:
-        self.id, self.title, self.severity, self.docs = id, title, severity, docs
+    def __init__(self, id: str, title: str, severity: Severity, docs: str | None = None) -> None:
+        self.id, self.title, self.severity = id, title, severity
+        self.docs = docs or _spec_docs(id)
 
     def result(self, status: Status, detail: str, *, objects: Iterable[str] = (), remediation: str = "",
                severity: Severity | None = None, docs: str | None = None) -> dict[str, Any]:
@@ -284,7 +300,7 @@ def _needs_variables(facts: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def check_binlog_enabled(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("binlog_enabled", "Binary logging is on (log_bin)", "blocker", DOCS_IMPORTS)
+    check = _Check("binlog_enabled", "Binary logging is on (log_bin)", "blocker")
     variables = _needs_variables(facts)
     if variables is None:
         return check.skipped(_why_absent(facts, "variables", "variables"))
@@ -323,8 +339,8 @@ def _gtid_check(facts: Mapping[str, Any], check: _Check, variable: str) -> dict[
     if _is_mariadb(facts):
         return check.result(
             "not_applicable",
-            f"MariaDB has no {variable}: its GTIDs (gtid_domain_id-server_id-sequence, gtid_binlog_pos) are not"
-            " MySQL's, and PlanetScale's import documents MySQL sources only (see mysql_version).")
+            f"MariaDB has no {variable} (its GTIDs are gtid_domain_id-server_id-sequence); PlanetScale's MariaDB"
+            " migration guide leaves the GTID settings out", docs=DOCS_MARIADB)
     value = variables.get(variable)
     if value is None:
         return check.result("fail", f"the server has no {variable} variable (MySQL before 5.6 has no GTIDs)",
@@ -347,17 +363,17 @@ def _enable_gtid(facts: Mapping[str, Any]) -> str:
 
 
 def check_gtid_mode(facts: Mapping[str, Any]) -> dict[str, Any]:
-    return _gtid_check(facts, _Check("gtid_mode", "GTIDs are on (gtid_mode = ON)", "blocker", DOCS_IMPORTS),
+    return _gtid_check(facts, _Check("gtid_mode", "GTIDs are on (gtid_mode = ON)", "blocker"),
                        "gtid_mode")
 
 
 def check_enforce_gtid_consistency(facts: Mapping[str, Any]) -> dict[str, Any]:
-    return _gtid_check(facts, _Check("enforce_gtid_consistency", "enforce_gtid_consistency = ON", "blocker",
-                                     DOCS_IMPORTS), "enforce_gtid_consistency")
+    return _gtid_check(facts, _Check("enforce_gtid_consistency", "enforce_gtid_consistency = ON", "blocker"),
+                       "enforce_gtid_consistency")
 
 
 def check_binlog_format(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("binlog_format", "Binary log format is ROW", "blocker", DOCS_IMPORTS)
+    check = _Check("binlog_format", "Binary log format is ROW", "blocker")
     variables = _needs_variables(facts)
     if variables is None:
         return check.skipped(_why_absent(facts, "variables", "variables"))
@@ -371,7 +387,7 @@ def check_binlog_format(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_binlog_row_image(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("binlog_row_image", "Binary log row image is FULL", "blocker", DOCS_IMPORTS)
+    check = _Check("binlog_row_image", "Binary log row image is FULL", "blocker")
     variables = _needs_variables(facts)
     if variables is None:
         return check.skipped(_why_absent(facts, "variables", "variables"))
@@ -387,8 +403,7 @@ def check_binlog_row_image(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_binlog_retention(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("binlog_retention", f"Binary logs are kept at least {MIN_RETENTION_HOURS} hours", "blocker",
-                   DOCS_IMPORTS)
+    check = _Check("binlog_retention", f"Binary logs are kept more than {MIN_RETENTION_HOURS} hours", "blocker")
     platform = _platform(facts)
     if platform in ("rds", "aurora"):
         return _rds_retention(check, facts, platform)
@@ -414,20 +429,28 @@ def check_binlog_retention(facts: Mapping[str, Any]) -> dict[str, Any]:
         return check.passed(f"{names} = 0: binary logs are never purged automatically; nothing may purge them by"
                             " hand during the import, and the disk must hold them")
     hours = effective / 3600
-    if hours >= MIN_RETENTION_HOURS:
+    if hours > MIN_RETENTION_HOURS:
         return check.passed(f"{source}: binary logs are kept {hours:g} hours")
+    found = (f"{source}: binary logs are purged after {hours:g} hours; the import checks for more than"
+             f" {MIN_RETENTION_HOURS} hours (expire_logs_days > 2 or binlog_expire_logs_seconds > 172800)")
+    if platform == "digitalocean":
+        return check.result(
+            "fail", found + f"; DigitalOcean accepts at most binlog_expire_logs_seconds = "
+            f"{DIGITALOCEAN_MAX_RETENTION_SECONDS} (24 hours)",
+            remediation=f"Set binlog_expire_logs_seconds = {DIGITALOCEAN_MAX_RETENTION_SECONDS} (DigitalOcean's"
+            " maximum) in the cluster's MySQL configuration, and plan the import with PlanetScale: the import"
+            " must copy the data and catch up within those 24 hours, or be arranged with PlanetScale support.")
+    days = MIN_RETENTION_HOURS // 24 + 1  # 3 days: the troubleshooting page's suggestion, more than 48 hours
     version = _version(facts)
     if _is_mariadb(facts):
-        setting = {"binlog_expire_logs_seconds": str(MIN_RETENTION_HOURS * 3600)} if version and version >= (
-            10, 6, 1) else {"expire_logs_days": str(MIN_RETENTION_HOURS // 24)}
+        setting = {"binlog_expire_logs_seconds": str(days * 86400)} if version and version >= (
+            10, 6, 1) else {"expire_logs_days": str(days)}
     elif version is not None and version >= (8, 0, 1):
-        setting = {"binlog_expire_logs_seconds": str(MIN_RETENTION_HOURS * 3600)}
+        setting = {"binlog_expire_logs_seconds": str(days * 86400)}
     else:
-        setting = {"expire_logs_days": str(MIN_RETENTION_HOURS // 24)}
+        setting = {"expire_logs_days": str(days)}
     return check.result(
-        "fail", f"{source}: binary logs are purged after {hours:g} hours; the import needs them for at least"
-        f" {MIN_RETENTION_HOURS} hours to copy the data and catch up",
-        remediation=_set_settings(facts, setting) + " Make sure the disk can hold that much binary log.",
+        "fail", found, remediation=_set_settings(facts, setting) + " Make sure the disk can hold that much binary log.",
         docs=_docs_for_platform(facts))
 
 
@@ -463,7 +486,7 @@ def _sql_modes(value: str) -> list[str]:
 
 def check_sql_mode(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("sql_mode", "sql_mode has NO_ZERO_IN_DATE, NO_ZERO_DATE and ONLY_FULL_GROUP_BY, and neither"
-                   " ANSI_QUOTES nor PIPES_AS_CONCAT", "blocker", DOCS_COMPATIBILITY)
+                   " ANSI_QUOTES nor PIPES_AS_CONCAT", "blocker")
     variables = _needs_variables(facts)
     if variables is None:
         return check.skipped(_why_absent(facts, "variables", "variables"))
@@ -499,8 +522,8 @@ def check_sql_mode(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_mysql_version(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("mysql_version", "Server version is a documented import source (MySQL 5.7-8.0)", "blocker",
-                   DOCS_COMPATIBILITY)
+    check = _Check("mysql_version", "Server version is a documented import source (MySQL 5.7-8.0, or MariaDB)",
+                   "blocker")
     server = _map(facts.get("server"))
     version_text = str(server.get("version") or _map(facts.get("variables")).get("version") or "")
     if not version_text:
@@ -508,12 +531,11 @@ def check_mysql_version(facts: Mapping[str, Any]) -> dict[str, Any]:
     flavor = str(server.get("flavor") or "")
     if _is_mariadb(facts):
         return check.result(
-            "fail", f"MariaDB {version_text}: PlanetScale's import tool documents MySQL 5.7-8.0 sources only. MariaDB"
-            " has no gtid_mode and its GTIDs, binary log events and some types (JSON as LONGTEXT, sequences,"
-            " system-versioned tables) differ, so the import tool's connection check is expected to reject it.",
-            remediation="Plan the move with PlanetScale: usually through a MySQL 8.0 server (dump and load, then"
-            " replicate from MariaDB to it while the application still writes) which is then imported, or a"
-            " dump-and-load cut-over with downtime.")
+            "fail", f"MariaDB {version_text}: the import tool accepts MariaDB; follow PlanetScale's MariaDB migration"
+            " guide (tested on MariaDB 10.6): set binlog_format, log_bin and sql_mode, and leave the GTID settings"
+            " out. MariaDB-only objects are listed by mariadb_features.",
+            severity="notice", docs=DOCS_MARIADB,
+            remediation="Prepare the server as PlanetScale's MariaDB migration guide says before starting the import.")
     if flavor in NOT_MYSQL_FLAVORS:
         return check.result("fail", f"{flavor} {version_text}: not a MySQL server; the import tool needs MySQL 5.7-8.0",
                             remediation="Plan the move with PlanetScale (dump and load, or an intermediate MySQL"
@@ -573,7 +595,7 @@ def _finish(check: _Check, offenders: list[str], caveats: list[str], *, found: s
 
 
 def check_unique_key(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("unique_key", "Every table has a usable unique key", "blocker", DOCS_IMPORTS)
+    check = _Check("unique_key", "Every table has a usable unique key", "blocker")
     early, offenders, caveats = _table_rule(facts, check, "unique_key", ("inventory",),
                                             lambda t: t.get("unique_key") is None)
     if early:
@@ -590,7 +612,7 @@ def check_unique_key(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_float_primary_key(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("float_primary_key", "No FLOAT/DOUBLE column in a primary key", "warning", DOCS_IMPORTS)
+    check = _Check("float_primary_key", "No FLOAT/DOUBLE column in a primary key", "notice")
     early, tables, caveats = _table_rule(facts, check, "float_primary_key", ("inventory",),
                                          lambda t: bool(_seq(t.get("float_primary_key"))))
     if early:
@@ -608,7 +630,7 @@ def check_float_primary_key(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_storage_engine(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("storage_engine", "Every table uses InnoDB", "blocker", DOCS_COMPATIBILITY)
+    check = _Check("storage_engine", "Every table uses InnoDB", "blocker")
     early, offenders, caveats = _table_rule(
         facts, check, "engine", ("table_sizes", "inventory"),
         lambda t: bool(t.get("engine")) and str(t.get("engine")).lower() != "innodb")
@@ -626,8 +648,7 @@ def check_storage_engine(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_charset(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("charset", "Character sets are utf8/utf8mb3/utf8mb4/latin1/ascii", "blocker",
-                   DOCS_COMPATIBILITY)
+    check = _Check("charset", "Character sets are utf8/utf8mb3/utf8mb4/latin1/ascii", "blocker")
     objects = facts.get("objects")
     if not isinstance(objects, Mapping):
         return check.skipped(_why_absent(facts, "objects", "inventory"))
@@ -668,41 +689,53 @@ def _name(entry: Any) -> str:
 
 
 def check_non_ascii_identifiers(facts: Mapping[str, Any]) -> dict[str, Any]:
-    return _objects_rule(
-        facts, _Check("non_ascii_identifiers", "Schema, table and column names are ASCII", "warning",
-                      DOCS_COMPATIBILITY),
-        "non_ascii_identifiers", None, _name,
-        found="{n} schema, table or column name{s} with non-ASCII characters",
-        none="every schema, table and column name is ASCII",
-        remediation="Rename them to ASCII names before the import (RENAME TABLE `s`.`tablé` TO `s`.`table`;"
-                    " ALTER TABLE ... RENAME COLUMN `prix_é` TO `prix_e`;) and update the application's queries.")
+    check = _Check("non_ascii_identifiers", "Names are ASCII, and table names only letters, digits, _ and $",
+                   "blocker")
+    objects = facts.get("objects")
+    if not isinstance(objects, Mapping) or "non_ascii_identifiers" not in objects:
+        return check.skipped(_why_absent(facts, "objects.non_ascii_identifiers", "inventory"))
+    offenders = {_name(e) for e in _seq(objects.get("non_ascii_identifiers"))}
+    # ASCII punctuation (a `-`, a space, a dot) in a table name fails the import as well
+    punctuated = {_dotted(t) for t in _tables(facts)
+                  if str(t.get("name")).isascii() and not PLAIN_NAME.fullmatch(str(t.get("name")))}
+    found = sorted(offenders | punctuated)
+    extra = (f"{_plural(len(punctuated), 'table name')} with characters other than letters, digits, _ and $:"
+             f" {_shown(sorted(punctuated))}") if punctuated else ""
+    return _finish(check, found, _inventory_gaps(facts),
+                   found=f"{_plural(len(found), 'name')} the import cannot take (non-ASCII, or punctuation in a"
+                         " table name)",
+                   none="every schema, table and column name is ASCII, and table names are letters, digits, _ and $",
+                   extra=extra,
+                   remediation="Rename them before the import (RENAME TABLE `s`.`tablé` TO `s`.`table`; RENAME TABLE"
+                               " `s`.`special-table` TO `s`.`special_table`; ALTER TABLE ... RENAME COLUMN `prix_é` TO"
+                               " `prix_e`;) and update the application's queries.")
 
 
 def check_stored_routines(facts: Mapping[str, Any]) -> dict[str, Any]:
     return _objects_rule(
-        facts, _Check("stored_routines", "No stored procedures or functions", "warning", DOCS_COMPATIBILITY),
+        facts, _Check("stored_routines", "No stored procedures or functions", "warning"),
         "routines", "routines", _name,
-        found="{n} stored procedure{s}/function{s} (the import does not copy them)",
+        found="{n} stored procedure{s}/function{s} (PlanetScale does not support stored routines)",
         none="no stored procedures or functions",
-        remediation="Move the logic into the application (or recreate the routines by hand after the import where"
-                    " PlanetScale supports them), and change the callers.")
+        remediation="Move the logic into the application and change the callers before the cut-over: PlanetScale"
+                    " does not support stored routines, so they cannot be recreated after the import.")
 
 
 def check_triggers(facts: Mapping[str, Any]) -> dict[str, Any]:
     return _objects_rule(
-        facts, _Check("triggers", "No triggers", "warning", DOCS_COMPATIBILITY),
+        facts, _Check("triggers", "No triggers", "warning"),
         "triggers", "triggers", _name,
-        found="{n} trigger{s} (the import does not copy them; writes after the cut-over would skip their effects)",
+        found="{n} trigger{s} (PlanetScale does not run them; writes after the cut-over would skip their effects)",
         none="no triggers",
-        remediation="Move what the triggers do into the application before the cut-over, then DROP TRIGGER them"
-                    " (or recreate them by hand after the import where PlanetScale supports them).")
+        remediation="Move what the triggers do into the application before the cut-over, then DROP TRIGGER them:"
+                    " PlanetScale does not support triggers, so they cannot be recreated after the import.")
 
 
 def check_events(facts: Mapping[str, Any]) -> dict[str, Any]:
     return _objects_rule(
-        facts, _Check("events", "No scheduled events", "warning", DOCS_COMPATIBILITY),
+        facts, _Check("events", "No scheduled events", "warning"),
         "events", "events", _name,
-        found="{n} scheduled event{s} (the import does not copy them)",
+        found="{n} scheduled event{s} (PlanetScale does not run scheduled events)",
         none="no scheduled events",
         remediation="Run the jobs from a scheduler outside the database (cron, the application's job runner) and"
                     " ALTER EVENT ... DISABLE; them before the cut-over.")
@@ -710,7 +743,7 @@ def check_events(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_views(facts: Mapping[str, Any]) -> dict[str, Any]:
     return _objects_rule(
-        facts, _Check("views", "No views", "warning", DOCS_COMPATIBILITY),
+        facts, _Check("views", "No views", "warning"),
         "views", None, _name,
         found="{n} view{s} (the import does not copy them)",
         none="no views",
@@ -737,7 +770,7 @@ def check_foreign_keys(facts: Mapping[str, Any]) -> dict[str, Any]:
                 " log): " + "; ".join(sorted(relations)))
 
     return _objects_rule(
-        facts, _Check("foreign_keys", "Foreign key constraints", "warning", DOCS_FOREIGN_KEYS),
+        facts, _Check("foreign_keys", "Foreign key constraints", "warning"),
         "foreign_keys", None, _name,
         found="{n} foreign key constraint{s}",
         none="no foreign key constraints",
@@ -748,8 +781,7 @@ def check_foreign_keys(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_partitioning(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("partitioning", "Partitioning is RANGE, HASH or KEY, without subpartitions", "blocker",
-                   DOCS_COMPATIBILITY)
+    check = _Check("partitioning", "Partitioning is RANGE, HASH or KEY, without subpartitions", "blocker")
 
     def bad(table: Mapping[str, Any]) -> bool:
         method = table.get("partition_method")
@@ -775,8 +807,7 @@ def check_partitioning(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_table_count(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("table_count", f"At most {MAX_TABLES_PER_SCHEMA} tables and views per schema", "blocker",
-                   DOCS_IMPORTS)
+    check = _Check("table_count", f"At most {MAX_TABLES_PER_SCHEMA} tables and views per schema", "blocker")
     counts: dict[str, int] = {}
     schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
     caveats: list[str] = []
@@ -804,7 +835,7 @@ def check_table_count(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_column_count(facts: Mapping[str, Any]) -> dict[str, Any]:
-    check = _Check("column_count", f"At most {MAX_COLUMNS} columns per table", "blocker", DOCS_COMPATIBILITY)
+    check = _Check("column_count", f"At most {MAX_COLUMNS} columns per table", "blocker")
     early, offenders, caveats = _table_rule(facts, check, "columns", ("inventory",),
                                             lambda t: as_int(t.get("columns"), 0) > MAX_COLUMNS)
     if early:
@@ -821,7 +852,7 @@ def check_column_count(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_database_size(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("database_size", "Schema size below ~250 GB (above it, PlanetScale recommends sharding)",
-                   "notice", DOCS_SHARDING)
+                   "notice")
     sizes: dict[str, int] = {}
     schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
     if schemas:
@@ -848,8 +879,7 @@ def check_database_size(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_user_defined_functions(facts: Mapping[str, Any]) -> dict[str, Any]:
     return _objects_rule(
-        facts, _Check("user_defined_functions", "No user-defined (loadable) functions", "warning",
-                      DOCS_COMPATIBILITY),
+        facts, _Check("user_defined_functions", "No user-defined (loadable) functions", "warning"),
         "user_defined_functions", "user_defined_functions", _name,
         found="{n} user-defined function{s} from plugins (mysql.func); PlanetScale cannot load them",
         none="no user-defined functions",
@@ -857,27 +887,340 @@ def check_user_defined_functions(facts: Mapping[str, Any]) -> dict[str, Any]:
                     " application code.")
 
 
-RULES = (
-    check_binlog_enabled, check_gtid_mode, check_enforce_gtid_consistency, check_binlog_format,
-    check_binlog_row_image, check_binlog_retention, check_sql_mode, check_mysql_version,
-    check_unique_key, check_float_primary_key, check_storage_engine, check_charset, check_non_ascii_identifiers,
-    check_stored_routines, check_triggers, check_events, check_views, check_foreign_keys, check_partitioning,
-    check_table_count, check_column_count, check_database_size, check_user_defined_functions,
+# ------------------------------------------------------------------------- rules from issue 15
+
+
+def _user_schemas(facts: Mapping[str, Any]) -> list[str] | None:
+    """The schemas an import would move (system schemas left out); None when the facts do not say."""
+    names: set[str] = set()
+    if isinstance(facts.get("databases"), list):
+        names = {str(d) for d in _seq(facts.get("databases"))}
+    elif isinstance(facts.get("schemas"), list):
+        names = {str(s.get("name")) for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)}
+    else:
+        return None
+    return sorted(n for n in names if n.lower() not in SYSTEM_SCHEMAS)
+
+
+def check_time_zone(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("time_zone", "The server's time zone is UTC", "warning")
+    variables = _needs_variables(facts)
+    if variables is None:
+        return check.skipped(_why_absent(facts, "variables", "variables"))
+    zone = str(variables.get("time_zone") or "").strip()
+    if not zone:
+        return check.skipped("the server's variables have no time_zone")
+    shown = f"time_zone = {zone}"
+    if zone.upper() == "SYSTEM":
+        system = str(variables.get("system_time_zone") or "").strip()
+        if not system:
+            return check.skipped("time_zone = SYSTEM and the variables have no system_time_zone")
+        zone, shown = system, f"time_zone = SYSTEM, system_time_zone = {system}"
+    if zone.upper() in UTC_ZONES:
+        return check.passed(shown)
+    return check.result(
+        "fail", f"{shown}: PlanetScale runs in UTC, so NOW(), CURRENT_TIMESTAMP and DATETIME defaults will read"
+        " differently after the cut-over",
+        remediation="Check which columns hold local times (DATETIME filled by NOW() or by the application) and how the"
+        " application reads them; convert them or set the session time zone in the application's connections"
+        " (SET time_zone = ...) before the cut-over.")
+
+
+def check_empty_schemas(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("empty_schemas", "Every schema to import has a table", "warning")
+    schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
+    if schemas:
+        counts = {str(s.get("name")): as_int(s.get("tables"), 0) for s in schemas}
+    elif "tables" in facts and _user_schemas(facts) is not None:
+        counts = dict.fromkeys(_user_schemas(facts) or [], 0)
+        for table in _tables(facts):
+            counts[str(table.get("schema"))] = counts.get(str(table.get("schema")), 0) + 1
+    else:
+        return check.skipped(_why_absent(facts, "schemas", "schema_inventory", "inventory"))
+    empty = sorted(n for n, c in counts.items() if c == 0 and n.lower() not in SYSTEM_SCHEMAS)
+    return _finish(check, empty, [],
+                   found=f"{_plural(len(empty), 'schema')} without a table (an import of it has nothing to copy)",
+                   none="every schema has at least one table",
+                   remediation="Leave the empty schemas out of the import plan (import only schemas that hold"
+                               " tables), or drop them if nothing uses them.")
+
+
+def check_multiple_schemas(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("multiple_schemas", "One import per schema: how many this server means", "notice")
+    schemas = _user_schemas(facts)
+    if schemas is None:
+        return check.skipped(_why_absent(facts, "databases", "databases"))
+    if len(schemas) <= 1:
+        return check.passed(f"{_plural(len(schemas), 'schema')} to import: one import at most")
+    return check.result(
+        "fail", f"{len(schemas)} schemas: the import tool moves one database per import, so this server means"
+        f" {len(schemas)} imports (or fewer, if some schemas are left behind)", objects=schemas,
+        remediation="Plan one PlanetScale database (one import) per schema, or merge schemas that the application"
+        " uses together into one before the import.")
+
+
+def check_large_tables(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("large_tables", "No table larger than a shard's 4 TB of disk", "notice")
+    tables = [t for t in _tables(facts) if "data_bytes" in t]
+    if not tables:
+        return check.skipped(_why_absent(facts, "tables", "table_sizes", "inventory"))
+
+    def size(table: Mapping[str, Any]) -> int:
+        return as_int(table.get("data_bytes"), 0) + as_int(table.get("index_bytes"), 0)
+
+    largest = max(tables, key=size)
+    offenders = sorted(_dotted(t) for t in tables if size(t) > SHARD_DISK_BYTES)
+    if not offenders:
+        return check.passed(f"the largest table is {_dotted(largest)} ({_gib(size(largest))}); below the"
+                            f" {_gib(SHARD_DISK_BYTES)} a shard's disk holds")
+    by_name = {_dotted(t): t for t in tables}
+    return check.result(
+        "fail", f"{_plural(len(offenders), 'table')} above {_gib(SHARD_DISK_BYTES)}, more than one shard's disk: "
+        + ", ".join(f"{o}: {_gib(size(by_name[o]))}" for o in offenders), objects=offenders,
+        remediation="Plan sharding with PlanetScale before the import: a table this large must be spread over"
+        " several shards (pick its sharding key), or archive old rows first.")
+
+
+_PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".intranet", ".corp", ".home.arpa")
+
+
+def _private_host(host: str) -> str | None:
+    """Why PlanetScale could not reach this host name as given; None when it may be public."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if not name:
+        return None
+    if name == "localhost":
+        return "localhost"
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        if "." not in name:
+            return "a host name without a domain"
+        suffix = next((s for s in _PRIVATE_SUFFIXES if name.endswith(s)), None)
+        return f"a private domain ({suffix})" if suffix else None
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_private or address.is_link_local:
+        return "a private address"
+    return None
+
+
+def check_reachability(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("reachability", "The import can reach the server from the internet", "notice")
+    source = _map(facts.get("source"))
+    via = str(source.get("via") or "")
+    if not source or via == "read-samples":
+        return check.skipped("the facts do not say how the server was reached (no source, or --read-samples)")
+    host = str(source.get("host") or "")
+    if via == "ssh":
+        why = f"it was reached through SSH via {source.get('ssh_host')}"
+    elif via == "socket" or (not host and source.get("socket")):
+        why = "it was reached through a local socket"
+    else:
+        reason = _private_host(host)
+        if reason is None:
+            return check.passed(f"connected to {host}, which may be a public endpoint; the import connects from"
+                                " PlanetScale's addresses, so allow them through the firewall")
+        why = f"{host} is {reason}"
+    return check.result(
+        "fail", f"{why}: the import connects from PlanetScale to an internet-accessible server",
+        remediation="Give the import a public endpoint (a public address or a load balancer with TLS, open only to"
+        " PlanetScale's import IP addresses), or ask PlanetScale about a private connection method.")
+
+
+IMPORT_GRANTS = ("PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.*",
+                 "SELECT, INSERT, UPDATE, DELETE, LOCK TABLES, SHOW VIEW ON <DATABASE_NAME>.*",
+                 "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER ON `ps\\_import\\_%`.*")
+
+
+def check_import_account(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("import_account", "An account for the import with the documented grants", "notice")
+    if "server" not in facts:
+        return check.skipped(_why_absent(facts, "server", "variables"))
+    grants = " ".join(f"GRANT {g} TO 'ps_import'@'%';" for g in IMPORT_GRANTS)
+    if _platform(facts) == "cloudsql":
+        return check.result(
+            "fail", "Cloud SQL: an import account that holds cloudsqlsuperuser (every account made in the console or"
+            " with gcloud does) makes the import fail",
+            remediation="Create the import's account with SQL, not in the console, and give it only the documented"
+            f" grants: CREATE USER 'ps_import'@'%' IDENTIFIED BY '...'; {grants}")
+    return check.passed(f"give the import its own account with the documented grants: {grants}")
+
+
+def check_mariadb_features(facts: Mapping[str, Any]) -> dict[str, Any]:
+    check = _Check("mariadb_features", "No MariaDB-only objects (sequences, system versioning, INET/UUID types,"
+                   " uca1400 collations, JSON as LONGTEXT)", "warning")
+    if not _is_mariadb(facts):
+        return check.result("not_applicable", "not a MariaDB server")
+    objects = facts.get("objects")
+    if not isinstance(objects, Mapping) or "mariadb_features" not in objects:
+        return check.skipped(_why_absent(facts, "objects.mariadb_features", "inventory"))
+    entries = [e for e in _seq(objects.get("mariadb_features")) if isinstance(e, Mapping)]
+    offenders = sorted({str(e.get("name")) for e in entries})
+    kinds: dict[str, list[str]] = {}
+    for entry in entries:
+        kinds.setdefault(str(entry.get("feature")), []).append(str(entry.get("name")))
+    extra = "; ".join(f"{kind}: {_shown(sorted(names))}" for kind, names in sorted(kinds.items()))
+    return _finish(check, offenders, _inventory_gaps(facts),
+                   found=f"{_plural(len(offenders), 'object')} using what MySQL 8 does not have", extra=extra,
+                   none="no sequences, system-versioned tables, INET4/INET6/UUID columns, uca1400 collations or"
+                        " JSON columns",
+                   remediation="Before the import: replace sequences with AUTO_INCREMENT columns, ALTER TABLE ... DROP"
+                               " SYSTEM VERSIONING, store INET4/INET6/UUID as VARBINARY(16) or CHAR(36), convert"
+                               " uca1400 collations to utf8mb4_unicode_ci; JSON columns arrive as LONGTEXT (convert"
+                               " them to JSON on PlanetScale if the application needs JSON).")
+
+
+def _spec(id: str, severity: Severity, docs: str, quote: str, passes_when: str, check: Any, *,
+          ours: bool = False, verified: bool = False) -> RuleSpec:
+    return RuleSpec(id=id, severity=severity, docs=docs, quote=quote, passes_when=passes_when, check=check,
+                    ours=ours, verified=verified)
+
+
+_IMPORTS_REACHABLE = "an existing internet-accessible MySQL or MariaDB database"
+_ROUTINES = "We do not support any form of stored routines"
+
+# The rule table: every rule, the page that states it and the sentence it enforces (verified: checked verbatim
+# against a stored copy of the page; otherwise the sentence as issue 15 quotes the page). Order = readiness.json's.
+RULE_SPECS: tuple[RuleSpec, ...] = (
+    _spec("binlog_enabled", "blocker", DOCS_IMPORTS,
+          "The import replicates from the source's binary log: binary logging (log_bin) must be on.",
+          "log_bin = ON (or the binary log found on disk).", check_binlog_enabled),
+    _spec("gtid_mode", "blocker", DOCS_IMPORTS,
+          "gtid_mode must be ON (MySQL); the MariaDB migration guide skips the GTID parameters.",
+          "gtid_mode = ON on MySQL; not applicable on MariaDB.", check_gtid_mode),
+    _spec("enforce_gtid_consistency", "blocker", DOCS_IMPORTS,
+          "enforce_gtid_consistency must be ON (MySQL); the MariaDB migration guide skips the GTID parameters.",
+          "enforce_gtid_consistency = ON on MySQL; not applicable on MariaDB.", check_enforce_gtid_consistency),
+    _spec("binlog_format", "blocker", DOCS_IMPORTS, "binlog_format must be ROW.", "binlog_format = ROW.",
+          check_binlog_format),
+    _spec("binlog_row_image", "blocker", DOCS_IMPORTS,
+          "The import reads full row images from the binary log (binlog_row_image = FULL).",
+          "binlog_row_image = FULL, or a server without the variable (always full).", check_binlog_row_image),
+    _spec("binlog_retention", "blocker", DOCS_IMPORTS,
+          "The import checks expire_logs_days > 2 or binlog_expire_logs_seconds > 172800; the troubleshooting page"
+          " says \"at least 48 hours\" and suggests expire_logs_days = 3. We follow the import's own check (more than"
+          " 48 hours): a server at exactly 48 hours is refused by it.",
+          "Binary logs kept more than 48 hours (RDS/Aurora: binlog retention hours >= 48), or never purged"
+          " automatically.", check_binlog_retention),
+    _spec("sql_mode", "blocker", DOCS_COMPATIBILITY,
+          "sql_mode must include NO_ZERO_IN_DATE, NO_ZERO_DATE and ONLY_FULL_GROUP_BY; ANSI_QUOTES and"
+          " PIPES_AS_CONCAT are not supported.",
+          "sql_mode has the three modes and neither ANSI_QUOTES nor PIPES_AS_CONCAT.", check_sql_mode),
+    _spec("mysql_version", "blocker", DOCS_COMPATIBILITY,
+          "If you're importing an existing database, PlanetScale supports MySQL database versions 5.7 through 8.0.",
+          "MySQL 5.7-8.0 (8.4 and later: a warning); MariaDB: a notice naming the MariaDB migration guide, whose"
+          " import page accepts \"" + _IMPORTS_REACHABLE + "\".", check_mysql_version, verified=True),
+    _spec("unique_key", "blocker", DOCS_IMPORTS,
+          "Every table must have a unique, not-null key (a primary key, or a unique key whose columns are all NOT"
+          " NULL).", "Every table has a qualifying PRIMARY or UNIQUE key.", check_unique_key),
+    _spec("float_primary_key", "notice", "",
+          "A caution of ours, no page states it: FLOAT/DOUBLE values are approximate, so a row keyed by one can fail"
+          " to match while the import copies and replicates.",
+          "No FLOAT/DOUBLE column in any primary key.", check_float_primary_key, ours=True),
+    _spec("storage_engine", "blocker", DOCS_UNSUPPORTED_FEATURE, "Non-InnoDB storage engines, such as `MyISAM`.",
+          "Every table uses InnoDB.", check_storage_engine, verified=True),
+    _spec("charset", "blocker", DOCS_COMPATIBILITY,
+          "PlanetScale supports `utf8`, `utf8mb4`, and `utf8mb3`, character sets. We also support `latin1` and"
+          " `ascii` character sets, but do not recommend them.",
+          "Every table and column uses utf8/utf8mb3/utf8mb4/latin1/ascii (binary strings are fine).", check_charset,
+          verified=True),
+    _spec("non_ascii_identifiers", "blocker", DOCS_IMPORTS,
+          "The import fails on table names with non-ASCII characters, and on ASCII punctuation such as `-` in a"
+          " table name (the troubleshooting page's `special-table-name`).",
+          "Every name is ASCII and every table name is letters, digits, _ and $.", check_non_ascii_identifiers),
+    _spec("stored_routines", "warning", DOCS_COMPATIBILITY, _ROUTINES + ".",
+          "No stored procedures or functions (move them into the application).", check_stored_routines),
+    _spec("triggers", "warning", DOCS_COMPATIBILITY, _ROUTINES + " (triggers are stored programs).",
+          "No triggers (move them into the application).", check_triggers),
+    _spec("events", "warning", DOCS_COMPATIBILITY, _ROUTINES + " (events are stored programs).",
+          "No scheduled events (run the jobs outside the database).", check_events),
+    _spec("views", "warning", DOCS_IMPORTS, "The import copies tables; views are not imported.",
+          "No views, or the views recreated by hand after the import.", check_views),
+    _spec("foreign_keys", "warning", DOCS_FOREIGN_KEYS,
+          "Foreign key constraints are supported with limitations: the database stays unsharded and the import"
+          " needs foreign key support enabled.",
+          "No foreign keys, or foreign key support enabled and its conditions met.", check_foreign_keys),
+    _spec("partitioning", "blocker", DOCS_PARTITIONING,
+          "Use only supported partitioning types: `RANGE`, `HASH`, or `KEY`. Remove `LIST` partitioning,"
+          " subpartitioning, and non-InnoDB partition engines.",
+          "No LIST partitioning and no subpartitions.", check_partitioning, verified=True),
+    _spec("table_count", "blocker", DOCS_SYSTEM_LIMITS,
+          "Database schemas are limited to a total of 2048 tables, including views.",
+          "At most 2048 tables and views in every schema.", check_table_count, verified=True),
+    _spec("column_count", "blocker", DOCS_SYSTEM_LIMITS,
+          "Individual tables are limited to a maximum of 1017 columns each.",
+          "At most 1017 columns in every table.", check_column_count, verified=True),
+    _spec("database_size", "notice", DOCS_SHARDING,
+          "Above roughly 250 GB, PlanetScale recommends sharding.",
+          "No schema above ~250 GB of data and indexes.", check_database_size),
+    _spec("user_defined_functions", "warning", "",
+          "A caution of ours: a loadable function (mysql.func) lives in a plugin on the source server, and a"
+          " managed PlanetScale database cannot load plugins.",
+          "No user-defined (loadable) functions.", check_user_defined_functions, ours=True),
+    _spec("time_zone", "warning", "",
+          "A caution of ours: PlanetScale databases run in UTC; a source in another zone reads NOW(),"
+          " CURRENT_TIMESTAMP and DATETIME defaults differently after the cut-over.",
+          "time_zone (or system_time_zone under SYSTEM) is UTC.", check_time_zone, ours=True),
+    _spec("empty_schemas", "warning", "",
+          "A caution of ours: a schema without tables gives an import nothing to copy; leave it out of the plan.",
+          "Every schema to import has at least one table.", check_empty_schemas, ours=True),
+    _spec("multiple_schemas", "notice", DOCS_IMPORTS,
+          "The import tool imports one database at a time.",
+          "At most one schema outside the system schemas (otherwise one import per schema).",
+          check_multiple_schemas),
+    _spec("large_tables", "notice", DOCS_SYSTEM_LIMITS,
+          "Each shard has at most 4 TB of disk.", "No table above 4 TB of data and indexes.", check_large_tables),
+    _spec("reachability", "notice", DOCS_IMPORTS,
+          "The import tool connects to " + _IMPORTS_REACHABLE + ".",
+          "Connected directly (not through SSH or a socket) to a host that is not a private or loopback address.",
+          check_reachability),
+    _spec("import_account", "notice", DOCS_IMPORT_PERMISSIONS,
+          "When importing a database using our Import tool, you will need to connect to your existing database"
+          " with a user that has the proper permissions to set up the necessary configurations to start importing"
+          " data.",
+          "Not Cloud SQL, where an import account holding cloudsqlsuperuser makes the import fail (issue 15; not"
+          " on this page); the documented grants are named either way.", check_import_account, verified=True),
+    _spec("mariadb_features", "warning", DOCS_MARIADB,
+          "The MariaDB migration guide (tested on MariaDB 10.6) imports into MySQL 8: MariaDB-only objects"
+          " (sequences, system-versioned tables, INET4/INET6/UUID, uca1400 collations) have no MySQL equivalent, and"
+          " MariaDB's JSON is LONGTEXT.",
+          "Not MariaDB, or no sequences, system-versioned tables, INET4/INET6/UUID columns, uca1400 collations or JSON"
+          " columns.", check_mariadb_features),
+    # issue 15's object rules (unsupported_statements, workload_limits, duplicate_enum_values,
+    # check_constraint_names, broken_views, foreign_key_cycles) come from prechecks/readiness_objects.py:
+    # add `*readiness_objects.RULES` here once that module is on main.
 )
+
+RULES = tuple(spec.check for spec in RULE_SPECS)
+_SPECS = {spec.id: spec for spec in RULE_SPECS}
+# every page a check links to: a "see:" line of the report is a link only when it names one of these
+DOCS_LINKS = frozenset({DOCS_IMPORTS, DOCS_IMPORT_PERMISSIONS, DOCS_RDS, DOCS_AURORA, DOCS_FOREIGN_KEYS,
+                        DOCS_COMPATIBILITY, DOCS_SHARDING, DOCS_MARIADB} | {s.docs for s in RULE_SPECS if s.docs})
+
+
+def _spec_docs(rule_id: str) -> str:
+    """The page a rule's result links to: its own page, or for a caution of ours the import page."""
+    spec = _SPECS.get(rule_id)
+    return (spec.docs if spec is not None and spec.docs else DOCS_IMPORTS)
 
 
 def evaluate(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """Every rule over one facts document; a rule that breaks on an odd value says so and is skipped."""
+    """Every rule over one facts document; a rule that breaks on an odd value says so and is skipped.
+
+    Each check carries `source`: "docs" (a planetscale.com page states the rule) or "ours" (a caution of ours).
+    """
     facts = _map(facts)
     checks = []
-    for rule in RULES:
+    for spec in RULE_SPECS:
         try:
-            checks.append(rule(facts))
+            result = spec.check(facts)
         except Exception as exc:  # one odd value must not cost the other rules
-            rule_id = rule.__name__.removeprefix("check_")
-            checks.append({"id": rule_id, "title": rule_id, "severity": "warning", "status": "skipped", "objects": [],
-                           "detail": f"could not evaluate: {type(exc).__name__}: {exc}", "remediation": "",
-                           "docs": DOCS_IMPORTS})
+            result = {"id": spec.id, "title": spec.id, "severity": spec.severity, "status": "skipped",
+                      "objects": [], "detail": f"could not evaluate: {type(exc).__name__}: {exc}",
+                      "remediation": "", "docs": _spec_docs(spec.id)}
+        result["source"] = "ours" if spec.ours else "docs"
+        checks.append(result)
     return {"format_version": FORMAT_VERSION, "checks": checks}
 
 
@@ -903,4 +1246,4 @@ def verdict(readiness: Mapping[str, Any]) -> str:
     return text + (f" ({', '.join(extras)})" if extras else "")
 
 
-__all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "evaluate", "verdict"]
+__all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "RULE_SPECS", "evaluate", "verdict"]

@@ -26,3 +26,4 @@ class RuleSpec:
     passes_when: str  # what makes it pass, one sentence a DBA can act on
     check: Check  # facts -> one readiness.json check (id, title, severity, status, objects, detail, ...)
     ours: bool = False  # a caution of ours, not a documented requirement (then ``docs`` may be "")
+    verified: bool = False  # the quote was checked verbatim against a stored copy of the page

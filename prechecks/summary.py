@@ -1,4 +1,4 @@
-"""The words around a saved archive: what each redaction class does, the e-mail text, the upload link.
+"""The words around a saved archive: what each redaction class does, the e-mail text, where the archive goes.
 
 Qt-free. The e-mail summary is built from the archive's own files (facts.json, readiness.json,
 submission.json, manifest.json), so it says what was saved, redacted as it was saved, and nothing else.
@@ -75,12 +75,18 @@ class ArchiveFile:
 
 
 def upload_url() -> str:
-    """Where the archive goes (resources/links.toml, ``upload_url``)."""
+    """Where the archive is uploaded: the technical questionnaire form (resources/links.toml, ``upload_url``)."""
     text = resources.files("resources").joinpath(LINKS_RESOURCE).read_text(encoding="utf-8")
     url = tomllib.loads(text).get("upload_url")
     if not isinstance(url, str) or not url.startswith("https://"):
         raise ValueError(f"resources/{LINKS_RESOURCE}: upload_url must be an https:// address")
     return url
+
+
+def send_ways() -> str:
+    """The two ways the archive reaches PlanetScale, in one line (the CLI's last words, the Save page's too)."""
+    return (f"upload it at the end of PlanetScale's technical questionnaire form ({upload_url()}), or e-mail it to "
+            "your PlanetScale solutions rep")
 
 
 def _json(files: Mapping[str, bytes], name: str) -> dict[str, Any]:
@@ -184,9 +190,11 @@ def email_text(files: Mapping[str, bytes], archive: ArchiveFile, *,
         "",
         "Hello,",
         "",
-        f"Attached (or uploaded, as agreed) is the pre-migration prechecks archive of our database "
+        f"Attached is the pre-migration prechecks archive of our database "
         f"{'servers' if servers else 'server'}, collected read-only with ps-prechecks "
         f"{tool.get('version', '')}".rstrip() + ".",
+        "If it was too large to attach, it is uploaded instead at the end of PlanetScale's technical "
+        f"questionnaire form ({upload_url()}), under the name below.",
         "",
         *(servers_lines(servers) if servers else
           [f"Server: {server_line(facts)}", *readiness_lines(_json(files, "readiness.json"))]),

@@ -133,6 +133,10 @@ def test_cli_attachments_in_archive_and_manifest(mariadb: MariaDBServer, tmp_pat
         assert listed[path]["sha256"] == hashlib.sha256(files[path]).hexdigest()
         assert listed[path]["size"] == len(files[path])
     assert "attachments/bill-2.pdf" in files["freeform_questions.md"].decode()
+    answers = {a["id"]: a for a in json.loads(files["submission.json"])["answers"]}  # the bill, by its name
+    bill_answer = answers["plan.bill_attached"]
+    assert (bill_answer["value"], bill_answer["source"], bill_answer["confidence"]) == (
+        "yes", "prefill:attachments", "heuristic")
 
 
 def test_cli_attachment_over_the_cap_one_line_before_connecting(tmp_path: Path) -> None:

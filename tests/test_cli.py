@@ -175,6 +175,10 @@ def test_run_writes_one_archive_with_manifest(mariadb: MariaDBServer, box: Sandb
     assert result.stdout == f"{archive}\n"
     assert f"connecting to {mariadb.host}:{mariadb.port} as root" in result.stderr
     assert "[ 1/" in result.stderr and "done:" in result.stderr
+    assert result.stderr.splitlines()[-1] == (  # the last words: where the archive goes, both ways
+        "send the archive: upload it at the end of PlanetScale's technical questionnaire form "
+        "(https://docs.google.com/forms/d/e/1FAIpQLSdzmtLykP8hAAqOLfAaIDy1-B5_2XFXSa1-Q5RJgX8ZvOcIvA/viewform), "
+        "or e-mail it to your PlanetScale solutions rep")
     assert_secret_absent(mariadb.root_password, result, archive)
 
     ts = archive.name[len("ps_archive_"):-len(".tgz")]

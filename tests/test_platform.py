@@ -40,6 +40,7 @@ def standin_server(standin: MySQLStandIn) -> dict[str, Any]:
     ("tidb-7.5", "self-managed", "tidb", "no hosting platform's variables found"),
     ("vitess-19", "vitess", "vitess", "version = 8.0.34-Vitess"),
     ("pxc-8.0", "self-managed", "percona-xtradb-cluster", "no hosting platform's variables found"),
+    ("mysql-wsrep-8.0", "self-managed", "mysql", "no hosting platform's variables found"),
     ("percona-8.0.32", "self-managed", "percona", "no hosting platform's variables found"),
     ("mysql-8.4", "self-managed", "mysql", "no hosting platform's variables found"),
 ])  # fmt: skip
@@ -93,17 +94,26 @@ def test_host_names_only_speak_when_sql_is_silent() -> None:
     assert identify("8.0.35", "", rds, None, "db-x.b.db.ondigitalocean.com")["platform"] == "rds"
 
 
-def test_wsrep_without_a_provider_is_plain_mariadb() -> None:
+def test_galera_is_clustering_and_the_flavor_stays_whose_server_it_is() -> None:
     variables = {"wsrep_on": "ON", "wsrep_provider": "none"}
-    assert identify("10.11.6-MariaDB", "", variables)["flavor"] == "mariadb"
+    found = identify("10.11.6-MariaDB", "", variables)
+    assert (found["flavor"], found["clustering"], found["clustering_evidence"]) == ("mariadb", None, [])
     variables["wsrep_provider"] = "/usr/lib/galera/libgalera_smm.so"
-    assert identify("10.11.6-MariaDB", "", variables)["flavor"] == "galera"
-    assert identify("8.0.35", "MySQL Community Server - GPL, wsrep_26.1.4.3", variables)["flavor"] == "galera"
+    found = identify("10.11.6-MariaDB", "", variables)
+    assert (found["flavor"], found["clustering"]) == ("mariadb", "galera")
+    assert found["clustering_evidence"] == ["wsrep_on = ON", "wsrep_provider set"]
+    # MySQL-wsrep is MySQL (a MySQL verdict, GTID rules and all), clustered with Galera
+    found = identify("8.0.35", "MySQL Community Server - GPL, wsrep_26.1.4.3", variables)
+    assert (found["flavor"], found["clustering"]) == ("mysql", "galera")
+    group = identify("8.0.35", "MySQL Community Server - GPL",
+                     {"group_replication_group_name": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"})
+    assert (group["flavor"], group["clustering"]) == ("mysql", "group_replication")
+    assert group["clustering_evidence"] == ["group_replication_group_name = aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]
 
 
 def test_plain_mariadb_is_self_managed(mariadb) -> None:
     server = server_facts(spec_for(mariadb))
-    assert (server["flavor"], server["platform"]) == ("mariadb", "self-managed")
+    assert (server["flavor"], server["platform"], server["clustering"]) == ("mariadb", "self-managed", None)
 
 
 def _free_port() -> int:
@@ -117,7 +127,7 @@ def _galera_ready(server: Any) -> bool:
     return bool(rows) and str(rows[0][1]).upper() == "ON"
 
 
-def test_mariadb_galera_node_is_galera(mariadb_factory) -> None:
+def test_mariadb_galera_node_is_mariadb_clustered_with_galera(mariadb_factory) -> None:
     """A real one-node Galera cluster (MariaDB's wsrep provider, bootstrapped with gcomm://)."""
     provider = "/usr/lib/galera/libgalera_smm.so"
     if not Path(provider).exists():
@@ -132,6 +142,6 @@ def test_mariadb_galera_node_is_galera(mariadb_factory) -> None:
         assert time.monotonic() < deadline, "the Galera node did not become ready within 60 s"
         time.sleep(0.2)
     server_info = server_facts(spec_for(server))
-    assert server_info["flavor"] == "galera"
-    assert server_info["flavor_evidence"] == ["version says MariaDB", "wsrep_on = ON", "wsrep_provider set"]
+    assert (server_info["flavor"], server_info["clustering"]) == ("mariadb", "galera")
+    assert server_info["clustering_evidence"] == ["wsrep_on = ON", "wsrep_provider set"]
     assert server_info["platform"] == "self-managed"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from prechecks.prefill import ATTACHMENT_RULES
 from prechecks.questionnaire import (
     TYPES,
     Prefill,
@@ -32,7 +33,7 @@ from tests.helpers import REPO, read_archive, run_cli, server_args
 from tests.servers import MariaDBServer
 
 RESOURCE = REPO / "resources" / "questionnaire.toml"
-SECTIONS = ("architecture", "performance", "environments", "team", "security", "plan", "contact")
+SECTIONS = ("architecture", "tooling", "performance", "environments", "team", "security", "plan", "contact")
 
 MINIMAL = """
 format_version = 1
@@ -76,7 +77,11 @@ def test_bundled_questionnaire_covers_every_section() -> None:
                 "security.compliance", "security.tls", "security.encryption_at_rest",
                 "security.private_connectivity", "security.sso", "plan.sharding", "plan.replicas",
                 "plan.support", "plan.bill_attached", "contact.name", "contact.company", "contact.role",
-                "contact.email", "architecture.server_version"):
+                "contact.email", "architecture.server_version",
+                # issue 15: the seed list's gaps
+                "architecture.database_count", "architecture.data_growth", "tooling.monitoring",
+                "tooling.backup", "tooling.proxy", "tooling.failover", "performance.slow_log_attached",
+                "team.poc_criteria", "plan.recovery_objectives", "plan.target_region"):
         assert qid in ids, qid
 
 
@@ -255,12 +260,16 @@ def test_cli_every_archive_has_the_questionnaire(mariadb: MariaDBServer, tmp_pat
     assert facts["server"]["version"] in text  # the server version among the answers
     prefilled = [e for e in doc["answers"] if e["source"]]
     assert prefilled, "nothing prefilled"
+    manifest = json.loads(files["manifest.json"])
     for entry in prefilled:
         assert entry["source"].startswith("prefill:")
         path = entry["source"].split(":", 1)[1]
-        assert _resolve(facts, path), f"{entry['id']}: {path} is not in facts.json"
+        if path == "attachments":  # the archive's attachments (none here), as the manifest lists them
+            assert entry["id"] in ATTACHMENT_RULES and entry["value"] == "no"
+            assert not [f for f in manifest["files"] if f["path"].startswith("attachments/")]
+        else:
+            assert _resolve(facts, path), f"{entry['id']}: {path} is not in facts.json"
         assert f"(prefilled from {path}, {entry['confidence']})" in text
-    manifest = json.loads(files["manifest.json"])
     assert {"freeform_questions.md", "submission.json"} <= {f["path"] for f in manifest["files"]}
     assert not list(Path(data_home["XDG_DATA_HOME"]).rglob("*.json"))  # no --answers: no draft written
 

@@ -28,7 +28,17 @@ from collectors.server import DATABASES, VARIABLES
 from prechecks.bundle import ArchiveInputs, build, write_bundle
 from prechecks.collection import new_facts
 from prechecks.derive import derive
-from prechecks.readiness import DOCS_AURORA, DOCS_FOREIGN_KEYS, DOCS_RDS, evaluate, verdict
+from prechecks.readiness import (
+    DOCS_AURORA,
+    DOCS_FOREIGN_KEYS,
+    DOCS_LINKS,
+    DOCS_MARIADB,
+    DOCS_RDS,
+    DOCS_SYSTEM_LIMITS,
+    RULE_SPECS,
+    evaluate,
+    verdict,
+)
 from prechecks.report import render_report
 from tests.helpers import read_archive, spec_for
 from tests.servers import MariaDBServer
@@ -40,8 +50,10 @@ IDS = [
     "binlog_retention", "sql_mode", "mysql_version", "unique_key", "float_primary_key", "storage_engine",
     "charset", "non_ascii_identifiers", "stored_routines", "triggers", "events", "views", "foreign_keys",
     "partitioning", "table_count", "column_count", "database_size", "user_defined_functions",
+    "time_zone", "empty_schemas", "multiple_schemas", "large_tables", "reachability", "import_account",
+    "mariadb_features",
 ]
-SCHEMA_IDS = IDS[8:]
+SCHEMA_IDS = IDS[8:23]
 GOOD_SQL_MODE = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO"
 
 
@@ -73,7 +85,9 @@ def checks(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
     assert readiness["format_version"] == 1
     assert [c["id"] for c in readiness["checks"]] == IDS
     for check in readiness["checks"]:
-        assert set(check) == {"id", "title", "severity", "status", "objects", "detail", "remediation", "docs"}
+        assert set(check) == {"id", "title", "severity", "status", "objects", "detail", "remediation", "docs",
+                              "source"}
+        assert check["source"] in ("docs", "ours")
         assert check["severity"] in ("blocker", "warning", "notice")
         assert check["status"] in ("pass", "fail", "not_applicable", "skipped")
         assert check["docs"].startswith("https://planetscale.com/docs/")
@@ -104,10 +118,30 @@ def test_settings_pass_on_a_well_configured_mariadb(mariadb_factory) -> None:
     for rule in ("gtid_mode", "enforce_gtid_consistency"):
         assert by_id[rule]["status"] == "not_applicable"
         assert by_id[rule]["detail"].startswith(f"MariaDB has no {rule}")
-    # MariaDB is not a documented import source: said, as a blocker
+    # MariaDB is an import source: a notice that names PlanetScale's MariaDB migration guide, no blocker
     version = by_id["mysql_version"]
-    assert (version["status"], version["severity"]) == ("fail", "blocker")
-    assert version["detail"].startswith("MariaDB 10.") and "5.7-8.0" in version["detail"]
+    assert (version["status"], version["severity"], version["docs"]) == ("fail", "notice", DOCS_MARIADB)
+    assert version["detail"].startswith("MariaDB 10.11.") and "MariaDB migration guide" in version["detail"]
+    assert by_id["gtid_mode"]["docs"] == DOCS_MARIADB
+    assert facts_blockers(by_id) == []
+
+
+def facts_blockers(by_id: dict[str, dict[str, Any]]) -> list[str]:
+    return [i for i, c in by_id.items() if c["status"] == "fail" and c["severity"] == "blocker"]
+
+
+@pytest.mark.parametrize(("days", "status"), [("2", "fail"), ("2.01", "pass")])
+def test_retention_must_be_more_than_48_hours_as_the_import_checks_it(mariadb_factory, days: str,
+                                                                      status: str) -> None:
+    # the import reads expire_logs_days > 2: exactly 48 hours is refused
+    server = mariadb_factory(extra_options={"expire-logs-days": days})
+    retention = checks(collect_facts(spec_for(server)))["binlog_retention"]
+    assert (retention["status"], retention["objects"]) == (status, [])
+    if status == "fail":
+        assert retention["detail"] == (
+            "binlog_expire_logs_seconds = 172800: binary logs are purged after 48 hours; the import checks for more"
+            " than 48 hours (expire_logs_days > 2 or binlog_expire_logs_seconds > 172800)")
+        assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 259200;")
 
 
 def test_default_retention_zero_is_a_pass_with_the_caveat(mariadb_factory) -> None:
@@ -133,7 +167,7 @@ def test_settings_fail_with_the_set_that_fixes_them(mariadb_factory) -> None:
     retention = by_id["binlog_retention"]
     assert retention["status"] == "fail"
     assert retention["detail"].startswith("binlog_expire_logs_seconds = 86400: binary logs are purged after 24 hours")
-    assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 172800;")
+    assert retention["remediation"].startswith("SET GLOBAL binlog_expire_logs_seconds = 259200;")
     mode = by_id["sql_mode"]
     assert mode["status"] == "fail"
     assert mode["detail"] == ("sql_mode = PIPES_AS_CONCAT,ANSI_QUOTES,STRICT_TRANS_TABLES: missing NO_ZERO_IN_DATE,"
@@ -172,8 +206,9 @@ def build_clean(server: MariaDBServer) -> None:
         "CREATE TABLE app.decimal_pk (price DECIMAL(10,2) NOT NULL PRIMARY KEY, ratio DOUBLE)",
         "CREATE TABLE app.wide_ok (" + ", ".join(f"c{i} INT" for i in range(1016)) + ", id INT PRIMARY KEY)",
         "CREATE TABLE `my app`.`order` (`select` INT PRIMARY KEY, `from` VARCHAR(5) NOT NULL)",
-        "CREATE TABLE `we``ird`.`t``1` (`c``1` INT NOT NULL, UNIQUE KEY `u``k` (`c``1`))",
+        "CREATE TABLE `we``ird`.`t1` (`c``1` INT NOT NULL, UNIQUE KEY `u``k` (`c``1`))",
         "CREATE TABLE `select`.`from` (`where` INT PRIMARY KEY)",
+        "CREATE TABLE app.`Dollar$_1` (id INT PRIMARY KEY)",
     ):
         server.admin(sql)
 
@@ -186,7 +221,7 @@ def test_every_schema_rule_passes_on_a_clean_schema(mariadb_factory) -> None:
     by_id = checks(facts)
     for rule in SCHEMA_IDS:
         assert (by_id[rule]["status"], by_id[rule]["objects"]) == ("pass", []), by_id[rule]
-    assert by_id["table_count"]["detail"] == "no schema has more than 2048 tables and views (largest: 8)"
+    assert by_id["table_count"]["detail"] == "no schema has more than 2048 tables and views (largest: 9)"
 
 
 DIRTY_SCHEMAS = ("app", "my app", "we`ird", "select", "café", "legacy")
@@ -220,6 +255,7 @@ def build_dirty(server: MariaDBServer) -> None:
         # non_ascii_identifiers
         "CREATE TABLE `café`.`crème` (id INT PRIMARY KEY, `brûlé` INT, plain INT)",
         "CREATE TABLE app.`tablé` (id INT PRIMARY KEY)",
+        "CREATE TABLE app.`special-table-name` (id INT PRIMARY KEY)",
         # partitioning
         "CREATE TABLE app.p_range (id INT NOT NULL PRIMARY KEY) PARTITION BY RANGE (id)"
         " (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE)",
@@ -265,7 +301,8 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
         "float_primary_key": ["app.float_pk.price", "select.where.double"],
         "storage_engine": ["legacy.a ria", "legacy.m", "legacy.wide"],
         "charset": ["legacy.mixed.c", "legacy.ujis_t", "legacy.ujis_t.name"],
-        "non_ascii_identifiers": ["app.tablé", "café", "café.crème", "café.crème.brûlé"],
+        "non_ascii_identifiers": ["app.special-table-name", "app.tablé", "café", "café.crème", "café.crème.brûlé",
+                                  "legacy.a ria", "my app.no key here", "my app.pay ment", "we`ird.t`1"],
         "stored_routines": ["app.p_refresh", "my app.f unc"],
         "triggers": ["app.trg_audit", "we`ird.trg`1"],
         "events": ["app.ev_purge", "select.event"],
@@ -280,11 +317,18 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
     assert by_id["table_count"]["status"] == "pass" and by_id["database_size"]["status"] == "pass"
 
     assert {r: by_id[r]["severity"] for r in expected} == {
-        "unique_key": "blocker", "float_primary_key": "warning", "storage_engine": "blocker", "charset": "blocker",
-        "non_ascii_identifiers": "warning", "stored_routines": "warning", "triggers": "warning",
+        "unique_key": "blocker", "float_primary_key": "notice", "storage_engine": "blocker", "charset": "blocker",
+        "non_ascii_identifiers": "blocker", "stored_routines": "warning", "triggers": "warning",
         "events": "warning", "views": "warning", "foreign_keys": "warning", "partitioning": "blocker",
         "column_count": "blocker", "user_defined_functions": "warning",
     }
+    assert by_id["float_primary_key"]["source"] == "ours"
+    for rule in ("stored_routines", "triggers"):
+        assert "cannot be recreated after the import" in by_id[rule]["remediation"]
+        assert "where PlanetScale supports them" not in by_id[rule]["remediation"]
+    assert by_id["views"]["docs"] == "https://planetscale.com/docs/vitess/imports/database-imports"
+    assert by_id["partitioning"]["docs"].endswith("/schema-lint-errors/unsupported-partitioning-feature")
+    assert by_id["column_count"]["docs"] == DOCS_SYSTEM_LIMITS
     # remediations name the object, quoted for the server
     assert "ALTER TABLE `app`.`no_key` ADD COLUMN id BIGINT" in by_id["unique_key"]["remediation"]
     assert by_id["storage_engine"]["remediation"].startswith("ALTER TABLE `legacy`.`a ria` ENGINE=InnoDB;")
@@ -312,14 +356,15 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
     lines = report.split("## PlanetScale import readiness\n", 1)[1].split("\n## ", 1)[0].splitlines()
     blockers = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "blocker")
     warnings = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "warning")
-    assert lines[0] == f"{'Verdict':>35} | {blockers} blockers, {warnings} warnings"
+    notices = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "notice")
+    assert lines[0] == f"{'Verdict':>35} | {blockers} blockers, {warnings} warnings ({notices} notices)"
     assert f"{'FAIL (blocker) unique_key':>35} | Every table has a usable unique key — 5: app.no_key," \
            " app.nullable_unique, app.text_prefix, +2 more" in lines
     assert f"{'ok table_count':>35} | At most 2048 tables and views per schema" in lines
     assert "    fix: ALTER TABLE `legacy`.`a ria` ENGINE=InnoDB;" in "\n".join(lines)
     skipped = [c["id"] for c in by_id.values() if c["status"] == "skipped"]
     assert skipped == []
-    assert verdict(evaluate(facts)) == f"{blockers} blockers, {warnings} warnings"
+    assert verdict(evaluate(facts)) == f"{blockers} blockers, {warnings} warnings ({notices} notices)"
 
 
 def test_verdict_line() -> None:
@@ -575,3 +620,181 @@ def test_readiness_json_is_in_the_archive_and_the_manifest(mariadb_factory, tmp_
     assert unique["objects"] == ["app.no key"]
     manifest = json.loads(files["manifest.json"])
     assert "readiness.json" in {f["path"] for f in manifest["files"]}
+
+
+# ---------------------------------------------------------------- issue 15: every rule traceable, new rules
+
+
+def test_every_rule_names_its_page_and_sentence_or_is_a_caution_of_ours() -> None:
+    from prechecks.rulesdoc import problems
+
+    assert [s.id for s in RULE_SPECS] == IDS
+    assert problems(RULE_SPECS) == []
+    for spec in RULE_SPECS:
+        if spec.ours:
+            assert spec.severity in ("notice", "warning"), spec.id
+        else:
+            assert spec.docs.startswith("https://planetscale.com/docs/") and spec.docs in DOCS_LINKS, spec.id
+    # the check itself fails on a rule without them
+    from prechecks.rulespec import RuleSpec
+
+    bare = RuleSpec("x", "blocker", "", "", "", lambda facts: {})
+    ours_blocker = RuleSpec("y", "blocker", "", "why", "when", lambda facts: {}, ours=True)
+    assert problems([bare, ours_blocker]) == [
+        "x: no quote (the sentence it enforces, or for a caution of ours why we raise it)", "x: no passes_when",
+        "x: no planetscale.com documentation page (docs = '')", "y: a caution of ours cannot be a blocker"]
+
+
+def test_readiness_rules_page_is_what_the_generator_writes() -> None:
+    from prechecks.rulesdoc import DOC_PATH, render
+
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run: python -m prechecks.rulesdoc"
+    for spec in RULE_SPECS:
+        assert f"| `{spec.id}` | {spec.severity} |" in render()
+
+
+def test_every_check_links_a_page_the_report_makes_a_link(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for check in evaluate(collect_facts(spec_for(server)))["checks"]:
+        assert check["docs"] in DOCS_LINKS, check
+
+
+@pytest.mark.parametrize(("zone", "status"), [("+02:00", "fail"), ("+00:00", "pass")])
+def test_time_zone(mariadb_factory, zone: str, status: str) -> None:
+    server = mariadb_factory(extra_options={"default-time-zone": zone})
+    check = checks(collect_facts(spec_for(server)))["time_zone"]
+    assert (check["status"], check["severity"], check["objects"], check["source"]) == (status, "warning", [], "ours")
+    assert check["detail"].startswith(f"time_zone = {zone}")
+
+
+def test_empty_and_multiple_schemas(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for sql in ("CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "CREATE DATABASE `empty one`",
+                "CREATE DATABASE only_views", "CREATE VIEW only_views.v AS SELECT 1 AS one"):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    by_id = checks(facts)
+    empty = by_id["empty_schemas"]
+    assert (empty["status"], empty["severity"], empty["objects"]) == ("fail", "warning", ["empty one", "only_views"])
+    several = by_id["multiple_schemas"]
+    assert (several["status"], several["severity"]) == ("fail", "notice")
+    assert several["objects"] == sorted(d for d in facts["databases"]
+                                        if d not in ("information_schema", "mysql", "performance_schema", "sys"))
+    assert {"app", "empty one", "only_views"} <= set(several["objects"])
+    assert f"this server means {len(several['objects'])} imports" in several["detail"]
+    # one schema with a table: both pass
+    server.admin("DROP DATABASE `empty one`")
+    server.admin("DROP DATABASE only_views")
+    for extra in set(several["objects"]) - {"app", "empty one", "only_views"}:
+        server.admin(f"DROP DATABASE {q(extra)}")
+    by_id = checks(collect_facts(spec_for(server)))
+    assert (by_id["empty_schemas"]["status"], by_id["multiple_schemas"]["status"]) == ("pass", "pass")
+
+
+def test_large_tables_from_a_real_run_with_raised_sizes(mariadb_factory) -> None:
+    # 4 TB cannot be built here: the facts of a real run, with one table's bytes raised
+    server = mariadb_factory()
+    for sql in ("CREATE DATABASE app", "CREATE TABLE app.big (id INT PRIMARY KEY)",
+                "CREATE TABLE app.small (id INT PRIMARY KEY)"):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    large = checks(facts)["large_tables"]
+    assert (large["status"], large["objects"]) == ("pass", [])
+    assert large["docs"] == DOCS_SYSTEM_LIMITS
+    grown = copy.deepcopy(facts)
+    entry = next(t for t in grown["tables"] if t["name"] == "big")
+    entry["data_bytes"], entry["index_bytes"] = 4_100 * 10**9, 100 * 10**9
+    large = checks(grown)["large_tables"]
+    assert (large["status"], large["severity"], large["objects"]) == ("fail", "notice", ["app.big"])
+    assert large["detail"] == "1 table above 4,000.0 GB, more than one shard's disk: app.big: 4,200.0 GB"
+
+
+def test_reachability(mariadb_factory) -> None:
+    server = mariadb_factory()
+    facts = collect_facts(spec_for(server))
+    reach = checks(facts)["reachability"]
+    assert (reach["status"], reach["severity"], reach["objects"]) == ("fail", "notice", [])
+    assert reach["detail"].startswith("127.0.0.1 is a loopback address: the import connects from PlanetScale")
+    for host, status in (("10.1.2.3", "fail"), ("db.corp", "fail"), ("db.example.com", "pass"),
+                         ("198.51.100.7", "fail"), ("8.8.4.4", "pass")):
+        moved = copy.deepcopy(facts)
+        moved["source"]["host"] = host
+        assert checks(moved)["reachability"]["status"] == status, host
+    tunnelled = copy.deepcopy(facts)
+    tunnelled["source"].update(via="ssh", ssh_host="bastion.example.com")
+    assert checks(tunnelled)["reachability"]["detail"].startswith("it was reached through SSH via bastion.example.com")
+
+
+def test_import_account_passes_on_mariadb_naming_the_grants(mariadb_factory) -> None:
+    server = mariadb_factory()
+    account = checks(collect_facts(spec_for(server)))["import_account"]
+    assert (account["status"], account["docs"]) == ("pass", "https://planetscale.com/docs/vitess/imports/"
+                                                             "import-tool-user-requirements")
+    grant = "GRANT PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO 'ps_import'@'%';"
+    assert grant in account["detail"]
+
+
+@pytest.mark.mysql8
+def test_import_account_on_cloudsql_warns_about_cloudsqlsuperuser(mysql_standin) -> None:
+    facts = collect_facts(standin_spec(mysql_standin("cloudsql-mysql-8.0")))
+    assert facts["server"]["platform"] == "cloudsql"
+    account = checks(facts)["import_account"]
+    assert (account["status"], account["severity"], account["objects"]) == ("fail", "notice", [])
+    assert "cloudsqlsuperuser" in account["detail"]
+    assert account["remediation"].startswith("Create the import's account with SQL, not in the console")
+
+
+def test_mariadb_features_fail_with_exactly_the_objects(mariadb_factory) -> None:
+    server = mariadb_factory()
+    for sql in (
+        "CREATE DATABASE app",
+        "CREATE TABLE app.plain (id INT PRIMARY KEY, ip VARBINARY(16), doc LONGTEXT)",
+        "CREATE SEQUENCE app.order_seq",
+        "CREATE TABLE app.history (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING",
+        "CREATE TABLE app.net (id INT PRIMARY KEY, a4 INET4, a6 INET6, u UUID, doc JSON)",
+    ):
+        server.admin(sql)
+    facts = collect_facts(spec_for(server))
+    features = checks(facts)["mariadb_features"]
+    assert (features["status"], features["severity"]) == ("fail", "warning")
+    assert features["objects"] == ["app.history", "app.net.a4", "app.net.a6", "app.net.doc", "app.net.u",
+                                   "app.order_seq"]
+    assert facts["objects"]["mariadb_features"] == [
+        {"name": "app.history", "feature": "system-versioned table"},
+        {"name": "app.net.a4", "feature": "INET4"}, {"name": "app.net.a6", "feature": "INET6"},
+        {"name": "app.net.doc", "feature": "JSON (LONGTEXT)"}, {"name": "app.net.u", "feature": "UUID"},
+        {"name": "app.order_seq", "feature": "sequence"}]
+    # without them it passes
+    for sql in ("DROP SEQUENCE app.order_seq", "DROP TABLE app.history", "DROP TABLE app.net"):
+        server.admin(sql)
+    features = checks(collect_facts(spec_for(server)))["mariadb_features"]
+    assert (features["status"], features["objects"]) == ("pass", [])
+
+
+@pytest.mark.mysql8
+def test_mysql_wsrep_gets_a_mysql_verdict_with_the_gtid_rules(mysql_standin) -> None:
+    facts = collect_facts(standin_spec(mysql_standin("mysql-wsrep-8.0")))
+    assert (facts["server"]["flavor"], facts["server"]["clustering"]) == ("mysql", "galera")
+    by_id = checks(facts)
+    for rule in ("gtid_mode", "enforce_gtid_consistency"):
+        assert (by_id[rule]["status"], by_id[rule]["severity"]) == ("fail", "blocker"), by_id[rule]
+    assert by_id["gtid_mode"]["detail"] == "gtid_mode = OFF: the import needs GTID-based replication"
+    assert by_id["mysql_version"]["status"] == "pass"
+    assert by_id["mariadb_features"]["status"] == "not_applicable"
+
+
+@pytest.mark.mysql8
+@pytest.mark.parametrize(("seconds", "status"), [("86400", "fail"), ("259200", "pass")])
+def test_digitalocean_retention_names_what_the_platform_accepts(mysql_standin, seconds: str, status: str) -> None:
+    profile = get_profile("digitalocean-mysql-8")
+    profile.variables["binlog_expire_logs_seconds"] = seconds
+    facts = collect_facts(standin_spec(mysql_standin(profile)))
+    assert facts["server"]["platform"] == "digitalocean"
+    retention = checks(facts)["binlog_retention"]
+    assert (retention["status"], retention["objects"]) == (status, [])
+    if status == "fail":
+        assert retention["detail"].endswith(
+            "DigitalOcean accepts at most binlog_expire_logs_seconds = 86400 (24 hours)")
+        # no value the platform refuses
+        assert "259200" not in retention["remediation"] and "172800" not in retention["remediation"]
+        assert retention["remediation"].startswith("Set binlog_expire_logs_seconds = 86400 (DigitalOcean's maximum)")

@@ -200,6 +200,8 @@ def test_cli_servers_file_end_to_end(mariadb_factory: Any, tmp_path: Path) -> No
     done = run_cli(["--servers", str(path), "--sleep=0.1", "--output", str(out)], env=env)
     assert done.returncode == 3, done.stderr
     assert "server down not collected: cannot connect to 127.0.0.1:1" in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("send the archive: upload it at the end of PlanetScale's "
+                                                   "technical questionnaire form (https://docs.google.com/forms/")
     archive = Path(done.stdout.strip())
     assert archive.parent == out and [p.name for p in out.iterdir()] == [archive.name]
     files = read_archive(archive)

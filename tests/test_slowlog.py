@@ -439,6 +439,9 @@ def test_cli_slow_log_end_to_end(logged_server: tuple[MariaDBServer, Path], tmp_
     assert "## Slow query log digest" in report and "Slow log files" in report
     facts = archive_json(files, "facts.json")
     assert facts["slow_log"]["files"]["statements"] == by_source["files"]["statements"]
+    answers = {a["id"]: a for a in archive_json(files, "submission.json")["answers"]}
+    slow = answers["performance.slow_log_attached"]
+    assert (slow["value"], slow["source"], slow["confidence"]) == ("yes", "prefill:slow_log.files", "measured")
     manifest = archive_json(files, "manifest.json")
     assert {DIGEST_MD, DIGEST_JSON} <= {f["path"] for f in manifest["files"]}
     _assert_archive_clean(files)

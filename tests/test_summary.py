@@ -14,7 +14,7 @@ from prechecks.collection import RunOptions, archive_inputs, collect, timestamp_
 from prechecks.questionnaire import load_questionnaire
 from prechecks.readiness import verdict
 from prechecks.redaction import CLASSES
-from prechecks.summary import REDACTION_CLASSES, ArchiveFile, email_text, upload_url
+from prechecks.summary import REDACTION_CLASSES, ArchiveFile, email_text, send_ways, upload_url
 from tests.helpers import REPO, read_archive, spec_for
 from tests.servers import MariaDBServer
 
@@ -25,10 +25,19 @@ def test_every_redaction_class_has_its_words() -> None:
         assert words.label and words.description.endswith(".") and words.pseudonyms
 
 
+# the sales page: the archive is uploaded at the end of the technical questionnaire form, or e-mailed to the rep
+QUESTIONNAIRE_FORM = "https://docs.google.com/forms/d/e/1FAIpQLSdzmtLykP8hAAqOLfAaIDy1-B5_2XFXSa1-Q5RJgX8ZvOcIvA/viewform"
+
+
 def test_upload_url_comes_from_resources() -> None:
     links = tomllib.loads((REPO / "resources" / "links.toml").read_text())
     assert upload_url() == links["upload_url"]
-    assert upload_url().startswith("https://")
+    assert upload_url() == QUESTIONNAIRE_FORM  # the form, not the contact page
+
+
+def test_both_ways_named() -> None:
+    assert send_ways() == ("upload it at the end of PlanetScale's technical questionnaire form "
+                           f"({QUESTIONNAIRE_FORM}), or e-mail it to your PlanetScale solutions rep")
 
 
 def test_archive_file_checksums_the_file(tmp_path: Path) -> None:
@@ -72,6 +81,10 @@ def test_email_text_on_a_real_run(mariadb: MariaDBServer, tmp_path: Path, monkey
     assert f"SHA-256: {hashlib.sha256(path.read_bytes()).hexdigest()}" in lines
     assert f"It holds {len(files)} files;" in text
     assert mariadb.root_password not in text
+    # both ways: attached to this e-mail, or uploaded at the end of the form
+    assert lines[4].startswith("Attached is the pre-migration prechecks archive of our database server")
+    assert lines[5] == ("If it was too large to attach, it is uploaded instead at the end of PlanetScale's technical "
+                        f"questionnaire form ({QUESTIONNAIRE_FORM}), under the name below.")
 
 
 def test_email_text_without_the_usual_files() -> None:

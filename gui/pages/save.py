@@ -1,5 +1,6 @@
 """Page 9: save the archive atomically (prechecks.bundle.write_bundle), then: open its folder, copy an
-e-mail text about it (prechecks.summary), open the upload page (resources/links.toml)."""
+e-mail text about it (prechecks.summary), open the technical questionnaire form the archive is uploaded at the
+end of (resources/links.toml)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ class SavePage(Page):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Save the archive")
-        self.setSubTitle("One file to upload to PlanetScale; nothing is sent anywhere by this tool.")
+        self.setSubTitle("One file for PlanetScale: upload it at the end of the technical questionnaire form, or "
+                         "e-mail it to your solutions rep. This tool sends nothing anywhere.")
         self._saving: Task | None = None
         self._saved: Saved | None = None
         self._saved_key: tuple[Any, ...] | None = None
@@ -97,25 +99,27 @@ class SavePage(Page):
 
         layout.addSpacing(12)
         layout.addWidget(wrapped_label(
-            "Then send it: copy a summary of the submission (server, readiness, questionnaire, the archive's "
-            "size and SHA-256, what was redacted) to paste into your e-mail to PlanetScale, and upload the "
-            "archive or attach it as your PlanetScale contact asked."))
+            "Then send it, either way: upload the archive at the end of PlanetScale's technical questionnaire "
+            "form, or attach it to an e-mail to your PlanetScale solutions rep. The e-mail text sums up the "
+            "submission (server, readiness, questionnaire, the archive's size and SHA-256, what was redacted)."))
         after = QHBoxLayout()
         self.copy_email = copy_button(self.email_text, "Copy e-&mail text", "Copy the e-mail text")
         self.copy_email.setEnabled(False)
         self.copy_email.clicked.connect(lambda: self.sent_status.setText(
             "E-mail text copied to the clipboard: paste it into your e-mail to PlanetScale."))
         after.addWidget(self.copy_email)
-        self.open_upload = QPushButton("Open the upload &page")
-        self.open_upload.setAccessibleName("Open the upload page in the browser")
+        self.open_upload = QPushButton("Open the u&pload form")
+        self.open_upload.setAccessibleName("Open the technical questionnaire form, where the archive is uploaded, "
+                                           "in the browser")
         self.open_upload.setToolTip(self.upload_url)
         self.open_upload.setEnabled(False)
         self.open_upload.clicked.connect(self._open_upload)
         after.addWidget(self.open_upload)
         after.addStretch(1)
         layout.addLayout(after)
-        self.upload_link = wrapped_label(f"Upload page: {self.upload_url}", selectable=True)
-        self.upload_link.setAccessibleName("Upload page address")
+        self.upload_link = wrapped_label(f"Technical questionnaire form (upload the archive at its end): "
+                                         f"{self.upload_url}", selectable=True)
+        self.upload_link.setAccessibleName("Upload form address")
         layout.addWidget(self.upload_link)
         self.sent_status = wrapped_label(selectable=True)
         self.sent_status.setAccessibleName("Sending status")
@@ -186,7 +190,8 @@ class SavePage(Page):
         state.archive, self._saved, self._saved_key = saved.path, saved, key
         state.prepared, state.prepared_for = saved.prepared, key
         lines = [f"Saved: {saved.path} ({format_size(saved.archive.size)}), SHA-256 {saved.archive.sha256}. "
-                 "Send this file to PlanetScale."]
+                 "Upload this file at the end of the technical questionnaire form, or e-mail it to your "
+                 "PlanetScale solutions rep."]
         if saved.redaction_map is not None:
             lines.append(f"The redaction map is next to it: {saved.redaction_map}. Keep it private; do not send it.")
             if state.earlier_map is not None:  # it holds the earlier map's names too: the next run reuses it
@@ -219,4 +224,5 @@ class SavePage(Page):
 
     def _open_upload(self) -> None:
         if not QDesktopServices.openUrl(QUrl(self.upload_url)):
-            self.sent_status.setText(f"Could not open a browser: go to {self.upload_url}")
+            self.sent_status.setText(f"Could not open a browser: open {self.upload_url} yourself, or e-mail "
+                                     "the archive to your PlanetScale solutions rep.")

@@ -206,7 +206,8 @@ def test_required_questions_are_flagged_and_a_bad_number_blocks_next(qtbot, wiza
 
     team = go_to_section(wizard, "team")  # nothing prefilled: every required question is open
     assert team.required_status.text().startswith("4 required questions in this section still need an answer.")
-    assert all(f.note.text() == "Required: not answered yet." for f in team.fields)
+    assert all(f.note.text() == "Required: not answered yet." for f in team.fields if f.question.required)
+    assert field(wizard, "team.poc_criteria").note.text() == ""  # optional: not flagged
     assert "team.members" in {q.id for q in wizard.questionnaire.missing_required()}
     assert "4 required open" in team.progress.text()
     type_into(qtbot, field(wizard, "team.members"), "3 people")
@@ -298,3 +299,31 @@ def test_the_draft_key_comes_from_the_facts_source() -> None:
     assert drafts.server_key(**where) == drafts.server_key(host="db1", port=3307, socket=None, user="dba")
     assert drafts.source_where({"via": "read-samples", "path": "/tmp/x"}) is None
     assert drafts.source_where(None) is None
+
+
+def test_the_new_questions_show_with_what_the_server_showed(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
+    """Questionnaire version 2 (issue 15): the number of databases, growth, tooling, slow log, proof of concept,
+    recovery objectives and target region are on their pages; the prefilled ones say what they rest on."""
+    proxy_session = mariadb.connect(conn_attrs={"program_name": "proxysql"})
+    try:
+        run_to_questionnaire(qtbot, wizard, mariadb)
+    finally:
+        proxy_session.close()
+    facts = wizard.state.result.facts if wizard.state.result is not None else {}
+    new = ("architecture.database_count", "architecture.data_growth", "tooling.monitoring", "tooling.backup",
+           "tooling.proxy", "tooling.failover", "performance.slow_log_attached", "team.poc_criteria",
+           "plan.recovery_objectives", "plan.target_region")
+    for qid in new:
+        f = field(wizard, qid)
+        assert f.label.text().replace("&", "").startswith(QUESTIONNAIRE.question(qid).question), qid
+        assert f.help.text() == QUESTIONNAIRE.question(qid).help
+    count = field(wizard, "architecture.database_count")
+    assert count.raw() == str(len(facts["schemas"]))
+    assert count.note.text().startswith("From the server (schemas, measured): the user schemas of this server")
+    go_to_section(wizard, "tooling")
+    proxy = field(wizard, "tooling.proxy")
+    assert proxy.raw() == "seen on the server: ProxySQL — client program proxysql (1 session(s))"
+    assert proxy.note.text().startswith("From the server (workload.clients, measured): from the sessions connected")
+    assert field(wizard, "tooling.monitoring").raw() == ""  # nothing of the kind connected: no answer
+    assert field(wizard, "tooling.monitoring").note.text() == "Required: not answered yet."
+    assert "tooling.proxy" not in wizard.state.answers  # the prefill is not the user's answer

@@ -1,4 +1,4 @@
-"""Page 9, Save: default place, then the folder, the e-mail text and the upload page (pytest-qt, offscreen,
+"""Page 9, Save: default place, then the folder, the e-mail text and the upload form (pytest-qt, offscreen,
 a real MariaDB)."""
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def test_default_place_then_email_text_and_upload_page(qtbot, wizard: Wizard, ma
     assert [u.toString() for u in opened.urls] == [links["upload_url"], QUrl.fromLocalFile(str(path.parent)).toString()]
     assert page.open_upload.toolTip() == links["upload_url"]
     assert links["upload_url"] in page.upload_link.text()
+    assert opened.urls[0].host() == "docs.google.com" and opened.urls[0].path().startswith("/forms/")
+    assert page.upload_link.text().startswith("Technical questionnaire form (upload the archive at its end): ")
+    assert "solutions rep" in page.status.text() and "questionnaire form" in page.status.text()  # both ways
 
 
 def test_a_change_after_saving_asks_to_save_again(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:

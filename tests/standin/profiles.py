@@ -1234,6 +1234,29 @@ def _pxc_80(percona: Profile) -> Profile:
     return p
 
 
+def _mysql_wsrep_80(percona: Profile) -> Profile:
+    """Codership's MySQL-wsrep 8.0: MySQL Community with the wsrep API and a Galera provider (no pxc_* variables).
+
+    GTIDs are off, as on a cluster that never turned them on: the GTID rules must apply (and fail) here.
+    """
+    p = _community_80(percona, "8.0.35", "mysql-wsrep-8.0")
+    p.variables.update(
+        {
+            "version_comment": "MySQL Community Server - GPL, wsrep_26.1.4.3",
+            "wsrep_on": "ON",
+            "wsrep_provider": "/usr/lib/galera/libgalera_smm.so",
+            "wsrep_cluster_name": "wsrep-cluster",
+            "wsrep_cluster_address": "gcomm://10.0.0.21,10.0.0.22,10.0.0.23",
+            "wsrep_node_address": "10.0.0.21",
+            "wsrep_sst_method": "rsync",
+            "gtid_mode": "OFF",
+            "enforce_gtid_consistency": "OFF",
+        }
+    )
+    p.variables = _sorted(p.variables)
+    return p
+
+
 _BUILDERS: dict[str, Callable[[Profile], Profile]] = {
     "mysql-8.4": _mysql_84,
     "mysql-8.0-replica": _mysql_80_replica,
@@ -1246,6 +1269,7 @@ _BUILDERS: dict[str, Callable[[Profile], Profile]] = {
     "tidb-7.5": _tidb_75,
     "vitess-19": _vitess_19,
     "pxc-8.0": _pxc_80,
+    "mysql-wsrep-8.0": _mysql_wsrep_80,
 }
 
 PROFILE_NAMES: tuple[str, ...] = ("percona-8.0.32", *_BUILDERS)

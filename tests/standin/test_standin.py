@@ -60,6 +60,7 @@ EXPECTED_VERSIONS = {
     "tidb-7.5": "8.0.11-TiDB-v7.5.1",
     "vitess-19": "8.0.34-Vitess",
     "pxc-8.0": "8.0.35-27.1",
+    "mysql-wsrep-8.0": "8.0.35",
 }
 
 
