@@ -246,7 +246,9 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
         table.columns.append({
             "name": as_text(column), "position": as_int(position, 0), "data_type": data_type,
             "column_type": as_text(column_type).lower(), "nullable": as_text(nullable).upper() == "YES",
-            "charset": _opt(charset), "extra": as_text(extra).upper(), "collation": _opt(collation),
+            "charset": _opt(charset), "extra": as_text(extra).upper(),
+            # ENUM/SET values keep their case here (column_type above is lower-cased)
+            "duplicate_values": bool(duplicate_enum_values(as_text(column_type), _opt(collation))),
         })
 
     special_indexes: dict[str, set[tuple[str, str]]] = {"FULLTEXT": set(), "SPATIAL": set()}
@@ -435,7 +437,7 @@ def _summarise(schema: str, tables: dict[str, _Table], json_checks: set[tuple[st
                 objects["non_ascii_identifiers"].append(f"{dotted}.{name}")
             if _is_generated(column["extra"]):
                 objects["generated_columns"].append(f"{dotted}.{name}")
-            if duplicate_enum_values(column["column_type"], column["collation"]):
+            if column["duplicate_values"]:
                 objects["duplicate_enum_values"].append(f"{dotted}.{name}")
             if column["charset"] is not None and column["charset"].lower() not in SUPPORTED_CHARSETS:
                 objects["unsupported_charset_columns"].append(
