@@ -307,3 +307,19 @@ def test_workload_rules_skip_when_no_statement_was_read(mariadb_factory) -> None
 ])
 def test_statement_kinds(text: str, kind: str | None) -> None:
     assert statement_kind(text) == kind
+
+
+def test_an_unsupported_statement_outside_the_top_50_digests_is_found(mariadb_factory, tmp_path) -> None:
+    server, _log = logged_server(mariadb_factory, tmp_path)
+    run_as_root(server, "SET @x := 1")  # microseconds: last by total time
+    # 55 distinct statements of tens of milliseconds each fill the top 50 (by total time) many times over
+    run_as_root(server, *(f"SELECT COUNT(*) AS c{n} FROM app.seq_1_to_300000 WHERE seq % 7 = 0"  # alias: distinct
+                           for n in range(55)))
+    facts = collect_facts(spec_for(server))
+    workload = facts["workload"]
+    assert len(workload["digests"]) == 50
+    assert "SET @? := ?" not in [d["digest_text"] for d in workload["digests"]]
+    assert [d["digest_text"] for d in workload["notable_digests"]] == ["SET @? := ?"]
+    statements = checks(facts)["unsupported_statements"]
+    assert (statements["status"], statements["objects"]) == ("fail", ["SET @? := ?"])
+    assert "50 top statement digests and 1 more PlanetScale would reject or limit" in statements["detail"]
