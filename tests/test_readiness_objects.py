@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from prechecks.readiness_objects import RULES, statement_kind
+from prechecks.redaction import Redactor
 from prechecks.rulespec import RuleSpec
 from prechecks.slowlog import files_fact, files_from
 from tests.helpers import spec_for
@@ -138,6 +140,26 @@ def test_schema_rules_fail_with_exactly_the_offenders(mariadb_factory) -> None:
     cycles = by_id["foreign_key_cycles"]["detail"]
     assert "app.t1.i_fk (app.t1 -> app.t2, ON DELETE SET NULL, ON UPDATE CASCADE)" in cycles
     assert "fk_customer" not in cycles and "fk_a_b" not in cycles
+
+
+def test_new_object_lists_are_pseudonymised_with_identifiers_redacted(mariadb_factory) -> None:
+    server = mariadb_factory()
+    build_offenders(server)
+    facts = collect_facts(spec_for(server))
+    redactor = Redactor(["identifiers"])
+    redactor.learn_facts(facts)
+    out = redactor.facts(facts)
+    reverse = redactor.mapping()["identifiers"]  # pseudonym -> original
+
+    def original(dotted: str) -> str:
+        return ".".join(reverse[part] for part in dotted.split("."))
+
+    for key in ("duplicate_enum_values", "broken_views"):
+        assert out["objects"][key] and all(re.fullmatch(r"(?:[a-z]+-\d{3}\.?)+", v) for v in out["objects"][key])
+        assert [original(v) for v in out["objects"][key]] == facts["objects"][key]
+    t1 = next(k for k in out["objects"]["foreign_keys"] if original(k["name"]) == "app.t1.i_fk")
+    assert [reverse[c] for c in t1["referenced_columns"]] == ["j"]
+    assert checks(out)["broken_views"]["objects"] == out["objects"]["broken_views"]
 
 
 def test_schema_rules_pass_on_a_clean_schema(mariadb_factory) -> None:
