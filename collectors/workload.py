@@ -169,7 +169,8 @@ _NOTABLE_CONDITION = (
     "DIGEST IS NOT NULL AND (DIGEST_TEXT LIKE 'LOAD DATA%' OR DIGEST_TEXT LIKE '%:=%'"
     " OR DIGEST_TEXT LIKE '%JSON_TABLE%' OR DIGEST_TEXT LIKE 'CREATE DATABASE%' OR DIGEST_TEXT LIKE 'CREATE SCHEMA%'"
     " OR DIGEST_TEXT LIKE 'DROP DATABASE%' OR DIGEST_TEXT LIKE 'DROP SCHEMA%' OR DIGEST_TEXT LIKE 'KILL%'"
-    " OR DIGEST_TEXT LIKE 'CALL%' OR DIGEST_TEXT LIKE 'SET GLOBAL%'"
+    " OR DIGEST_TEXT LIKE 'CALL%' OR DIGEST_TEXT LIKE 'SET%GLOBAL%time_zone%'"
+    " OR DIGEST_TEXT LIKE 'SET%GLOBAL%sql_mode%'"
     f" OR MAX_TIMER_WAIT > {NOTABLE_LIMIT_SECONDS * 10**12}"
     f" OR SUM_ROWS_SENT > {NOTABLE_ROWS} * COUNT_STAR)"
 )
@@ -634,8 +635,8 @@ DIGESTS = Collector(
         "performance_schema.events_statements_summary_by_digest: DIGEST_TEXT (literals as ?), counts, times,"
         f" rows; top {TOP_DIGESTS} by total time",
         f"the same table again: up to {TOP_DIGESTS} more statements PlanetScale does not support (LOAD DATA, :=,"
-        " JSON_TABLE, CREATE/DROP DATABASE, KILL, CALL, SET GLOBAL) or that exceed its limits (over 20 s, over"
-        " 100,000 rows)",
+        " JSON_TABLE, CREATE/DROP DATABASE, KILL, CALL, SET GLOBAL time_zone/sql_mode) or that exceed its limits"
+        " (over 20 s, over 100,000 rows)",
         "performance_schema.setup_consumers (only when no digest is found)",
     ),
     writes=("workload.digests", "workload.notable_digests", "workload.digests_status", "workload.digests_overflow"),

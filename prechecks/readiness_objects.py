@@ -168,10 +168,12 @@ UNSUPPORTED: tuple[tuple[str, re.Pattern[str], str, str], ...] = tuple(
          "unnest JSON in the application or with the other JSON functions"),
         ("CREATE DATABASE", r"^\s*CREATE\s+(?:DATABASE|SCHEMA)\b",
          "You cannot `CREATE` a logical database within a PlanetScale Vitess database.",
-         "create databases with the PlanetScale CLI or console, not from the application"),
+         "create databases with the PlanetScale CLI or console, not from the application (nothing to change when"
+         " it was a one-off provisioning step)"),
         ("DROP DATABASE", r"^\s*DROP\s+(?:DATABASE|SCHEMA)\b",
          "You cannot `DROP` a logical database within a PlanetScale Vitess database.",
-         "drop databases with the PlanetScale CLI or console, not from the application"),
+         "drop databases with the PlanetScale CLI or console, not from the application (nothing to change when it"
+         " was a one-off clean-up)"),
         ("KILL", r"^\s*KILL\b", "We do not support killing queries or shards from the command line.",
          "stop runaway queries with query timeouts (SELECT /*vt+ QUERY_TIMEOUT_MS=... */) instead of KILL"),
         ("CALL", r"^\s*CALL\b", "We do not support any form of stored routines.",
@@ -426,9 +428,9 @@ def check_broken_views(facts: Mapping[str, Any]) -> dict[str, Any]:
         found=f"{_plural(len(offenders), 'view')} the server reports error 1356 for (a table, column or function it"
               " reads is missing, or its definer/invoker lacks rights to it)",
         none="every view resolves (the server reports no error 1356 for any)",
-        remediation=f"DROP VIEW {example}; if nothing uses it, or CREATE OR REPLACE VIEW {example} AS ... over tables"
-                    " that exist (SHOW CREATE VIEW gives the old definition); a view that fails only for its"
-                    " definer's rights needs that account's grants fixed.")
+        remediation=f"If nothing uses the view: DROP VIEW {example}; otherwise CREATE OR REPLACE VIEW {example} AS ..."
+                    " over tables and columns that exist (SHOW CREATE VIEW gives the old definition); a view that"
+                    " fails only for its definer's rights needs that account's grants fixed.")
 
 
 def _cyclic_edges(edges: Sequence[tuple[Any, Any, str]]) -> set[str]:
