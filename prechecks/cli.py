@@ -156,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="neither restore nor save the saved answers (draft) for this server")
     quest.add_argument("--attach", metavar="FILE", action="append", default=[],
                        help="add a file to the archive under attachments/ (repeatable; 25 MB each, 100 MB in all)")
+    aws = parser.add_argument_group(
+        "Amazon RDS / Aurora (read-only AWS API: instance facts, 14 days of CloudWatch, last month's RDS bill)",
+        "  used when one of these is given or --host is an RDS endpoint; credentials from the standard AWS\n"
+        "  chain (profile, environment, SSO cache, instance role), never stored; written to cloud.json")
+    aws.add_argument("--aws-profile", metavar="NAME", help="the AWS profile of ~/.aws/config to use")
+    aws.add_argument("--aws-region", metavar="REGION", help="the region (default: from the endpoint or the profile)")
+    aws.add_argument("--aws-db-instance", metavar="ID", help="the RDS DB instance identifier (default: from the endpoint)")
+    aws.add_argument("--aws-db-cluster", metavar="ID", help="the Aurora DB cluster identifier (default: from the endpoint)")
+    aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
+    aws.add_argument("--aws-policy", action="store_true",
+                     help="print the minimal read-only IAM policy the cloud part needs, and exit")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -526,6 +537,9 @@ def run_collection(args: argparse.Namespace) -> int:
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                              attachments=attachments, slow_log_files=slow_log_files)
+    cloud = _cloud_json(args, spec.host)
+    if cloud is not None:
+        content = replace(content, extra_files={**content.extra_files, "cloud.json": cloud})
     for note in content.facts.get("collection", {}).get("notes", []):
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
@@ -561,6 +575,25 @@ def run_collection(args: argparse.Namespace) -> int:
                   "both)", file=sys.stderr)
     print(archive)
     return EXIT_OK
+
+
+def _cloud_json(args: argparse.Namespace, host: str | None) -> str | None:
+    """cloud.json's text when the cloud part applies (a cloud flag, or an RDS endpoint); its outcome in one line."""
+    from collectors.aws import CloudOptions, wanted
+
+    options = CloudOptions(profile=args.aws_profile, region=args.aws_region, db_instance=args.aws_db_instance,
+                           db_cluster=args.aws_db_cluster)
+    if not wanted(options, host, no_cloud=args.no_cloud):
+        return None
+    import json
+
+    from collectors.aws import collect_cloud, one_line
+
+    if not args.quiet:
+        _progress_line("reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
+    document = collect_cloud(options, host)
+    print(f"ps-prechecks: {one_line(document)}", file=sys.stderr)
+    return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
 def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path],
@@ -668,6 +701,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from prechecks.questionnaire import load_questionnaire, render_question_list
 
             print(render_question_list(load_questionnaire()), end="")
+            return EXIT_OK
+        if args.aws_policy:  # no connection, no AWS call
+            from collectors.aws import policy_json
+
+            print(policy_json(), end="")
             return EXIT_OK
         if args.read_samples:
             return run_read_samples(args)
