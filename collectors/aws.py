@@ -262,7 +262,7 @@ def _arn_region(value: str) -> str | None:
 
 
 def _arn_id(value: str) -> str:
-    return value.split(":")[-1] if value.startswith("arn:") else value
+    return value.rsplit(":", maxsplit=1)[-1] if value.startswith("arn:") else value
 
 
 def _describe_instance(run: _Run, identifier: str, region: str | None = None) -> dict[str, Any]:
@@ -274,7 +274,17 @@ def _describe_instance(run: _Run, identifier: str, region: str | None = None) ->
     return dict(found[0])
 
 
-def _instances(run: _Run, options: CloudOptions, endpoint: Endpoint | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _add_instance(run: _Run, instances: list[dict[str, Any]], part: str, identifier: str, role: str) -> None:
+    """One more instance (an id, or an ARN for another region); a failure skips only this one."""
+
+    def read() -> None:
+        instances.append(_instance_fact(_describe_instance(run, _arn_id(identifier), _arn_region(identifier)), role))
+
+    run.part(part, read)
+
+
+def _instances(run: _Run, options: CloudOptions,
+               endpoint: Endpoint | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The instances (target first) and the cluster facts (empty for a plain RDS instance)."""
     instance_id = options.db_instance
     cluster_id = options.db_cluster
@@ -305,13 +315,10 @@ def _instances(run: _Run, options: CloudOptions, endpoint: Endpoint | None) -> t
             instances.append(_instance_fact(db, role))
             if role == "replica":  # its source too: the topology the sizing needs
                 source = str(db["ReadReplicaSourceDBInstanceIdentifier"])
-                run.part(f"instance {_arn_id(source)}", lambda: instances.append(_instance_fact(
-                    _describe_instance(run, _arn_id(source), _arn_region(source)), "primary")))
-            for replica in db.get("ReadReplicaDBInstanceIdentifiers", []):
-                if instance_id and _arn_id(replica) == instance_id:
-                    continue
-                run.part(f"replica {_arn_id(replica)}", lambda r=replica: instances.append(_instance_fact(
-                    _describe_instance(run, _arn_id(r), _arn_region(r)), "replica")))
+                _add_instance(run, instances, f"instance {_arn_id(source)}", source, "primary")
+            for replica in db.get("ReadReplicaDBInstanceIdentifiers", []):  # an ARN when in another region
+                if _arn_id(replica) != instance_id:
+                    _add_instance(run, instances, f"replica {_arn_id(replica)}", str(replica), "replica")
             return instances, cluster
     assert cluster_id is not None
     answer = run.call("rds", "DescribeDBClusters", DBClusterIdentifier=cluster_id)
@@ -340,8 +347,7 @@ def _instances(run: _Run, options: CloudOptions, endpoint: Endpoint | None) -> t
     for member in members:
         member_id = str(member.get("DBInstanceIdentifier"))
         role = "writer" if member.get("IsClusterWriter") else "reader"
-        run.part(f"instance {member_id}", lambda i=member_id, r=role: instances.append(
-            _instance_fact(_describe_instance(run, i), r)))
+        _add_instance(run, instances, f"instance {member_id}", member_id, role)
     return instances, cluster
 
 

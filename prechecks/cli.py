@@ -162,8 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         "  chain (profile, environment, SSO cache, instance role), never stored; written to cloud.json")
     aws.add_argument("--aws-profile", metavar="NAME", help="the AWS profile of ~/.aws/config to use")
     aws.add_argument("--aws-region", metavar="REGION", help="the region (default: from the endpoint or the profile)")
-    aws.add_argument("--aws-db-instance", metavar="ID", help="the RDS DB instance identifier (default: from the endpoint)")
-    aws.add_argument("--aws-db-cluster", metavar="ID", help="the Aurora DB cluster identifier (default: from the endpoint)")
+    aws.add_argument("--aws-db-instance", metavar="ID",
+                     help="the RDS DB instance identifier (default: from the endpoint)")
+    aws.add_argument("--aws-db-cluster", metavar="ID",
+                     help="the Aurora DB cluster identifier (default: from the endpoint)")
     aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
     aws.add_argument("--aws-policy", action="store_true",
                      help="print the minimal read-only IAM policy the cloud part needs, and exit")

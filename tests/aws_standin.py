@@ -10,6 +10,7 @@ the calls it saw per action, so a test can tell that a throttled call was retrie
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -90,7 +91,7 @@ def action_of(path: str, headers: dict[str, str], body: bytes) -> str:
     if target:
         return target.rsplit(".", 1)[-1]
     if "/operation/" in path:
-        return path.rsplit("/operation/", 1)[-1].split("?")[0]
+        return path.rsplit("/operation/", 1)[-1].split("?", maxsplit=1)[0]
     form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
     return (form.get("Action") or [""])[0]
 
@@ -147,7 +148,7 @@ class FaultProxy:
         message = f"stand-in: {self.code} for {self.action}"
         status = 403 if "Denied" in self.code or "Unauthorized" in self.code or "Expired" in self.code else 400
         if "x-amz-target" in headers:  # JSON protocol (Cost Explorer)
-            data = ('{"__type": "%s", "message": "%s"}' % (self.code, message)).encode()
+            data = json.dumps({"__type": self.code, "message": message}).encode()
             content_type = "application/x-amz-json-1.1"
         elif headers.get("smithy-protocol") == "rpc-v2-cbor":  # CloudWatch
             data = _cbor_map({"__type": self.code, "message": message})

@@ -98,8 +98,8 @@ def _seed(moto: MotoServer, env: dict[str, str]) -> None:
     for hour in range(1, 25):  # CPU: hours 1..24 before now hold 1..24 %, hour 15 holds 12.5 and 87.5 instead
         stamp = NOW - timedelta(hours=hour)
         if stamp == MAX_HOUR:
-            data += [{"MetricName": "CPUUtilization", "Dimensions": dimension, "Timestamp": stamp + timedelta(minutes=m),
-                      "Value": v, "Unit": "Percent"} for m, v in ((5, 12.5), (35, 87.5))]
+            data += [{"MetricName": "CPUUtilization", "Dimensions": dimension, "Value": v, "Unit": "Percent",
+                      "Timestamp": stamp + timedelta(minutes=m)} for m, v in ((5, 12.5), (35, 87.5))]
         else:
             data.append({"MetricName": "CPUUtilization", "Dimensions": dimension, "Timestamp": stamp,
                          "Value": float(hour), "Unit": "Percent"})
@@ -121,7 +121,7 @@ def _seed(moto: MotoServer, env: dict[str, str]) -> None:
                                                         "Total": {}, "Groups": groups, "Estimated": False}]}]})
     request = urllib.request.Request(f"{moto.url}/moto-api/static/ce/cost-and-usage-results", data=body.encode(),
                                      method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the local moto
+    with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 201
 
 
@@ -145,7 +145,7 @@ def test_endpoint_parsing() -> None:
     assert aws.wanted(aws.CloudOptions(region="eu-west-1"), "127.0.0.1")
 
 
-def _called_operations() -> set[tuple[str, str]]:
+def _called_operations() -> set[tuple[Any, Any]]:
     """Every (service, operation) collectors/aws.py passes to _Run.call, read from its source."""
     tree = ast.parse((REPO / "collectors" / "aws.py").read_text())
     found = set()
@@ -326,7 +326,8 @@ def test_no_credentials_is_one_line(aws_env: dict[str, str], monkeypatch: pytest
 
 def test_unknown_profile_is_one_line(aws_env: dict[str, str]) -> None:
     doc = aws.collect_cloud(aws.CloudOptions(profile="nope", region=REGION, db_instance="shop-db"), None, now=NOW)
-    assert doc["skipped"][0]["reason"] == "AWS profile 'nope' is not in ~/.aws/config or credentials: check --aws-profile"
+    assert doc["skipped"][0]["reason"] == ("AWS profile 'nope' is not in ~/.aws/config or credentials: "
+                                           "check --aws-profile")
 
 
 def test_unreachable_endpoint_is_bounded(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
