@@ -479,7 +479,8 @@ def collect_cloud(options: CloudOptions, host: str | None = None, *, now: dateti
     endpoint = parse_endpoint(host)
     region = options.region or (endpoint.region if endpoint else None)
     document: dict[str, Any] = {"format_version": FORMAT_VERSION, "provider": "aws", "region": region,
-                                "endpoint": {"kind": endpoint.kind, "name": endpoint.name} if endpoint else None,
+                                "endpoint": {"host": host, "kind": endpoint.kind, "name": endpoint.name}
+                                if endpoint else None,
                                 "instances": [], "cluster": None, "metrics": None, "bill": None, "skipped": []}
     now = now or datetime.now(UTC)
     try:

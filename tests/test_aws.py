@@ -212,7 +212,8 @@ def test_rds_instance_with_replica(moto: MotoServer, aws_env: dict[str, str]) ->
 def test_aurora_cluster_from_reader_endpoint(moto: MotoServer, aws_env: dict[str, str]) -> None:
     _seed(moto, aws_env)
     doc = aws.collect_cloud(aws.CloudOptions(), "orders.cluster-ro-c9akciq32.eu-west-1.rds.amazonaws.com", now=NOW)
-    assert doc["endpoint"] == {"kind": "cluster-ro", "name": "orders"}
+    assert doc["endpoint"] == {"host": "orders.cluster-ro-c9akciq32.eu-west-1.rds.amazonaws.com", "kind": "cluster-ro",
+                               "name": "orders"}
     assert [(i["id"], i["role"], i["vcpu"], i["memory_gib"]) for i in doc["instances"]] == [
         ("orders-1", "writer", 4, 32.0), ("orders-2", "reader", 4, 32.0), ("orders-3", "reader", 4, 32.0)]
     assert doc["cluster"]["id"] == "orders" and doc["cluster"]["engine"] == "aurora-mysql"
@@ -406,3 +407,41 @@ def test_cli_without_cloud_flags_touches_no_aws(mariadb: MariaDBServer, tmp_path
     assert proc.returncode == 0, proc.stderr
     assert "cloud:" not in proc.stderr
     assert not [n for n in read_archive(Path(proc.stdout.strip().splitlines()[-1])) if n.endswith("cloud.json")]
+
+
+def test_no_credentials_in_an_empty_network_namespace(tmp_path: Path) -> None:
+    """The credential chain with nothing configured, run where only a loopback exists (unshare -n): the
+    metadata probe is off, so the answer is the one line at once, not a wait on 169.254.169.254."""
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("unshare -n needs root (the socket guard of the other tests still applies)")
+    (tmp_path / "empty").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=str(tmp_path / "empty"), HOME=str(tmp_path),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "empty"), PYTHONPATH=str(REPO))
+    code = ("import json; from collectors import aws; print(json.dumps(aws.collect_cloud(aws.CloudOptions(), "
+            "'shop-db.c9akciq32.eu-west-1.rds.amazonaws.com')['skipped']))")
+    started = time.monotonic()
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up; exec "$0" -c "$1"', sys.executable,
+                           code], capture_output=True, text=True, env=env, timeout=60, check=False, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - started < 20
+    assert json.loads(proc.stdout) == [{"part": "aws", "iam_action": None, "reason": "no AWS credentials found: give "
+                                        "--aws-profile, set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or run "
+                                        "aws sso login"}]
+
+
+def test_cloud_json_goes_through_the_redaction_pass() -> None:
+    """cloud.json is an archive file like any other: with --redact hostnames the endpoint is a pseudonym,
+    and the secrets are scrubbed from it."""
+    from prechecks.bundle import BundleContent, bundle_files
+
+    host = "shop-db.c9akciq32.eu-west-1.rds.amazonaws.com"
+    cloud = json.dumps({"format_version": 1, "endpoint": {"host": host, "kind": "instance", "name": "shop-db"},
+                        "note": "pw s3cr3t-value-123"})
+    content = BundleContent("2026_12_06_00_00_00", {"source": {"host": host, "port": 3306}}, "report", {},
+                            extra_files={"cloud.json": cloud}, secrets=["s3cr3t-value-123"])
+    files = bundle_files(content, redact=("hostnames",))
+    text = files["cloud.json"].decode()
+    assert host not in text and "s3cr3t-value-123" not in text
+    assert json.loads(text)["endpoint"]["host"].startswith("host")
