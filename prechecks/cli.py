@@ -11,7 +11,7 @@ import getpass
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--servers", metavar="FILE",
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
-                      "ssh_user, ssh_key, ssh_accept_new_host_key); see README. Each server gets its own folder; "
+                      "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
+                      "aws_db_cluster, no_cloud); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -579,22 +580,26 @@ def run_collection(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cloud_json(args: argparse.Namespace, host: str | None) -> str | None:
-    """cloud.json's text when the cloud part applies (a cloud flag, or an RDS endpoint); its outcome in one line."""
+def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
+                label: str = "") -> str | None:
+    """cloud.json's text when the cloud part applies (a cloud flag, or an RDS endpoint); its outcome in one line.
+    ``entry``: a --servers entry's aws_* keys, over the flags."""
     from collectors.aws import CloudOptions, wanted
 
-    options = CloudOptions(profile=args.aws_profile, region=args.aws_region, db_instance=args.aws_db_instance,
-                           db_cluster=args.aws_db_cluster)
-    if not wanted(options, host, no_cloud=args.no_cloud):
+    given = {**{k: getattr(args, k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster",
+                                               "no_cloud")}, **(entry or {})}
+    options = CloudOptions(profile=given["aws_profile"], region=given["aws_region"],
+                           db_instance=given["aws_db_instance"], db_cluster=given["aws_db_cluster"])
+    if not wanted(options, host, no_cloud=bool(given["no_cloud"])):
         return None
     import json
 
     from collectors.aws import collect_cloud, one_line
 
     if not args.quiet:
-        _progress_line("reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
+        _progress_line(f"{label}reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
     document = collect_cloud(options, host)
-    print(f"ps-prechecks: {one_line(document)}", file=sys.stderr)
+    print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
     return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
@@ -646,6 +651,14 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
                                 cancel=CancelToken(), announce=announce)
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
+    by_name = {entry.name: entry for entry in entries}
+    for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
+        if part.content is not None and part.name in by_name:
+            entry = by_name[part.name]
+            cloud = _cloud_json(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
+            if cloud is not None:
+                parts[index] = replace(part, content=replace(part.content, extra_files={
+                    **part.content.extra_files, "cloud.json": cloud}))
     missing = [p for p in parts if p.content is None]
     for part in missing:
         print(f"ps-prechecks: server {part.name} not collected: {part.error}"

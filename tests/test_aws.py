@@ -445,3 +445,49 @@ def test_cloud_json_goes_through_the_redaction_pass() -> None:
     text = files["cloud.json"].decode()
     assert host not in text and "s3cr3t-value-123" not in text
     assert json.loads(text)["endpoint"]["host"].startswith("host")
+
+
+def test_servers_entries_take_the_aws_keys(mariadb: MariaDBServer, moto: MotoServer, aws_env: dict[str, str],
+                                           tmp_path: Path) -> None:
+    _seed(moto, aws_env)
+    servers = tmp_path / "servers.toml"
+    servers.write_text(f'''
+        [[server]]
+        name = "shop"
+        host = "{mariadb.host}"
+        port = {mariadb.port}
+        user = "root"
+        password_env = "SHOP_PW"
+        aws_region = "{REGION}"
+        aws_db_instance = "shop-db"
+
+        [[server]]
+        name = "plain"
+        host = "{mariadb.host}"
+        port = {mariadb.port}
+        user = "root"
+        password_env = "SHOP_PW"
+        aws_db_instance = "shop-db"
+        no_cloud = true
+    ''')
+    servers.chmod(0o600)
+    env = _cli_env({**aws_env, "SHOP_PW": mariadb.root_password}, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run([*CLI, "--servers", str(servers), "--sleep=0", "--no-schema-ddl", "--output", str(out)],
+                          capture_output=True, text=True, env=env, timeout=180, check=False, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert "ps-prechecks: server shop: cloud: 2 instance(s) read in eu-west-1\n" in proc.stderr
+    files = read_archive(Path(proc.stdout.strip().splitlines()[-1]))
+    assert [i["id"] for i in json.loads(files["shop/cloud.json"])["instances"]] == ["shop-db", "shop-db-replica"]
+    assert "plain/cloud.json" not in files and "plain/facts.json" in files
+
+
+def test_servers_file_refuses_a_bad_no_cloud(tmp_path: Path) -> None:
+    from prechecks.servers import ServersFileError, load_servers
+
+    servers = tmp_path / "servers.toml"
+    servers.write_text('[[server]]\nname = "a"\nhost = "db1"\nno_cloud = "yes"\n')
+    servers.chmod(0o600)
+    with pytest.raises(ServersFileError, match=r"server 'a': no_cloud must be true or false"):
+        load_servers(servers)
