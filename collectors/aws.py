@@ -118,6 +118,28 @@ def policy_json() -> str:
     return json.dumps(policy_document(), indent=2) + "\n"
 
 
+CREDENTIAL_SERVICES = ("sts", "sso", "sso-oidc")  # the credential chain's own calls (SSO cache, role)
+
+
+def missing_models() -> list[str]:
+    """The botocore service models the cloud part needs that are not installed (the frozen bundle ships
+    only these); each call of :data:`CALLS` must be an operation of its service's model. No network."""
+    import botocore.session
+    from botocore.exceptions import DataNotFoundError, UnknownServiceError
+
+    session = botocore.session.get_session()
+    missing: list[str] = []
+    for service in sorted({s for s, _ in CALLS} | set(CREDENTIAL_SERVICES)):
+        try:
+            model = session.get_service_model(service)
+        except (UnknownServiceError, DataNotFoundError):
+            missing.append(service)
+            continue
+        names = set(model.operation_names)
+        missing += [f"{service}:{operation}" for s, operation in CALLS if s == service and operation not in names]
+    return missing
+
+
 class _Fatal(Exception):
     """The cloud part cannot go on (no credentials, bad token, unreachable, out of budget): one skip."""
 

@@ -718,8 +718,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(render_question_list(load_questionnaire()), end="")
             return EXIT_OK
         if args.aws_policy:  # no connection, no AWS call
-            from collectors.aws import policy_json
+            from collectors.aws import missing_models, policy_json
 
+            missing = missing_models()  # the policy is only as good as the calls the installed models allow
+            if missing:
+                return _fail(f"AWS service models missing from this installation: {', '.join(missing)}",
+                             "reinstall ps-prechecks (the cloud part cannot run without them)")
             print(policy_json(), end="")
             return EXIT_OK
         if args.read_samples:

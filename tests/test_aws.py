@@ -168,6 +168,12 @@ def test_policy_names_exactly_the_actions_called() -> None:
     assert json.loads(out.stdout) == aws.policy_document()
 
 
+def test_every_call_is_an_operation_of_the_installed_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert aws.missing_models() == []
+    monkeypatch.setitem(aws.CALLS, ("rds", "DescribeNoSuchThing"), "rds:DescribeNoSuchThing")
+    assert aws.missing_models() == ["rds:DescribeNoSuchThing"]
+
+
 def test_version_does_not_import_boto3() -> None:
     code = "import sys; from prechecks import cli\ntry: cli.main(['--version'])\nexcept SystemExit: pass\n" \
            "print(sorted(m for m in sys.modules if m.startswith(('boto3', 'botocore'))))"
