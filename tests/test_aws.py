@@ -374,6 +374,15 @@ def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer, 
     assert [i["id"] for i in doc["instances"]] == ["shop-db", "shop-db-replica"]
     assert doc["metrics"]["series"]["CPUUtilization"]["max"] == 87.5
     assert doc["bill"]["total"] == 358.75
+    (report_name,) = [n for n in files if n.startswith("ps_report_")]
+    report = files[report_name].decode()
+    section = report[report.index("## Cloud (AWS)"):report.index("## The End")]
+    assert "| shop-db | primary | db.r6g.large | 2 | 16.0 | mysql 8.0.35 | io1 | 200 | 3000 | yes | eu-west-1a |" \
+        in section
+    assert "| shop-db-replica | replica | db.r6g.large | 2 | 16.0 |" in section
+    assert f"| CPUUtilization | 13.9583 | 24 | 87.5 | {MAX_HOUR:%Y-%m-%dT%H:%M:%SZ} |" in section
+    assert ": 358.75 USD, by usage type:" in section
+    assert "| EU-InstanceUsage:db.r6g.large | 310.25 | 1488 Hrs |" in section
     everything = [proc.stdout, proc.stderr, *(b.decode("utf-8", "replace") for b in files.values())]
     for path in (tmp_path / "home").rglob("*"):  # drafts, logs, settings
         if path.is_file():
@@ -402,6 +411,9 @@ def test_cli_without_credentials_still_writes_the_sql_archive(mariadb: MariaDBSe
     files = read_archive(Path(proc.stdout.strip().splitlines()[-1]))
     assert "facts.json" in files and "manifest.json" in files
     assert json.loads(files["cloud.json"])["skipped"][0]["part"] == "aws"
+    (report_name,) = [n for n in files if n.startswith("ps_report_")]
+    assert ("- aws: no AWS credentials found: give --aws-profile, set AWS_PROFILE or the AWS_ACCESS_KEY_ID "
+            "variables, or run aws sso login\n") in files[report_name].decode()
 
 
 def test_cli_without_cloud_flags_touches_no_aws(mariadb: MariaDBServer, tmp_path: Path) -> None:
@@ -444,12 +456,16 @@ def test_cloud_json_goes_through_the_redaction_pass() -> None:
 
     host = "shop-db.c9akciq32.eu-west-1.rds.amazonaws.com"
     cloud = json.dumps({"format_version": 1, "endpoint": {"host": host, "kind": "instance", "name": "shop-db"},
-                        "note": "pw s3cr3t-value-123"})
+                        "note": "pw s3cr3t-value-123", "region": "eu-west-1",
+                        "skipped": [{"part": "bill", "reason": f"{host} said s3cr3t-value-123", "iam_action": None}]})
     content = BundleContent("2026_12_06_00_00_00", {"source": {"host": host, "port": 3306}}, "report", {},
                             extra_files={"cloud.json": cloud}, secrets=["s3cr3t-value-123"])
     files = bundle_files(content, redact=("hostnames",))
     text = files["cloud.json"].decode()
-    assert host not in text and "s3cr3t-value-123" not in text
+    report = files["ps_report_2026_12_06_00_00_00.md"].decode()
+    assert "## Cloud (AWS)" in report and "- bill: host" in report
+    for name in ("cloud.json", "ps_report_2026_12_06_00_00_00.md"):
+        assert host not in files[name].decode() and "s3cr3t-value-123" not in files[name].decode()
     assert json.loads(text)["endpoint"]["host"].startswith("host")
 
 
