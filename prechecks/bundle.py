@@ -139,6 +139,8 @@ def bundle_files(
         from prechecks.report import render_report
 
         report = render_report(facts, top_tables=content.top_tables, config_text=config_text)
+    if "cloud.json" in content.extra_files:  # its section before the end (the text pass below redacts both)
+        report = _with_cloud_section(report, content.extra_files["cloud.json"])
     texts: dict[str, str] = {}
     samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
     for name, text in samples.items():
@@ -159,6 +161,17 @@ def bundle_files(
     manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
     return files
+
+
+def _with_cloud_section(report: str, cloud_text: str) -> str:
+    from prechecks.report import render_cloud_section
+
+    try:
+        section = render_cloud_section(json.loads(cloud_text))
+    except ValueError:
+        section = "## Cloud (AWS)\ncloud.json could not be read back"
+    head, end, tail = report.rpartition("## The End")
+    return f"{head}{section}\n\n{end}{tail}" if end else f"{report}\n{section}\n"
 
 
 def prepare_bundle(
