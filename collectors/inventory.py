@@ -189,13 +189,15 @@ class _Inventory:
         key: [] for key in (
             "views", "routines", "triggers", "events", "foreign_keys", "check_constraints",
             "generated_columns", "non_ascii_identifiers", "unsupported_charset_columns",
-            "unsupported_charset_tables", "wide_tables", "mariadb_features",
+            "unsupported_charset_tables", "wide_tables", "mariadb_features", "duplicate_enum_values",
+            "broken_views",
         )
     })
     schema_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_table: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     created: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_checked: dict[str, str] = field(default_factory=dict)  # objects key -> why it was not read
 
 
 def _charset_of(collation: str, charsets: dict[str, str]) -> str | None:
@@ -206,14 +208,19 @@ def _charset_of(collation: str, charsets: dict[str, str]) -> str | None:
 
 # per schema, each sent once with the schema as its parameter (schema_rows: shared, and read ahead)
 _COLUMNS_SQL = ("SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,"
-                " CHARACTER_SET_NAME, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s")
+                " CHARACTER_SET_NAME, EXTRA, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s")
 _STATISTICS_SQL = ("SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
                    " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s")
 _PARTITIONS_SQL = ("SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD"
                    " FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL")
+# TABLE_ROWS makes MariaDB open each view, and then TABLE_COMMENT carries error 1356 for a view that no longer
+# resolves (MySQL 8 fills it from the data dictionary's view_valid flag): views only, one read per schema
+_VIEW_STATE_SQL = ("SELECT TABLE_NAME, TABLE_ROWS, TABLE_COMMENT FROM information_schema.TABLES"
+                   " WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'VIEW'")
+_INVALID_VIEW = re.compile(r"references invalid table", re.IGNORECASE)
 _FOREIGN_KEYS_SQL = ("SELECT CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, UPDATE_RULE,"
                      " DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s")
-_FOREIGN_KEY_COLUMNS_SQL = ("SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION"
+_FOREIGN_KEY_COLUMNS_SQL = ("SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION, REFERENCED_COLUMN_NAME"
                             " FROM information_schema.KEY_COLUMN_USAGE"
                             " WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IS NOT NULL")
 
@@ -221,9 +228,11 @@ _FOREIGN_KEY_COLUMNS_SQL = ("SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, OR
 def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inventory) -> None:
     objects = inv.objects
     tables: dict[str, _Table] = {}
+    views = 0
     for name, table_type, engine, *_, collation in schema_tables(ctx, schema):  # read once, shared
         name, table_type = as_text(name), as_text(table_type)
         if table_type == "VIEW":
+            views += 1
             objects["views"].append(f"{schema}.{name}")
             if _non_ascii(name):
                 objects["non_ascii_identifiers"].append(f"{schema}.{name}")
@@ -240,7 +249,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
 
     columns = schema_rows(ctx, schema, _COLUMNS_SQL)
     spatial_columns = 0
-    for table_name, column, position, data_type, column_type, nullable, charset, extra in columns:
+    for table_name, column, position, data_type, column_type, nullable, charset, extra, collation in columns:
         data_type = as_text(data_type).lower()
         spatial_columns += data_type in SPATIAL_TYPES  # views' columns too, as technologies counts
         table = tables.get(as_text(table_name))
@@ -250,6 +259,8 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
             "name": as_text(column), "position": as_int(position, 0), "data_type": data_type,
             "column_type": as_text(column_type).lower(), "nullable": as_text(nullable).upper() == "YES",
             "charset": _opt(charset), "extra": as_text(extra).upper(),
+            # ENUM/SET values keep their case here (column_type above is lower-cased)
+            "duplicate_values": bool(duplicate_enum_values(as_text(column_type), _opt(collation))),
         })
 
     special_indexes: dict[str, set[tuple[str, str]]] = {"FULLTEXT": set(), "SPATIAL": set()}
@@ -288,15 +299,19 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
             "on_delete": as_text(on_delete), "on_update": as_text(on_update),
         }
     if foreign_keys:
-        parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
-        for table_name, constraint, column, position in schema_rows(ctx, schema, _FOREIGN_KEY_COLUMNS_SQL):
+        parts: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        for table_name, constraint, column, position, referenced in schema_rows(ctx, schema, _FOREIGN_KEY_COLUMNS_SQL):
             parts.setdefault((as_text(table_name), as_text(constraint)), []).append(
-                (as_int(position, 0), as_text(column)))
+                (as_int(position, 0), as_text(column), as_text(referenced)))
         for key, fk in foreign_keys.items():
-            fk["columns"] = [c for _, c in sorted(parts.get(key, []))]
+            ordered = sorted(parts.get(key, []))
+            fk["columns"] = [c for _, c, _r in ordered]
+            fk["referenced_columns"] = [r for _, _c, r in ordered]
         objects["foreign_keys"].extend(foreign_keys.values())
 
     json_checks = _read_checks(ctx, schema, tables, inv)
+    if views:
+        _read_view_state(ctx, schema, inv)
 
     for name, routine_type in schema_rows(ctx, schema, ROUTINES_SQL):
         objects["routines"].append({"name": f"{schema}.{as_text(name)}", "type": as_text(routine_type)})
@@ -338,6 +353,42 @@ def _read_checks(ctx: Context, schema: str, tables: dict[str, _Table], inv: _Inv
             continue
         inv.objects["check_constraints"].append(f"{schema}.{table_name}.{constraint}")
     return json_checks
+
+
+def _read_view_state(ctx: Context, schema: str, inv: _Inventory) -> None:
+    """Lists the views the server cannot resolve any more (error 1356: a missing table, column or function)."""
+    try:
+        rows = schema_rows(ctx, schema, _VIEW_STATE_SQL)
+    except mysql_errors.Error as exc:
+        if not (is_privilege_error(exc) or is_unsupported_error(exc) or is_timeout_error(exc)):
+            raise
+        inv.not_checked.setdefault("broken_views", f"views of {schema} not checked: {_describe(exc)}")
+        return
+    for name, _rows, comment in rows:
+        if _INVALID_VIEW.search(as_text(comment or "")):
+            inv.objects["broken_views"].append(f"{schema}.{as_text(name)}")
+
+
+_ENUM_VALUE = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+
+
+def duplicate_enum_values(column_type: str, collation: str | None) -> list[str]:
+    """The values an ENUM/SET definition repeats, compared as the column's collation compares them: case-blind
+    unless the collation is binary or case-sensitive (`_bin`, `_cs`). Trailing spaces never count (MySQL strips
+    them from ENUM/SET values)."""
+    head = column_type.split("(", 1)[0].strip().lower()
+    if head not in ("enum", "set"):
+        return []
+    exact = collation is None or collation.lower().endswith(("_bin", "_cs")) or collation.lower() == "binary"
+    seen: dict[str, str] = {}
+    repeated: list[str] = []
+    for match in _ENUM_VALUE.finditer(column_type[column_type.index("("):] if "(" in column_type else ""):
+        value = match.group(1).replace("''", "'").rstrip(" ")
+        key = value if exact else value.casefold()
+        if key in seen and seen[key] not in repeated:
+            repeated.append(seen[key])
+        seen.setdefault(key, value)
+    return repeated
 
 
 def _is_json_check(constraint: str, clause: str, table: _Table) -> bool:
@@ -401,6 +452,8 @@ def _summarise(schema: str, tables: dict[str, _Table], json_checks: set[tuple[st
                 objects["non_ascii_identifiers"].append(f"{dotted}.{name}")
             if _is_generated(column["extra"]):
                 objects["generated_columns"].append(f"{dotted}.{name}")
+            if column["duplicate_values"]:
+                objects["duplicate_enum_values"].append(f"{dotted}.{name}")
             if column["charset"] is not None and column["charset"].lower() not in SUPPORTED_CHARSETS:
                 objects["unsupported_charset_columns"].append(
                     {"name": f"{dotted}.{name}", "charset": column["charset"].lower()})
@@ -520,6 +573,10 @@ def _finish(ctx: Context, state: _Walk) -> None:
     objects["events"].sort()
     objects["check_constraints"].sort()
     objects["generated_columns"].sort()
+    objects["duplicate_enum_values"].sort()
+    objects["broken_views"].sort()
+    for key in inv.not_checked:  # a list not read is absent, never empty: the rule says why
+        objects.pop(key, None)
     objects["non_ascii_identifiers"] = sorted(set(objects["non_ascii_identifiers"]))
     for key in ("routines", "triggers", "foreign_keys", "unsupported_charset_columns",
                 "unsupported_charset_tables", "wide_tables"):
@@ -532,8 +589,10 @@ def _finish(ctx: Context, state: _Walk) -> None:
     ctx.facts["object_visibility"] = visibility
     ctx.facts["schema_types"] = inv.schema_types
     ctx.facts["inventory"] = {"cut": cut, "failed_schemas": failed}
+    if inv.not_checked:
+        ctx.facts["inventory"]["not_checked"] = dict(sorted(inv.not_checked.items()))
 
-    notes = list(inv.notes)
+    notes = list(inv.notes) + list(inv.not_checked.values())
     if cut:
         notes.append(f"{cut}; the rest was not read")
     if failed:
@@ -580,6 +639,7 @@ INVENTORY = walking_collector(
     reads=(
         "information_schema.TABLES, COLUMNS, STATISTICS, PARTITIONS, REFERENTIAL_CONSTRAINTS, KEY_COLUMN_USAGE,"
         " CHECK_CONSTRAINTS (MariaDB) / TABLE_CONSTRAINTS (MySQL), ROUTINES, TRIGGERS, EVENTS, one schema at a time",
+        "information_schema.TABLES again for a schema's views: TABLE_COMMENT says which no longer resolve",
         "information_schema.COLLATIONS, once",
         "mysql.func (user-defined functions), when readable",
     ),
@@ -591,4 +651,4 @@ INVENTORY = walking_collector(
     expected_seconds=1.0,
 )
 
-__all__ = ["INVENTORY", "MAX_COLUMNS", "SUPPORTED_CHARSETS"]
+__all__ = ["INVENTORY", "MAX_COLUMNS", "SUPPORTED_CHARSETS", "duplicate_enum_values"]

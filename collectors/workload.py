@@ -159,6 +159,48 @@ def scrub_digest_text(text: str) -> str:
     return " ".join(scrubbed.split())
 
 
+_DIGEST_COLUMNS = ("SCHEMA_NAME, DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT, MAX_TIMER_WAIT,"
+                   " SUM_ROWS_EXAMINED, SUM_ROWS_SENT, FIRST_SEEN, LAST_SEEN")
+# statements PlanetScale does not support (its MySQL-compatibility page) or limits (its system-limits page: a
+# query over 900 s, a transaction over 20 s -- a statement over 20 s cannot fit in one -- or 100,000 rows a query)
+NOTABLE_LIMIT_SECONDS = 20
+NOTABLE_ROWS = 100_000
+_NOTABLE_CONDITION = (
+    "DIGEST IS NOT NULL AND (DIGEST_TEXT LIKE 'LOAD DATA%' OR DIGEST_TEXT LIKE '%:=%'"
+    " OR DIGEST_TEXT LIKE '%JSON_TABLE%' OR DIGEST_TEXT LIKE 'CREATE DATABASE%' OR DIGEST_TEXT LIKE 'CREATE SCHEMA%'"
+    " OR DIGEST_TEXT LIKE 'DROP DATABASE%' OR DIGEST_TEXT LIKE 'DROP SCHEMA%' OR DIGEST_TEXT LIKE 'KILL%'"
+    " OR DIGEST_TEXT LIKE 'CALL%' OR DIGEST_TEXT LIKE 'SET%GLOBAL%time_zone%'"
+    " OR DIGEST_TEXT LIKE 'SET%GLOBAL%sql_mode%'"
+    f" OR MAX_TIMER_WAIT > {NOTABLE_LIMIT_SECONDS * 10**12}"
+    f" OR SUM_ROWS_SENT > {NOTABLE_ROWS} * COUNT_STAR)"
+)
+
+
+def _digest_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    digests = []
+    for row in rows:
+        if row.get("DIGEST") is None:  # the overflow row, read below
+            continue
+        raw = as_text(row.get("DIGEST_TEXT"))
+        stripped = raw.rstrip()
+        digests.append({
+            "digest": as_text(row.get("DIGEST")),  # to tell the two reads apart; not kept
+            "digest_text": scrub_digest_text(raw),
+            "schema": None if row.get("SCHEMA_NAME") is None else as_text(row.get("SCHEMA_NAME")),
+            "count": as_int(row.get("COUNT_STAR"), 0),
+            "total_seconds": _seconds(row.get("SUM_TIMER_WAIT")),
+            "avg_seconds": _seconds(row.get("AVG_TIMER_WAIT")),
+            "max_seconds": _seconds(row.get("MAX_TIMER_WAIT")),
+            "rows_examined": as_int(row.get("SUM_ROWS_EXAMINED"), 0),
+            "rows_sent": as_int(row.get("SUM_ROWS_SENT"), 0),
+            "first_seen": _time(row.get("FIRST_SEEN")),
+            "last_seen": _time(row.get("LAST_SEEN")),
+            # cut at performance_schema_max_digest_length; "(...)" is a collapsed IN list, not a cut
+            "truncated": stripped.endswith("...") and not stripped.endswith("(...)"),
+        })
+    return digests
+
+
 def collect_digests(ctx: Context) -> None:
     workload = _workload(ctx)
     off = performance_schema_state(ctx)
@@ -175,32 +217,30 @@ def collect_digests(ctx: Context) -> None:
     # --databases narrows the submission to those schemas: the digests too
     where = f" WHERE SCHEMA_NAME IN ({', '.join(['%s'] * len(chosen))})" if chosen else ""
     result = ctx.query(
-        "SELECT SCHEMA_NAME, DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT,"
-        " SUM_ROWS_EXAMINED, SUM_ROWS_SENT, FIRST_SEEN, LAST_SEEN"
-        " FROM performance_schema.events_statements_summary_by_digest"
+        f"SELECT {_DIGEST_COLUMNS} FROM performance_schema.events_statements_summary_by_digest"
         f"{where} ORDER BY SUM_TIMER_WAIT DESC LIMIT {TOP_DIGESTS}",
         tuple(chosen) or None,
     )
-    digests = []
-    for row in result.dicts():
-        if row.get("DIGEST") is None:  # the overflow row, read below
-            continue
-        raw = as_text(row.get("DIGEST_TEXT"))
-        stripped = raw.rstrip()
-        digests.append({
-            "digest_text": scrub_digest_text(raw),
-            "schema": None if row.get("SCHEMA_NAME") is None else as_text(row.get("SCHEMA_NAME")),
-            "count": as_int(row.get("COUNT_STAR"), 0),
-            "total_seconds": _seconds(row.get("SUM_TIMER_WAIT")),
-            "avg_seconds": _seconds(row.get("AVG_TIMER_WAIT")),
-            "rows_examined": as_int(row.get("SUM_ROWS_EXAMINED"), 0),
-            "rows_sent": as_int(row.get("SUM_ROWS_SENT"), 0),
-            "first_seen": _time(row.get("FIRST_SEEN")),
-            "last_seen": _time(row.get("LAST_SEEN")),
-            # cut at performance_schema_max_digest_length; "(...)" is a collapsed IN list, not a cut
-            "truncated": stripped.endswith("...") and not stripped.endswith("(...)"),
-        })
+    digests = _digest_rows(result.dicts())
     workload["digests"] = digests
+    # beyond the top: the statements PlanetScale rejects or limits, however rarely they run
+    seen = {d["digest"] for d in digests}
+    notable_where = ("" if not chosen else where[len(" WHERE "):] + " AND ") + _NOTABLE_CONDITION
+    try:
+        notable = ctx.query(
+            f"SELECT {_DIGEST_COLUMNS} FROM performance_schema.events_statements_summary_by_digest"
+            f" WHERE {notable_where} ORDER BY SUM_TIMER_WAIT DESC LIMIT {TOP_DIGESTS}",
+            tuple(chosen) or None,
+        )
+    except mysql_errors.Error as exc:
+        ctx.notes.append(f"statements PlanetScale limits not looked up beyond the top {TOP_DIGESTS}"
+                         f" (errno {exc.errno})")
+    else:
+        workload["notable_digests"] = [d for d in _digest_rows(notable.dicts()) if d["digest"] not in seen]
+        for entry in workload["notable_digests"]:
+            del entry["digest"]
+    for entry in digests:
+        del entry["digest"]
     overflow = ctx.query(
         "SELECT COUNT_STAR, FIRST_SEEN FROM performance_schema.events_statements_summary_by_digest"
         " WHERE DIGEST IS NULL"
@@ -525,6 +565,25 @@ def classify_binlog_client(user: str, host: str, attrs: Mapping[str, str],
     return "unknown", None
 
 
+def _open_transactions(ctx: Context, notes: list[str]) -> dict[str, Any] | None:
+    """How many InnoDB transactions are open and how long the oldest has run (PlanetScale ends one at 20 s)."""
+    try:
+        rows = ctx.query("SELECT COUNT(*), MIN(trx_started), NOW() FROM information_schema.INNODB_TRX").rows
+    except mysql_errors.Error as exc:
+        notes.append(f"open transactions not read (errno {exc.errno})")
+        return None
+    count, started, now = rows[0] if rows else (0, None, None)
+    oldest = None
+    try:
+        if started is not None and now is not None:
+            begun, current = (v if isinstance(v, datetime) else datetime.fromisoformat(as_text(v))
+                              for v in (started, now))
+            oldest = max(int((current - begun).total_seconds()), 0)
+    except ValueError:
+        notes.append(f"open transactions: could not read a start time from {as_text(started)!r}")
+    return {"open": as_int(count, 0), "oldest_seconds": oldest}
+
+
 def collect_binlog_clients(ctx: Context) -> None:
     workload = _workload(ctx)
     result = ctx.query(
@@ -555,6 +614,9 @@ def collect_binlog_clients(ctx: Context) -> None:
     for pid, host, user in threads:
         kind, tool = classify_binlog_client(user, host, attrs.get(pid, {}), replica_hosts)
         counts[(kind, tool, host)] += 1  # the user name stops here: only the derived tool goes on
+    transactions = _open_transactions(ctx, notes)
+    if transactions is not None:
+        workload["transactions"] = transactions
     workload["binlog_clients"] = [
         {"kind": kind, "tool": tool, "host": host, "count": n}
         for (kind, tool, host), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][2],
@@ -572,9 +634,12 @@ DIGESTS = Collector(
     reads=(
         "performance_schema.events_statements_summary_by_digest: DIGEST_TEXT (literals as ?), counts, times,"
         f" rows; top {TOP_DIGESTS} by total time",
+        f"the same table again: up to {TOP_DIGESTS} more statements PlanetScale does not support (LOAD DATA, :=,"
+        " JSON_TABLE, CREATE/DROP DATABASE, KILL, CALL, SET GLOBAL time_zone/sql_mode) or that exceed its limits"
+        " (over 20 s, over 100,000 rows)",
         "performance_schema.setup_consumers (only when no digest is found)",
     ),
-    writes=("workload.digests", "workload.digests_status", "workload.digests_overflow"),
+    writes=("workload.digests", "workload.notable_digests", "workload.digests_status", "workload.digests_overflow"),
     collect=collect_digests,
     requires=(PERFORMANCE_SCHEMA_SELECT,),
     expected_seconds=0.1,
@@ -609,8 +674,9 @@ BINLOG_CLIENTS = Collector(
     reads=(
         "information_schema.PROCESSLIST: ID, HOST, USER of Binlog Dump threads",
         "performance_schema.session_connect_attrs of those threads: program_name, _client_name, _client_role",
+        "information_schema.INNODB_TRX: how many transactions are open and the oldest one's age",
     ),
-    writes=("workload.binlog_clients",),
+    writes=("workload.binlog_clients", "workload.transactions"),
     collect=collect_binlog_clients,
     requires=(PROCESS,),
     improves_with=(PERFORMANCE_SCHEMA_SELECT,),

@@ -17,6 +17,7 @@ from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.derive import Derived
     from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
 
@@ -53,8 +54,6 @@ def prepare(submission: Submission) -> PreparedBundle:
     """Every file exactly as it will be saved (redaction applied), in memory. Safe in a worker thread."""
     from prechecks.bundle import build
     from prechecks.collection import archive_inputs
-    from prechecks.derive import Derived
-    from prechecks.slowlog import files_fact
 
     s = submission
     if s.kept:
@@ -62,26 +61,34 @@ def prepare(submission: Submission) -> PreparedBundle:
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
     inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                            attachments=s.attachments, slow_log_files=files_fact(s.slow_logs) if s.slow_logs else None)
-    return build(Derived(s.result.facts, s.readiness), inputs, s.redact, earlier_map=s.earlier_map)
+                            attachments=s.attachments)
+    return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
     """One folder per server, one questionnaire prefilled from all of them, one manifest. A slow log's
     digest goes into the folder of the server that was current when it was added."""
     from prechecks.collection import archive_inputs
-    from prechecks.derive import Derived
     from prechecks.multi import ServerPart, prepare_servers_bundle
-    from prechecks.slowlog import files_fact
 
     servers = [(k.name, k.result, k.readiness, k.slow_logs) for k in s.kept] + [
         (s.name, s.result, s.readiness, s.slow_logs)]
-    parts = [ServerPart(name, Derived(result.facts, readiness),
-                        archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False,
-                                       slow_log_files=files_fact(logs) if logs else None))
+    parts = [ServerPart(name, _derived(result, readiness, logs),
+                        archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False))
              for name, result, readiness, logs in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
+
+
+def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...]) -> Derived:
+    """The server's derived facts and readiness as the Findings page showed them; with slow log files added since
+    (a source of their own, read by the statements' readiness rules), derived again with them."""
+    from prechecks.derive import Derived, derive
+    from prechecks.slowlog import files_fact
+
+    if not slow_logs:
+        return Derived(result.facts, readiness)
+    return derive(result.facts, slow_log_files=files_fact(slow_logs))
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:

@@ -43,8 +43,6 @@ class ArchiveInputs:
     extra_files: Mapping[str, str] = field(default_factory=dict)  # top-level name -> text
     secrets: Sequence[str] = ()  # scrubbed from every file as a last line of defence
     notes: Sequence[str] = ()  # collection.notes of the archive's facts (the run's own facts are not changed)
-    # prechecks.slowlog.files_fact: slow_log.files of the archive's facts (the digest files and the report's section)
-    slow_log_files: Mapping[str, Any] | None = None
     answers: Mapping[str, Any] | None = None  # the questionnaire: prefill, under the draft, under the answers
     draft: Mapping[str, Any] | None = None
     questionnaire: bool = True  # False: the caller writes one questionnaire for several servers (prechecks.multi)
@@ -143,9 +141,13 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     redactor.learn_config(config_text)
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
+    before = _statement_texts(facts)
     redact_slow_log(facts, redactor)  # SQL pass on the fingerprints before the facts' text pass
     facts = redactor.facts(facts, copy=False)
-    readiness = redact_readiness(derived.readiness, redactor)
+    after = _statement_texts(facts)
+    # a statement the readiness names (digest text, slow log fingerprint) as the archive's facts now hold it
+    statements = dict(zip(before, after, strict=True)) if len(before) == len(after) else {}
+    readiness = redact_readiness(derived.readiness, redactor, statements)
     if schema_ddl is not None:
         # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
         # scrubbed view and routine bodies already: this is the second line of defence)
@@ -155,8 +157,10 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
     for name, text in samples.items():
         texts[f"ps_samples_{inputs.timestamp}/{name}"] = text
-    texts[f"ps_report_{inputs.timestamp}.md"] = render_report(Derived(facts, readiness), top_tables=inputs.top_tables,
-                                                              config_text=config_text)
+    report = render_report(Derived(facts, readiness), top_tables=inputs.top_tables, config_text=config_text)
+    if "cloud.json" in inputs.extra_files:  # its section before the end (the text pass below redacts both)
+        report = _with_cloud_section(report, inputs.extra_files["cloud.json"])
+    texts[f"ps_report_{inputs.timestamp}.md"] = report
     texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
     texts["readiness.json"] = json.dumps(readiness, indent=2) + "\n"
     texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
@@ -176,41 +180,75 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
 
 def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
     """A JSON copy of the derived facts with what the archive adds to them (the run's own are not changed): the
-    notes on a common password (``collection.notes``) and the slow log files' digest (``slow_log.files``).
-    What the questionnaire is prefilled from; build() redacts it."""
+    notes on a common password (``collection.notes``). What the questionnaire is prefilled from; build() redacts
+    it. (A slow log file's digest is a source of derive(): prechecks.derive.derive(facts, slow_log_files=...).)"""
     facts: dict[str, Any] = json.loads(json.dumps(derived.facts, default=str))
     if inputs.notes:  # a common password: the report says what it means for redaction
         facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
-    if inputs.slow_log_files is not None:
-        facts["slow_log"] = {**(facts.get("slow_log") or {}), "files": json.loads(json.dumps(inputs.slow_log_files,
-                                                                                             default=str))}
     return facts
+
+
+def _with_cloud_section(report: str, cloud_text: str) -> str:
+    from prechecks.report import render_cloud_section
+
+    try:
+        section = render_cloud_section(json.loads(cloud_text))
+    except ValueError:
+        section = "## Cloud (AWS)\ncloud.json could not be read back"
+    head, end, tail = report.rpartition("## The End")
+    return f"{head}{section}\n\n{end}{tail}" if end else f"{report}\n{section}\n"
 
 
 _OBJECT_KINDS = ("schema", "table", "column")
 _BACKQUOTED = re.compile(r"`((?:[^`]|``)*)`")
 
 
+def _statement_texts(facts: Mapping[str, Any]) -> list[str]:
+    """Every statement text of the facts in a fixed order: the digests' text, the slow logs' fingerprints."""
+    entries: list[Any] = []
+    workload = facts.get("workload")
+    if isinstance(workload, Mapping):
+        for key in ("digests", "notable_digests"):
+            entries += workload.get(key) or []
+    slow_log = facts.get("slow_log")
+    if isinstance(slow_log, Mapping):
+        for source in ("table", "files"):
+            fact = slow_log.get(source)
+            entries += (fact.get("digests") or []) if isinstance(fact, Mapping) else []
+    texts = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            text = entry.get("digest_text") if "digest_text" in entry else entry.get("fingerprint")
+            texts.append(str(text or ""))
+    return texts
+
+
 def _renamed(pairs: Mapping[str, str], match: re.Match[str]) -> str:
     return pairs[match.group()]
 
 
-def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor,
+                     statements: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The derived readiness document with the archive's pseudonyms (a copy; ``readiness`` is not changed).
 
-    Each check's objects are names the facts hold (learnt by the redactor already): each part of a dotted
-    name gets its pseudonym. In the detail and remediation, those objects, every backquoted name the facts
-    hold and the distinctive learnt names (the text pass) are replaced. Without the identifiers class it is
-    returned as it is (the file's text pass still removes the secrets, addresses and account names asked for).
+    An object that is a statement (``statements``: its text in the facts -> as the archive's redacted facts
+    hold it) becomes the redacted statement, with or without classes. With the identifiers class every other
+    object is a name the facts hold (learnt by the redactor already): each part of a dotted name gets its
+    pseudonym; in the detail and remediation, those objects and every backquoted name the facts hold are
+    replaced. The file's text pass then removes the secrets, addresses, account names and distinctive names.
     """
     document: dict[str, Any] = json.loads(json.dumps(readiness, default=str))
-    if not redactor.on("identifiers"):
+    statements = statements or {}
+    identifiers = redactor.on("identifiers")
+    if not identifiers and not statements:
         return document
     for check in document.get("checks") or []:
         if not isinstance(check, dict):
             continue
         originals = [str(o) for o in check.get("objects") or []]
-        renamed = [redactor.dotted(o, _OBJECT_KINDS[:min(len(_OBJECT_KINDS), o.count(".") + 1)]) for o in originals]
+        renamed = [statements[o] if o in statements
+                   else redactor.dotted(o, _OBJECT_KINDS[:min(len(_OBJECT_KINDS), o.count(".") + 1)]) if identifiers
+                   else o for o in originals]
         check["objects"] = renamed
         pairs = {o: r for o, r in zip(originals, renamed, strict=True) if o != r}
         pattern = (re.compile("(?<![0-9A-Za-z_$.\u0080-\uffff])(?:"
@@ -220,10 +258,11 @@ def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor) -> dict[s
             text = check.get(key)
             if not isinstance(text, str):
                 continue
-            text = _BACKQUOTED.sub(lambda m: "`" + redactor.ident(m.group(1).replace("``", "`"), learn=False)
-                                   .replace("`", "``") + "`", text)
-            if pattern is not None:
+            if pattern is not None:  # the objects first: a statement holds backquoted names of its own
                 text = pattern.sub(partial(_renamed, pairs), text)
+            if identifiers:
+                text = _BACKQUOTED.sub(lambda m: "`" + redactor.ident(m.group(1).replace("``", "`"), learn=False)
+                                       .replace("`", "``") + "`", text)
             check[key] = text
     return document
 

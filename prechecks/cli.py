@@ -11,7 +11,7 @@ import getpass
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--servers", metavar="FILE",
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
-                      "ssh_user, ssh_key, ssh_accept_new_host_key); see README. Each server gets its own folder; "
+                      "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
+                      "aws_db_cluster, no_cloud); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -156,6 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="neither restore nor save the saved answers (draft) for this server")
     quest.add_argument("--attach", metavar="FILE", action="append", default=[],
                        help="add a file to the archive under attachments/ (repeatable; 25 MB each, 100 MB in all)")
+    aws = parser.add_argument_group(
+        "Amazon RDS / Aurora (read-only AWS API: instance facts, 14 days of CloudWatch, last month's RDS bill)",
+        "  used when one of these is given or --host is an RDS endpoint; credentials from the standard AWS\n"
+        "  chain (profile, environment, SSO cache, instance role), never stored; written to cloud.json")
+    aws.add_argument("--aws-profile", metavar="NAME", help="the AWS profile of ~/.aws/config to use")
+    aws.add_argument("--aws-region", metavar="REGION", help="the region (default: from the endpoint or the profile)")
+    aws.add_argument("--aws-db-instance", metavar="ID",
+                     help="the RDS DB instance identifier (default: from the endpoint)")
+    aws.add_argument("--aws-db-cluster", metavar="ID",
+                     help="the Aurora DB cluster identifier (default: from the endpoint)")
+    aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
+    aws.add_argument("--aws-policy", action="store_true",
+                     help="print the minimal read-only IAM policy the cloud part needs, and exit")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -533,11 +547,19 @@ def run_collection(args: argparse.Namespace) -> int:
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
-                            attachments=attachments, slow_log_files=slow_log_files)
+                            attachments=attachments)
+    derived = result.derived
+    if slow_log_files is not None:  # a source of its own: the statements' readiness rules read it too
+        from prechecks.derive import derive
+
+        derived = derive(result.facts, slow_log_files=slow_log_files)
+    cloud = _cloud_json(args, spec.host)
+    if cloud is not None:
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
-        archive = write_bundle(build(result.derived, inputs, args.redact, earlier_map=earlier), output)
+        archive = write_bundle(build(derived, inputs, args.redact, earlier_map=earlier), output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
         return _fail(str(exc))
     except OSError as exc:
@@ -558,7 +580,7 @@ def run_collection(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
               "(reasons in the report and manifest.json)", file=sys.stderr)
-        print(_questionnaire_summary(archive_facts(result.derived, inputs), draft, answers, sorted(attachments)),
+        print(_questionnaire_summary(archive_facts(derived, inputs), draft, answers, sorted(attachments)),
               file=sys.stderr)
     if args.redact:
         from prechecks.bundle import redaction_map_name
@@ -571,6 +593,29 @@ def run_collection(args: argparse.Namespace) -> int:
         _say_where_it_goes()
     print(archive)
     return EXIT_OK
+
+
+def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
+                label: str = "") -> str | None:
+    """cloud.json's text when the cloud part applies (a cloud flag, or an RDS endpoint); its outcome in one line.
+    ``entry``: a --servers entry's aws_* keys, over the flags."""
+    from collectors.aws import CloudOptions, wanted
+
+    given = {**{k: getattr(args, k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster",
+                                               "no_cloud")}, **(entry or {})}
+    options = CloudOptions(profile=given["aws_profile"], region=given["aws_region"],
+                           db_instance=given["aws_db_instance"], db_cluster=given["aws_db_cluster"])
+    if not wanted(options, host, no_cloud=bool(given["no_cloud"])):
+        return None
+    import json
+
+    from collectors.aws import collect_cloud, one_line
+
+    if not args.quiet:
+        _progress_line(f"{label}reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
+    document = collect_cloud(options, host)
+    print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
+    return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
 def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path],
@@ -621,6 +666,14 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
                                 cancel=CancelToken(), announce=announce)
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
+    by_name = {entry.name: entry for entry in entries}
+    for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
+        if part.inputs is not None and part.name in by_name:
+            entry = by_name[part.name]
+            cloud = _cloud_json(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
+            if cloud is not None:
+                parts[index] = replace(part, inputs=replace(part.inputs, extra_files={
+                    **part.inputs.extra_files, "cloud.json": cloud}))
     missing = [p for p in parts if p.derived is None]
     for part in missing:
         print(f"ps-prechecks: server {part.name} not collected: {part.error}"
@@ -677,6 +730,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from prechecks.questionnaire import load_questionnaire, render_question_list
 
             print(render_question_list(load_questionnaire()), end="")
+            return EXIT_OK
+        if args.aws_policy:  # no connection, no AWS call
+            from collectors.aws import missing_models, policy_json
+
+            missing = missing_models()  # the policy is only as good as the calls the installed models allow
+            if missing:
+                return _fail(f"AWS service models missing from this installation: {', '.join(missing)}",
+                             "reinstall ps-prechecks (the cloud part cannot run without them)")
+            print(policy_json(), end="")
             return EXIT_OK
         if args.read_samples:
             return run_read_samples(args)

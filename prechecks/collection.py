@@ -180,7 +180,6 @@ def archive_inputs(
     answers: Mapping[str, Value] | None = None,
     draft: Mapping[str, Value] | None = None,
     attachments: Mapping[str, Path] | None = None,
-    slow_log_files: Mapping[str, Any] | None = None,
     questionnaire: bool = True,
 ) -> ArchiveInputs:
     """What goes into the archive besides the derived facts (prechecks.bundle.build takes both).
@@ -199,7 +198,6 @@ def archive_inputs(
         samples=samples,
         secrets=list(secrets),
         notes=secret_warnings(list(secrets), result.facts),  # a common password: what it means for redaction
-        slow_log_files=slow_log_files,
         answers=answers,
         draft=draft,
         questionnaire=questionnaire,

@@ -16,6 +16,7 @@ No driver is imported here: the report, readiness and prefill work from a facts 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,12 @@ class Derived:
     readiness: dict[str, Any]
 
 
-def derive(raw: Mapping[str, Any]) -> Derived:
+def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None = None) -> Derived:
     """Every derived figure of one facts document, computed once. ``raw`` is not changed.
+
+    ``slow_log_files``: the digest of slow log files read apart from the server (--slow-log, the wizard's "Add
+    slow query log…"; prechecks.slowlog.files_fact), a source beside the collectors': it becomes
+    ``slow_log.files`` and the readiness rules on statements read it.
 
     The workload rates need the first status sample (``status.first``); without it ``workload`` holds only
     what the workload collectors wrote (or is absent). A facts document that was derived already (read
@@ -46,6 +51,9 @@ def derive(raw: Mapping[str, Any]) -> Derived:
     from prechecks.readiness import evaluate
 
     facts = dict(raw)
+    if slow_log_files is not None:
+        facts["slow_log"] = {**_map(facts.get("slow_log")), "files": json.loads(json.dumps(slow_log_files,
+                                                                                          default=str))}
     status = facts.get("status")
     if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
         uptime = _int(_map(facts.get("server")).get("uptime_seconds"))

@@ -208,6 +208,7 @@ class StatementDigest(TypedDict):
     count: int
     total_seconds: float
     avg_seconds: float
+    max_seconds: NotRequired[float]  # MAX_TIMER_WAIT (absent in older facts)
     rows_examined: int
     rows_sent: int
     first_seen: str | None
@@ -239,6 +240,11 @@ class BinlogClient(TypedDict):
     count: int
 
 
+class OpenTransactions(TypedDict):
+    open: int  # InnoDB transactions open when the collector looked (information_schema.INNODB_TRX)
+    oldest_seconds: int | None  # None: none open
+
+
 class Workload(TypedDict, total=False):
     uptime_seconds: int | None
     queries_total: int | None
@@ -251,11 +257,13 @@ class Workload(TypedDict, total=False):
     rows_read_per_day: float
     rows_written_per_day: float
     digests: list[StatementDigest]
+    notable_digests: list[StatementDigest]  # beyond the top: statements PlanetScale rejects or limits
     digests_status: str
     digests_overflow: DigestsOverflow | None
     clients: WorkloadClients
     migration_tables: list[MigrationTable]
     binlog_clients: list[BinlogClient]
+    transactions: OpenTransactions
 
 
 class Provenance(TypedDict):
@@ -381,6 +389,7 @@ class ForeignKey(TypedDict):
     references: str
     on_delete: str
     on_update: str
+    referenced_columns: NotRequired[list[str]]  # in the order of columns (absent in older facts)
 
 
 class NamedCharset(TypedDict):
@@ -414,6 +423,9 @@ class Objects(TypedDict):
     wide_tables: list[WideTable]
     user_defined_functions: list[str]
     mariadb_features: NotRequired[list[MariadbFeature]]  # absent in facts written before it was read
+    # absent when not read (older facts; inventory.not_checked says why)
+    duplicate_enum_values: NotRequired[list[str]]  # ENUM/SET columns repeating a value under their collation
+    broken_views: NotRequired[list[str]]  # views the server reports error 1356 for
 
 
 class Visibility(TypedDict):
@@ -444,6 +456,7 @@ class FailedSchema(TypedDict):
 class Inventory(TypedDict):
     cut: str | None
     failed_schemas: list[FailedSchema]
+    not_checked: NotRequired[dict[str, str]]  # objects key -> why that list was not read
 
 
 class SlowLogDigestEntry(TypedDict):

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from collectors.numbers import as_int, as_number
+from prechecks import readiness_objects
 from prechecks.rulespec import RuleSpec
 
 FORMAT_VERSION = 1
@@ -1187,9 +1188,9 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
           " MariaDB's JSON is LONGTEXT.",
           "Not MariaDB, or no sequences, system-versioned tables, INET4/INET6/UUID columns, uca1400 collations or JSON"
           " columns.", check_mariadb_features),
-    # issue 15's object rules (unsupported_statements, workload_limits, duplicate_enum_values,
-    # check_constraint_names, broken_views, foreign_key_cycles) come from prechecks/readiness_objects.py:
-    # add `*readiness_objects.RULES` here once that module is on main.
+    # the schema's objects and the workload (unsupported_statements, workload_limits, duplicate_enum_values,
+    # check_constraint_names, broken_views, foreign_key_cycles): prechecks/readiness_objects.py
+    *readiness_objects.RULES,
 )
 
 RULES = tuple(spec.check for spec in RULE_SPECS)

@@ -518,11 +518,11 @@ class Redactor:
             workload = _map(out.get("workload"))
             for migration in _dicts(workload.get("migration_tables")):
                 migration["table"] = dotted(str(migration.get("table", "")), ("schema", "table"))
-            for digest in _dicts(workload.get("digests")):
+            for digest in _dicts(workload.get("digests")) + _dicts(workload.get("notable_digests")):
                 if isinstance(digest.get("schema"), str):
                     digest["schema"] = ident(digest["schema"], "schema")
         workload = _map(out.get("workload"))
-        for digest in _dicts(workload.get("digests")):
+        for digest in _dicts(workload.get("digests")) + _dicts(workload.get("notable_digests")):
             if isinstance(digest.get("digest_text"), str):
                 # names are learnt only from the application's statements (a user schema as default):
                 # this tool's own statements (no default schema) name the server's tables
@@ -557,7 +557,8 @@ class Redactor:
         table2 = ("schema", "table")
         simple = {"views": ("schema", "view"), "events": ("schema", "event"),
                   "check_constraints": ("schema", "table", "index"),
-                  "generated_columns": ("schema", "table", "column")}
+                  "generated_columns": ("schema", "table", "column"),
+                  "duplicate_enum_values": ("schema", "table", "column"), "broken_views": ("schema", "view")}
         for key, kinds in simple.items():
             if isinstance(objects.get(key), list):
                 objects[key] = [d(str(v), kinds) for v in objects[key]]  # type: ignore[index]
@@ -579,8 +580,9 @@ class Redactor:
             for key in ("table", "references"):
                 if isinstance(item.get(key), str):
                     item[key] = d(item[key], table2)
-            if isinstance(item.get("columns"), list):
-                item["columns"] = [self.ident(str(c), "column") for c in item["columns"]]
+            for key in ("columns", "referenced_columns"):
+                if isinstance(item.get(key), list):
+                    item[key] = [self.ident(str(c), "column") for c in item[key]]
         for key in ("unsupported_charset_columns", "unsupported_charset_tables", "wide_tables"):
             kinds = ("schema", "table", "column") if key.endswith("columns") else table2
             for item in _dicts(objects.get(key)):

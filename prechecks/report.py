@@ -746,3 +746,46 @@ def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | 
         blocks.append("\n".join([f"## {visible(title)}", *(visible(line, keep_tabs=True) for line in body)]))
     blocks.append("## The End")
     return "\n\n".join(blocks) + "\n"
+
+
+def render_cloud_section(cloud: Mapping[str, Any]) -> str:
+    """The report's "Cloud (AWS)" section from a cloud.json document (collectors/aws.py); every AWS value
+    escaped as any server value is. Never raises on a partial document."""
+    doc = _map(cloud)
+    lines = [f"From the AWS API in {markdown(doc.get('region') or 'an unknown region')} (cloud.json has every "
+             "value; docs/facts.md explains them)."]
+    instances = [i for i in doc.get("instances") or [] if isinstance(i, Mapping)]
+    if instances:
+        lines += ["", "| instance | role | class | vCPU | memory GiB | engine | storage | allocated GiB | IOPS | "
+                  "Multi-AZ | zone |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for item in instances:
+            storage = _map(item.get("storage"))
+            cells = [item.get("id"), item.get("role"), item.get("class"), item.get("vcpu"), item.get("memory_gib"),
+                     f"{item.get('engine') or ''} {item.get('engine_version') or ''}".strip(), storage.get("type"),
+                     storage.get("allocated_gib"), storage.get("iops"), "yes" if item.get("multi_az") else "no",
+                     item.get("availability_zone")]
+            lines.append("| " + " | ".join(markdown("" if c is None else c) for c in cells) + " |")
+    metrics = _map(doc.get("metrics"))
+    series = _map(metrics.get("series"))
+    if series:
+        lines += ["", f"CloudWatch for {markdown(metrics.get('instance'))} over {markdown(metrics.get('window_days'))} "
+                  "days, hourly: avg and p95 of the hourly averages, the highest hourly maximum and its hour (UTC).",
+                  "", "| metric | avg | p95 | max | max at |", "|---|---|---|---|---|"]
+        for name, values in series.items():
+            cells = [name, *(_map(values).get(k) for k in ("avg", "p95", "max", "max_at"))]
+            lines.append("| " + " | ".join(markdown("" if c is None else c) for c in cells) + " |")
+    bill = _map(doc.get("bill"))
+    if bill:
+        lines += ["", f"RDS bill for {markdown(bill.get('month'))}: {markdown(bill.get('total'))} "
+                  f"{markdown(bill.get('currency'))}, by usage type:", "", "| usage type | cost | usage |",
+                  "|---|---|---|"]
+        for item in [i for i in bill.get("items") or [] if isinstance(i, Mapping)]:
+            lines.append(f"| {markdown(item.get('usage_type'))} | {markdown(item.get('cost'))} | "
+                         f"{markdown(item.get('usage'))} {markdown(item.get('usage_unit') or '')} |")
+    skipped = [s for s in doc.get("skipped") or [] if isinstance(s, Mapping)]
+    if skipped:
+        lines += ["", "Not read:"]
+        for item in skipped:
+            action = f" (IAM action {markdown(item['iam_action'])})" if item.get("iam_action") else ""
+            lines.append(f"- {markdown(item.get('part'))}: {markdown_prose(item.get('reason'))}{action}")
+    return "\n".join(["## Cloud (AWS)", *(visible(line) for line in lines)])

@@ -34,7 +34,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 KNOWN_KEYS = frozenset({
     "name", "host", "port", "socket", "user", "password", "password_env", "keychain", "ssl_mode", "ssl_ca",
     "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key", "ssh_accept_new_host_key",
+    "aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster", "no_cloud",  # as the --aws-* flags
 })
 
 
@@ -59,6 +60,7 @@ class ServerEntry:
     spec: ConnectionSpec  # with the password, when one was found
     found_in: str  # "password", "password_env NAME", "keychain ENTRY", "option file", "none"
     ssh: Mapping[str, Any]  # ssh_host, ssh_port, ssh_user, ssh_key when given
+    cloud: Mapping[str, Any] = field(default_factory=dict)  # aws_profile, aws_region, aws_db_*, no_cloud when given
 
     def __repr__(self) -> str:  # the spec's repr never shows the password; say where it came from
         return f"ServerEntry(name={self.name!r}, target={self.spec.target!r}, found_in={self.found_in!r})"
@@ -260,4 +262,10 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         ssl_key=text("ssl_key"),
         ssh=ssh_spec,
     )
-    return ServerEntry(name, spec, found_in, ssh)
+    cloud: dict[str, Any] = {k: text(k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster")
+                             if k in server}
+    if "no_cloud" in server:
+        if not isinstance(server["no_cloud"], bool):
+            raise ServersFileError(f"{label}: no_cloud must be true or false")
+        cloud["no_cloud"] = server["no_cloud"]
+    return ServerEntry(name, spec, found_in, ssh, cloud)

@@ -82,6 +82,26 @@ def digest_summary(digests: Any) -> Any:
     return {"entries": len(digests), "keys of each entry": [list(keys) for keys in sorted(key_sets)]}
 
 
+def notable_summary(digests: Any) -> Any:
+    """Which statements fall outside the top 50 varies with timing (and may be none): kept, that every entry
+    has a digest's keys."""
+    if not isinstance(digests, list):
+        return digests
+    odd = sorted({tuple(sorted(d)) if isinstance(d, dict) else (type(d).__name__,) for d in digests} - {_DIGEST_KEYS})
+    return {"entries": "<varies with timing>", "entries with other keys than a digest's": [list(k) for k in odd]}
+
+
+_DIGEST_KEYS = ("avg_seconds", "count", "digest_text", "first_seen", "last_seen", "max_seconds", "rows_examined",
+                "rows_sent", "schema", "total_seconds", "truncated")
+
+
+def transactions_summary(value: Any) -> Any:
+    """INNODB_TRX at one moment: its keys are kept, not the numbers."""
+    if isinstance(value, dict) and set(value) == {"open", "oldest_seconds"}:
+        return {"open": "<open transactions at the moment>", "oldest_seconds": "<seconds or null>"}
+    return value
+
+
 _TIME = "<timestamp>"
 _N = r"[0-9][0-9,]*(?:\.[0-9]+)?"  # a number as the prefill writes it: 1,197.1
 _UPTIME = rf"{_N} (?:seconds|minutes|hours|days)"  # prechecks.prefill._duration: "2 seconds", "1.5 hours"
@@ -140,6 +160,11 @@ JSON_RULES: tuple[JsonRule, ...] = (
     JsonRule("facts.json", "workload.digests", "digests",
              "the top 50 of the statement digests by server time (SUM_TIMER_WAIT): which ones, their order and "
              "timings vary; kept: how many, and every entry's keys", summary=digest_summary),
+    JsonRule("facts.json", "workload.notable_digests", "digests",
+             "statements beyond the top 50 that PlanetScale rejects or limits: which fall outside the top 50 varies"
+             " with timing; kept: every entry has a digest's keys", summary=notable_summary),
+    JsonRule("facts.json", "workload.transactions", "open transactions",
+             "information_schema.INNODB_TRX at the moment it was read", summary=transactions_summary),
     # --- SHOW ENGINE INNODB STATUS: a snapshot of the engine's moving state
     *(JsonRule("facts.json", f"innodb_status.{name}", "innodb state", "InnoDB's state at the moment it was read")
       for name in ("buffer_pool_database_pages", "buffer_pool_free_pages", "buffer_pool_hit_rate",

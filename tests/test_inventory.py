@@ -115,9 +115,10 @@ def test_inventory_of_awkward_schemas(mariadb_factory) -> None:
     assert objects["events"] == ["app.ev_purge"]
     assert objects["foreign_keys"] == [
         {"name": "app.order_lines.fk_order", "table": "app.order_lines", "columns": ["order_id"],
-         "references": "app.orders", "on_delete": "CASCADE", "on_update": "RESTRICT"},
+         "references": "app.orders", "on_delete": "CASCADE", "on_update": "RESTRICT", "referenced_columns": ["id"]},
         {"name": "app.orders.fk_customer", "table": "app.orders", "columns": ["customer_id"],
-         "references": "app.customers", "on_delete": "SET NULL", "on_update": "CASCADE"},
+         "references": "app.customers", "on_delete": "SET NULL", "on_update": "CASCADE",
+         "referenced_columns": ["id"]},
     ]
     # the column-level CHECK is named after its column; MariaDB's automatic JSON check is not listed
     assert objects["check_constraints"] == ["app.orders.chk_qty", "app.orders.qty"]
@@ -173,9 +174,9 @@ def test_inventory_of_awkward_schemas(mariadb_factory) -> None:
     assert sorted(facts["schema_types"]) == sorted(AWKWARD_SCHEMAS)
     # a handful of statements per schema, never one per table: COLLATIONS and mysql.func once;
     # COLUMNS, STATISTICS, PARTITIONS, REFERENTIAL_CONSTRAINTS, CHECK_CONSTRAINTS, ROUTINES, TRIGGERS,
-    # EVENTS per schema (TABLES comes from table_sizes' read, shared), and KEY_COLUMN_USAGE only in app
-    # (the one with foreign keys)
-    assert statements == 2 + 8 * len(AWKWARD_SCHEMAS) + 1
+    # EVENTS per schema (TABLES comes from table_sizes' read, shared), KEY_COLUMN_USAGE only in app
+    # (the one with foreign keys), and TABLES' views again in app and my app (the two with views)
+    assert statements == 2 + 8 * len(AWKWARD_SCHEMAS) + 1 + 2
 
 
 def test_without_table_sizes_the_entries_are_created(mariadb_factory) -> None:
@@ -357,6 +358,7 @@ def test_mysql_84_standin_upper_case_columns(mysql_standin) -> None:
     assert objects["foreign_keys"][0] == {
         "name": "sakila.customer.fk_customer_address", "table": "sakila.customer", "columns": ["address_id"],
         "references": "sakila.address", "on_delete": "RESTRICT", "on_update": "CASCADE",
+        "referenced_columns": ["address_id"],
     }
     # MySQL: CHECK constraints come from TABLE_CONSTRAINTS (its CHECK_CONSTRAINTS has no TABLE_NAME)
     assert objects["check_constraints"] == ["sakila.payment.payment_chk_amount"]
@@ -368,4 +370,5 @@ def test_mysql_84_standin_upper_case_columns(mysql_standin) -> None:
     assert tables["test.legacy_myisam"] == keys(columns=2)
     assert facts["object_visibility"] == {"triggers": COMPLETE, "events": COMPLETE, "routines": COMPLETE,
                                           "user_defined_functions": COMPLETE}
-    assert statements == 2 + 9 + 8  # sakila has foreign keys (KEY_COLUMN_USAGE), test has none; TABLES shared
+    # sakila has foreign keys (KEY_COLUMN_USAGE) and views (TABLES again for them); TABLES shared
+    assert statements == 2 + 9 + 8 + 1

@@ -51,7 +51,8 @@ IDS = [
     "charset", "non_ascii_identifiers", "stored_routines", "triggers", "events", "views", "foreign_keys",
     "partitioning", "table_count", "column_count", "database_size", "user_defined_functions",
     "time_zone", "empty_schemas", "multiple_schemas", "large_tables", "reachability", "import_account",
-    "mariadb_features",
+    "mariadb_features", "unsupported_statements", "workload_limits", "duplicate_enum_values",
+    "check_constraint_names", "broken_views", "foreign_key_cycles",
 ]
 SCHEMA_IDS = IDS[8:23]
 GOOD_SQL_MODE = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO"

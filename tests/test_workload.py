@@ -324,7 +324,7 @@ def test_standin_answers_every_workload_statement(mysql_standin) -> None:
     first = workload["digests"][0]
     assert first == {
         "digest_text": first["digest_text"], "schema": "sakila", "count": 4200, "total_seconds": 12.5,
-        "avg_seconds": 0.002976, "rows_examined": 4200, "rows_sent": 4200,
+        "avg_seconds": 0.002976, "max_seconds": 0.002976, "rows_examined": 4200, "rows_sent": 4200,
         "first_seen": "2024-11-01 09:00:00", "last_seen": "2024-11-03 17:30:00", "truncated": False,
     }
     assert workload["digests"][2]["truncated"] is True
@@ -336,5 +336,7 @@ def test_standin_answers_every_workload_statement(mysql_standin) -> None:
     }
     assert workload["migration_tables"] == []
     assert workload["binlog_clients"] == [{"kind": "replica", "tool": None, "host": "localhost", "count": 1}]
+    assert workload["notable_digests"] == []  # nothing beyond the top is unsupported or over a limit
+    assert workload["transactions"] == {"open": 0, "oldest_seconds": None}
     dumped = json.dumps(result.facts)
     assert SECRET_LITERAL not in dumped

@@ -1299,7 +1299,8 @@ def _digest(schema: str | None, digest: str | None, text: str | None, count: int
             rows: int, first: str, last: str, sample: str | None = None) -> Row:
     values: dict[str, object] = {
         "SCHEMA_NAME": schema, "DIGEST": digest, "DIGEST_TEXT": text, "COUNT_STAR": count,
-        "SUM_TIMER_WAIT": total_ps, "AVG_TIMER_WAIT": total_ps // count, "SUM_ROWS_SENT": rows,
+        "SUM_TIMER_WAIT": total_ps, "AVG_TIMER_WAIT": total_ps // count, "MAX_TIMER_WAIT": total_ps // count,
+        "SUM_ROWS_SENT": rows,
         "SUM_ROWS_EXAMINED": rows, "FIRST_SEEN": first, "LAST_SEEN": last, "QUERY_SAMPLE_TEXT": sample,
     }
     return tuple(values.get(c, 0 if c.startswith(("SUM_", "MIN_", "MAX_", "COUNT_", "QUANTILE_")) else None)
@@ -1337,6 +1338,7 @@ def workload_tables() -> dict[str, ResultSetData]:
     return {
         "performance_schema.events_statements_summary_by_digest": ResultSetData(DIGEST_COLUMNS, digests),
         "performance_schema.session_connect_attrs": ResultSetData(CONNECT_ATTRS_COLUMNS, rows),
+        "information_schema.innodb_trx": ResultSetData(("trx_id", "trx_started"), ()),  # none open
     }
 
 
