@@ -316,6 +316,26 @@ def test_the_derived_readiness_is_redacted_not_evaluated_again() -> None:
     assert json.loads(plain.files["readiness.json"]) == json.loads(json.dumps(derived.readiness))
 
 
+def test_a_slow_log_files_statement_reaches_readiness_through_derive() -> None:
+    """A slow log file read apart from the server is a source of derive(): the statements' readiness rule names
+    its statement, and the archive's readiness.json names it as the archive's redacted facts.json holds it."""
+    statement = "select json_table(`note`, ?) from `shop_main`.`orders_archive` where `archived_note` = ?"
+    files = {"read": True, "fingerprints": 1,
+             "digests": [{"fingerprint": statement, "count": 1, "total_seconds": 1.0, "max_seconds": 1.0}]}
+    derived = derive(_FACTS, slow_log_files=files)
+    check = next(c for c in derived.readiness["checks"] if c["id"] == "unsupported_statements")
+    assert check["status"] == "fail" and check["objects"] == [statement]
+    assert derive(_FACTS).readiness != derived.readiness  # without the file the rule had nothing to look at
+    prepared = build(derived, ArchiveInputs("2026_01_01_00_00_00", secrets=["s3cret-pw-value"]), ("identifiers",))
+    in_facts = json.loads(prepared.files["facts.json"])["slow_log"]["files"]["digests"][0]["fingerprint"]
+    archived = next(c for c in json.loads(prepared.files["readiness.json"])["checks"]
+                    if c["id"] == "unsupported_statements")
+    assert archived["objects"] == [in_facts] and in_facts != statement
+    assert in_facts in archived["detail"]
+    for name in ("shop_main", "orders_archive", "archived_note"):
+        assert name not in json.dumps(archived), name
+
+
 def test_unit_always_on_without_classes() -> None:
     prepared = build(*_content(_FACTS, _DDL))
     blob = _blob(prepared.files)
