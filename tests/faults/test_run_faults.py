@@ -334,6 +334,8 @@ def test_identifiers_with_spaces_backticks_reserved_words_and_non_ascii(planted_
     assert checks["storage_engine"]["objects"] == [f"{s[3]}.tablé"], checks["storage_engine"]
     assert set(checks["non_ascii_identifiers"]["objects"]) == {
         s[3], f"{s[3]}.tablé", f"{s[3]}.tablé.prix_é", f"{s[3]}.vue ☕", s[4], f"{s[4]}.表", f"{s[4]}.表.列",
+        # ASCII table names with a space, a backtick or quotes fail the import too (issue 15)
+        f"{s[0]}.order items", f"{s[1]}.ta`ble", f"{s[0]}.o'brien \"quoted\"",
     }, checks["non_ascii_identifiers"]
     assert f"{s[3]}.vue ☕" in checks["views"]["objects"]
     # every table is in facts.json, named exactly; and the DDL sample quotes every name right
