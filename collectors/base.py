@@ -9,9 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors.connection import CancelToken, QueryResult, ServerIdentity, Session
+
+if TYPE_CHECKING:
+    from collectors.privileges import Grants
 
 # schemas that belong to the server itself; never counted as user data
 SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
@@ -40,6 +43,28 @@ class Degraded(Exception):
 
 
 @dataclass
+class Shared:
+    """What the collectors of one run hand each other, each with a name and a type (never written out).
+
+    A collector that cannot work without another's result declares it (``Collector.needs``); these are the
+    values that travel with it, or that a collector reuses when another read them already."""
+
+    # monotonic time of the first SHOW GLOBAL STATUS (status): the second sample waits --sleep from it
+    # (status_sample, which needs status) and the option file collector dates the server's start with it
+    status_first_at: float | None = None
+    # monotonic time the second status sample is due: the runner's ETA never promises less
+    wait_until: float | None = None
+    # the account's grants, read by the runner before the first collector that needs any (preflight): the
+    # inventory says what the account cannot see
+    grants: Grants | None = None
+    # SHOW PLUGINS, read once for the security collectors (plugins, audit, authentication)
+    plugins: list[dict[str, Any]] | None = None
+    # schema -> what the inventory counted that the technologies collector would read again (FULLTEXT and
+    # SPATIAL indexes, spatial columns, foreign keys, partitioned tables); a schema absent: it reads them itself
+    technology_counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     """What a collector sees: the session, the facts so far, options, and a place for artifacts."""
 
@@ -50,8 +75,11 @@ class Context:
     artifacts: dict[str, str] = field(default_factory=dict)
     deadline: float = 0.0  # monotonic time by which this collector should stop
     notes: list[str] = field(default_factory=list)
-    scratch: dict[str, Any] = field(default_factory=dict)  # shared between collectors, never written out
+    # per-schema caches of a schema walk (SCHEMA_SCRATCH, the read-ahead handle READAHEAD), never written out;
+    # what collectors hand each other goes in ``shared``, typed
+    scratch: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = lambda _message: None
+    shared: Shared = field(default_factory=Shared)
 
     @property
     def server(self) -> ServerIdentity:
@@ -147,6 +175,9 @@ class Collector:
     improves_with: tuple[Requirement, ...] = ()
     # reads one schema at a time: the runner interleaves consecutive walking collectors per schema
     walk: SchemaWalk | None = None
+    # collectors (by name) whose result this one cannot work without: listed before it (the runner refuses a
+    # list where one comes after), and when one of them did not run, this one is skipped saying which
+    needs: tuple[str, ...] = ()
 
     def requirements(self, server: ServerIdentity) -> tuple[Requirement, ...]:
         return self.requires + (self.requires_on(server) if self.requires_on else ())

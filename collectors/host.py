@@ -154,10 +154,10 @@ def _server_started(ctx: Context) -> float | None:
     """The server's start (epoch seconds) from the first status sample's Uptime."""
     try:
         uptime = as_int(ctx.facts["status"]["first"]["Uptime"])
-        sampled = float(ctx.scratch["status_first_at"])
+        sampled = ctx.shared.status_first_at
     except (KeyError, TypeError, ValueError):
         return None
-    if uptime is None:
+    if uptime is None or sampled is None:  # no Uptime, or the status collector did not run
         return None
     return time.time() - (time.monotonic() - sampled) - uptime
 
@@ -187,5 +187,6 @@ CONFIG_FILE = Collector(
     writes=("config_file",),
     samples=("mysql-config-file",),
     collect=collect_config_file,
+    needs=("variables",),  # the option file and the server's datadir and pid file are found from them
     expected_seconds=0.02,
 )

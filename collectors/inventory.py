@@ -287,7 +287,7 @@ def _read_schema(ctx: Context, schema: str, charsets: dict[str, str], inv: _Inve
     foreign_keys: dict[tuple[str, str], dict[str, Any]] = {}
     constraints = schema_rows(ctx, schema, _FOREIGN_KEYS_SQL)
     # what the technologies collector would read again from the same tables: counted here, shared
-    ctx.scratch.setdefault("technology_counts", {})[schema] = {
+    ctx.shared.technology_counts[schema] = {
         "fulltext": len(special_indexes["FULLTEXT"]), "spatial_index": len(special_indexes["SPATIAL"]),
         "spatial_columns": spatial_columns, "foreign_keys": len(constraints), "partitioned": partitioned,
     }
@@ -546,7 +546,7 @@ class _Walk:
 
 
 def _start(ctx: Context) -> _Walk:
-    return _Walk(_Privileges(ctx.scratch.get("grants")), _collations(ctx))
+    return _Walk(_Privileges(ctx.shared.grants), _collations(ctx))
 
 
 def _step(ctx: Context, state: _Walk, schema: str, index: int, total: int) -> bool:

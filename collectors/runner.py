@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from mysql.connector import errors as mysql_errors
 
-from collectors.base import READAHEAD, SCHEMA_SCRATCH, Collector, Context, Degraded, SchemaWalk, Skip
+from collectors.base import READAHEAD, SCHEMA_SCRATCH, Collector, Context, Degraded, SchemaWalk, Shared, Skip
 from collectors.connection import (
     Cancelled,
     CancelToken,
@@ -132,7 +132,10 @@ class Runner:
         self.cancel = cancel or CancelToken()
         self.session.cancel = self.cancel
         self.facts: dict[str, Any] = facts if facts is not None else {}
-        self.scratch: dict[str, Any] = {}
+        self.scratch: dict[str, Any] = {}  # the schema walk's per-schema caches (collectors.base.SCHEMA_SCRATCH)
+        self.shared = Shared()  # what the collectors hand each other, typed
+        self.outcomes: dict[str, CollectorResult] = {}  # name -> result of each collector that has finished
+        check_needs(self.collectors)
 
     def _emit(self, kind: EventKind, index: int, collector: Collector, done: float, started: float,
               message: str = "", seconds: float = 0.0) -> None:
@@ -142,7 +145,7 @@ class Runner:
         eta = None
         if fraction > 0.02:
             eta = max(0.0, elapsed / fraction * (1 - fraction))
-        wait_until = self.scratch.get("wait_until")  # a collector's fixed wait (the --sleep interval)
+        wait_until = self.shared.wait_until  # a collector's fixed wait (the --sleep interval)
         if wait_until is not None and fraction < 1.0:
             eta = max(eta or 0.0, wait_until - time.monotonic())
         try:
@@ -155,7 +158,7 @@ class Runner:
 
     def _preflight(self, started: float) -> tuple[list[PreflightItem], str]:
         grants = read_grants(self.session)
-        self.scratch["grants"] = grants  # collectors that list objects say what the account cannot see
+        self.shared.grants = grants  # collectors that list objects say what the account cannot see
         items = preflight(grants, self.collectors, self.session.identity)
         account = account_literal(grants.account)
         by_name = {c.name: c for c in self.collectors}
@@ -199,6 +202,7 @@ class Runner:
                 result = self._run_one(collector, artifacts)
                 self._add_remedy(result, items or [], account)
             results.append(result)
+            self.outcomes[collector.name] = result
             done += collector.expected_seconds
             kind: EventKind = "finished" if result.status == "ok" else result.status
             self._emit(kind, index, collector, done, started, result.reason, result.seconds)
@@ -209,11 +213,14 @@ class Runner:
              "safety_notes": list(self.session.safety_notes)}
         )
         statements = [(s.sql, s.seconds, s.rows, s.error) for s in self.session.statements]
-        grants = self.scratch.get("grants")
-        return RunResult(self.facts, results, artifacts, statements, grants, items or [])
+        return RunResult(self.facts, results, artifacts, statements, self.shared.grants, items or [])
 
     def _not_running(self, collector: Collector, items: list[PreflightItem], account: str) -> CollectorResult | None:
-        """The result of a collector that does not run here (not applicable, or a missing privilege)."""
+        """The result of a collector that does not run here (a collector it needs did not run, not applicable,
+        or a missing privilege)."""
+        unmet = self._unmet_need(collector)
+        if unmet is not None:
+            return CollectorResult(collector.name, collector.title, "skipped", unmet)
         not_applicable = collector.applies(self.session.identity, self.options)
         if not_applicable is not None:
             return CollectorResult(collector.name, collector.title, "skipped", not_applicable)
@@ -221,6 +228,17 @@ class Runner:
         if item is not None:
             return CollectorResult(collector.name, collector.title, "skipped", item.reason,
                                    remedy=" ".join(item.grant_statements(account)))
+        return None
+
+    def _unmet_need(self, collector: Collector) -> str | None:
+        """Why ``collector`` cannot run for want of a collector it needs, or None when each of them ran."""
+        for need in collector.needs:
+            outcome = self.outcomes.get(need)
+            if outcome is None:
+                return f"needs the {need} collector, which is not part of this run"
+            if outcome.status != "ok":
+                return f"needs the {need} collector, which was {outcome.status}" + (
+                    f" ({outcome.reason})" if outcome.reason else "")
         return None
 
     @staticmethod
@@ -232,7 +250,7 @@ class Runner:
     def _context(self, collector: Collector, artifacts: dict[str, str]) -> Context:
         return Context(self.session, self.facts, self.options, self.cancel, artifacts,
                        deadline=time.monotonic() + collector.budget_seconds, log=self._log(collector),
-                       scratch=self.scratch)
+                       scratch=self.scratch, shared=self.shared)
 
     def _run_one(self, collector: Collector, artifacts: dict[str, str]) -> CollectorResult:
         before = len(self.session.statements)
@@ -305,6 +323,7 @@ class Runner:
             if walker.result is None:
                 self._add_remedy(result, items, account)
             results.append(result)
+            self.outcomes[walker.collector.name] = result
             done += walker.collector.expected_seconds
             kind: EventKind = "finished" if result.status == "ok" else result.status
             self._emit(kind, walker.index, walker.collector, done, started, result.reason, result.seconds)
@@ -368,6 +387,17 @@ class Runner:
             self._emit("log", self.collectors.index(collector), collector, 0.0, time.monotonic(), message)
 
         return log
+
+
+def check_needs(collectors: Sequence[Collector]) -> None:
+    """Each collector's ``needs`` comes before it in ``collectors`` (one that is not listed at all only skips its
+    user when the run gets there). Raises ValueError naming the first collector listed after its user."""
+    position = {collector.name: index for index, collector in enumerate(collectors)}
+    for index, collector in enumerate(collectors):
+        for need in collector.needs:
+            if position.get(need, -1) > index:
+                raise ValueError(f"collector {collector.name} needs {need}, which is listed after it: "
+                                 f"list {need} first")
 
 
 def _describe_error(exc: mysql_errors.Error) -> tuple[Literal["skipped", "failed"], str]:

@@ -154,7 +154,7 @@ def _technologies_step(ctx: Context, state: _Technologies, schema: str, index: i
     if _budget_cut(ctx, index, total, "technologies"):
         return False
     counts, tables_with = state.counts, state.tables_with
-    shared = ctx.scratch.get("technology_counts", {}).get(schema)
+    shared = ctx.shared.technology_counts.get(schema)
     if shared is not None:  # the inventory read the same STATISTICS, COLUMNS, REFERENTIAL_CONSTRAINTS, PARTITIONS
         for key in ("fulltext", "spatial_index", "spatial_columns", "foreign_keys"):
             counts[key] += shared[key]

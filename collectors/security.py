@@ -167,8 +167,8 @@ def _plugins(ctx: Context) -> list[dict[str, Any]]:
     plugins = ctx.facts.get("plugins")
     if isinstance(plugins, list):
         return plugins
-    cached = ctx.scratch.get("plugins")
-    if isinstance(cached, list):
+    cached = ctx.shared.plugins
+    if cached is not None:
         return cached
     rows = ctx.query("SHOW PLUGINS").rows
     found = [
@@ -176,7 +176,7 @@ def _plugins(ctx: Context) -> list[dict[str, Any]]:
          "library": _text(r[3]) if len(r) > 3 and r[3] is not None else None}
         for r in rows
     ]
-    ctx.scratch["plugins"] = found
+    ctx.shared.plugins = found
     return found
 
 

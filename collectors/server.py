@@ -184,8 +184,8 @@ def _iso(value: Any) -> str:
 def collect_status_first(ctx: Context) -> None:
     first = ctx.query("SHOW GLOBAL STATUS").pairs()
     ctx.facts["status"] = {"first": first}
-    ctx.scratch["status_first_at"] = time.monotonic()
-    ctx.scratch["wait_until"] = ctx.scratch["status_first_at"] + float(ctx.options.get("sleep", 10))
+    ctx.shared.status_first_at = time.monotonic()
+    ctx.shared.wait_until = ctx.shared.status_first_at + float(ctx.options.get("sleep", 10))
     uptime = _int(first.get("Uptime"))
     server = ctx.facts.setdefault("server", {})
     if uptime is not None:
@@ -195,77 +195,20 @@ def collect_status_first(ctx: Context) -> None:
 
 
 def collect_status_second(ctx: Context) -> None:
-    """The second sample, --sleep seconds after the first; other collectors ran in between."""
+    """The second sample, --sleep seconds after the first (it needs the status collector); other collectors ran
+    in between."""
     status = ctx.facts.get("status")
-    if not status or "first" not in status:
+    first_at = ctx.shared.status_first_at
+    if not status or "first" not in status or first_at is None:
         raise Skip("the first status sample was not taken")
     wait = float(ctx.options.get("sleep", 10))
-    first_at = float(ctx.scratch.get("status_first_at", time.monotonic()))
     remaining = first_at + wait - time.monotonic()
     if remaining > 0:
         ctx.log(f"waiting {remaining:.1f} s for the second status sample")
         ctx.cancel.sleep(remaining)
     status["second"] = ctx.query("SHOW GLOBAL STATUS").pairs()
     status["interval_seconds"] = round(time.monotonic() - first_at, 3)
-    # update, not assign: the workload collectors (collectors/workload.py) wrote their keys earlier
-    ctx.facts.setdefault("workload", {}).update(
-        compute_workload(status, ctx.facts.get("server", {}).get("uptime_seconds")))
-
-
-def compute_workload(status: dict[str, Any], uptime: int | None) -> dict[str, Any]:
-    """Average QPS since start, sampled QPS, rows read/written — from two status samples."""
-    first: dict[str, str] = status.get("first", {})
-    second: dict[str, str] = status.get("second", {})
-    latest = first  # since-start figures from the first sample, as pt-mysql-summary's per-second column
-
-    def num(snapshot: dict[str, str], name: str) -> int | None:
-        return _int(snapshot.get(name))
-
-    workload: dict[str, Any] = {"uptime_seconds": uptime}
-    questions = num(latest, "Questions")
-    up = num(latest, "Uptime") or uptime
-    workload["queries_total"] = questions
-    if questions is not None and up:
-        workload["qps_average_since_start"] = questions / up
-    interval = status.get("interval_seconds")
-    workload["qps_sampled"] = None
-    q1, q2 = num(first, "Questions"), num(second, "Questions")
-    if q1 is not None and q2 is not None and interval:
-        # our own two SHOW STATUS statements and whatever ran between them count too; say so once
-        workload["qps_sampled"] = max(0, q2 - q1) / float(interval)
-        workload["sampled_interval_seconds"] = interval
-    read, written, basis = row_totals(latest)
-    workload["rows_read_total"] = read
-    workload["rows_written_total"] = written
-    workload["rows_basis"] = basis
-    if up:
-        for key in ("rows_read", "rows_written"):
-            total = workload.get(f"{key}_total")
-            if total is not None:
-                workload[f"{key}_per_day"] = total / up * 86400
-    return workload
-
-
-def row_totals(status: dict[str, str]) -> tuple[int | None, int | None, str]:
-    """Rows read and written since startup, and which counters they come from.
-
-    MySQL and Percona count InnoDB rows (Innodb_rows_*); MariaDB 10.11 has no such counters, so
-    there rows read is Rows_read and rows written Handler_write + update + delete (MariaDB counts
-    internal temporary tables apart, in Handler_tmp_*).
-    """
-    def num(name: str) -> int | None:
-        return _int(status.get(name))
-
-    if num("Innodb_rows_read") is not None:
-        parts = [num(f"Innodb_rows_{w}") for w in ("inserted", "updated", "deleted")]
-        written = sum(p or 0 for p in parts) if any(p is not None for p in parts) else None
-        return num("Innodb_rows_read"), written, "Innodb_rows_read; Innodb_rows_inserted + updated + deleted"
-    read = num("Rows_read")
-    handler = [num(f"Handler_{w}") for w in ("write", "update", "delete")]
-    written = sum(h or 0 for h in handler) if all(h is not None for h in handler) else None
-    if read is None and written is None:
-        return None, None, "no row counters in the status sample"
-    return read, written, "Rows_read; Handler_write + Handler_update + Handler_delete"
+    # the rates (facts' workload.qps_* and rows_*) are derived from the two samples by prechecks.derive
 
 
 def collect_databases(ctx: Context) -> None:
@@ -305,9 +248,10 @@ STATUS_SAMPLE = Collector(
     name="status_sample",
     title="Status counters (second sample, --sleep after the first)",
     reads=("SHOW GLOBAL STATUS",),
-    writes=("status.second", "status.interval_seconds", "workload"),
+    writes=("status.second", "status.interval_seconds"),
     samples=("mysql-status-defer",),
     collect=collect_status_second,
+    needs=("status",),
     budget_seconds=3600,
     expected_seconds=1.0,  # rescaled from --sleep by the registry
 )

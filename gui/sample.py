@@ -16,8 +16,7 @@ from collectors.registry import collectors_for
 from collectors.runner import CollectorResult, RunResult
 from gui.settings import Keychain, RecentConnection
 from gui.wizard import Wizard
-from prechecks.collection import RunOptions, new_facts, timestamp_now
-from prechecks.readiness import evaluate
+from prechecks.collection import Collected, RunOptions, derived_result, new_facts, timestamp_now
 
 IDENTITY = ServerIdentity("10.11.9-MariaDB-log", "MariaDB Server", True, (10, 11, 9))
 CONNECTION = RecentConnection(via="tcp", host="db1.example.internal", port=3306, user="prechecks",
@@ -152,7 +151,7 @@ def sample_facts(spec: ConnectionSpec) -> dict[str, Any]:
     return facts
 
 
-def sample_result(spec: ConnectionSpec | None = None) -> RunResult:
+def sample_result(spec: ConnectionSpec | None = None) -> Collected:
     skipped = {item.collector: item.reason for item in sample_probe().preflight if not item.partial}
     results = []
     for n, collector in enumerate(collectors_for(10.0)):
@@ -162,7 +161,7 @@ def sample_result(spec: ConnectionSpec | None = None) -> RunResult:
             results.append(CollectorResult(collector.name, collector.title, "ok", "", 0.05 + (n % 5) * 0.11, 2))
     facts = sample_facts(spec) if spec is not None else new_facts(None)
     facts["collection"] = {"collectors": [r.as_dict() for r in results]}
-    return RunResult(facts, results, {}, [])
+    return derived_result(RunResult(facts, results, {}, []))  # derived as a live run's are
 
 
 def log_lines(result: RunResult) -> list[str]:
@@ -183,9 +182,9 @@ def fill(wizard: Wizard, scratch: Path) -> None:
     page.show_preflight(state.probe)
     state.spec = state.probed_spec
     state.options = RunOptions()
-    state.result = sample_result(state.spec)
+    state.result = result = sample_result(state.spec)
     state.result_for = state.run_key()
     state.timestamp = timestamp_now()
-    state.readiness = evaluate(state.result.facts)  # what the archive's readiness.json will say
+    state.readiness = result.readiness  # what the archive's readiness.json will say
     state.answers.update(ANSWERS)
     (scratch / ATTACHMENT_NAME).write_text(ATTACHMENT_TEXT, encoding="utf-8")  # added on the Attachments page

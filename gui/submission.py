@@ -17,6 +17,7 @@ from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
     from prechecks.bundle import PreparedBundle
+    from prechecks.derive import Derived
     from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
 
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 class Submission:
     """The inputs of one archive, copied from the wizard's state."""
 
-    result: RunResult
+    result: RunResult  # its facts derived (prechecks.collection.collect)
+    readiness: dict[str, Any]  # derived with them: the Findings page's document, redacted by the build
     timestamp: str
     secrets: tuple[str, ...]
     answers: dict[str, Any]
@@ -41,7 +43,8 @@ class Submission:
 def snapshot(state: WizardState) -> Submission:
     if state.result is None:
         raise ValueError("nothing was collected yet")
-    return Submission(state.result, state.timestamp, tuple(state.secrets), dict(state.answers),
+    return Submission(state.result, dict(state.readiness or {}), state.timestamp, tuple(state.secrets),
+                      dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
                       tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "",
                       state.earlier_map)
@@ -49,45 +52,51 @@ def snapshot(state: WizardState) -> Submission:
 
 def prepare(submission: Submission) -> PreparedBundle:
     """Every file exactly as it will be saved (redaction applied), in memory. Safe in a worker thread."""
-    from prechecks.bundle import prepare_bundle
-    from prechecks.collection import bundle_content, manifest_extra
-    from prechecks.slowlog import files_fact
+    from prechecks.bundle import build
+    from prechecks.collection import archive_inputs
 
     s = submission
     if s.kept:
         return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
-    content = bundle_content(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                             attachments=s.attachments,
-                             slow_log_files=files_fact(s.slow_logs) if s.slow_logs else None)
-    return prepare_bundle(content, manifest_extra=manifest_extra(s.result), redact=s.redact,
-                          earlier_map=s.earlier_map)
+    inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
+                            attachments=s.attachments)
+    return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
     """One folder per server, one questionnaire prefilled from all of them, one manifest. A slow log's
     digest goes into the folder of the server that was current when it was added."""
-    from prechecks.collection import bundle_content, manifest_extra
+    from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
-    from prechecks.slowlog import files_fact
 
-    servers = [(k.name, k.result, k.slow_logs) for k in s.kept] + [(s.name, s.result, s.slow_logs)]
-    parts = [ServerPart(name, bundle_content(result, s.timestamp, secrets=list(s.secrets),
-                                             slow_log_files=files_fact(logs) if logs else None),
-                        manifest_extra(result))
-             for name, result, logs in servers]
+    servers = [(k.name, k.result, k.readiness, k.slow_logs) for k in s.kept] + [
+        (s.name, s.result, s.readiness, s.slow_logs)]
+    parts = [ServerPart(name, _derived(result, readiness, logs),
+                        archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False))
+             for name, result, readiness, logs in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
 
 
+def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...]) -> Derived:
+    """The server's derived facts and readiness as the Findings page showed them; with slow log files added since
+    (a source of their own, read by the statements' readiness rules), derived again with them."""
+    from prechecks.derive import Derived, derive
+    from prechecks.slowlog import files_fact
+
+    if not slow_logs:
+        return Derived(result.facts, readiness)
+    return derive(result.facts, slow_log_files=files_fact(slow_logs))
+
+
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:
     """Write the bundle (``prepared``: the bytes Review showed) atomically, then give it the chosen name."""
-    from prechecks.bundle import BundleContent, redaction_map_name, write_bundle
+    from prechecks.bundle import redaction_map_name, write_bundle
 
     prepared = prepared or prepare(submission)
-    # write_bundle takes the bytes from `prepared`; the content only names the archive
-    written = write_bundle(BundleContent(submission.timestamp, {}, "", {}), target.parent, prepared=prepared)
+    written = write_bundle(prepared, target.parent)
     if written != target:
         os.replace(written, target)
         written_map = written.parent / redaction_map_name(submission.timestamp)

@@ -133,7 +133,7 @@ class Attachments:
         self._items.clear()
 
     def as_mapping(self) -> dict[str, Path]:
-        """safe name -> source path: what BundleContent.attachments takes."""
+        """safe name -> source path: what ArchiveInputs.attachments takes."""
         return {a.name: a.path for a in self._items}
 
 

@@ -13,36 +13,42 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
+from prechecks.derive import Derived
 from prechecks.redaction import EarlierMap, Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
 
 @dataclass
-class BundleContent:
-    """Everything that goes into one archive, before redaction."""
+class ArchiveInputs:
+    """What goes into one server's archive besides its derived facts (prechecks.derive), before redaction."""
 
     timestamp: str
-    facts: dict[str, Any]
-    report: str
-    samples: Mapping[str, str]  # sample file name -> text
+    # sample file name -> text as read: "mysqldump", "mysql-config-file" (the build removes the option file's
+    # passwords, once, before anything renders it)
+    samples: Mapping[str, str] = field(default_factory=dict)
     extra_files: Mapping[str, str] = field(default_factory=dict)  # top-level name -> text
     secrets: Sequence[str] = ()  # scrubbed from every file as a last line of defence
-    # freeform_questions.md and submission.json (prechecks.prefill.questionnaire_files); empty: prefill only
-    questionnaire_files: Mapping[str, str] = field(default_factory=dict)
+    notes: Sequence[str] = ()  # collection.notes of the archive's facts (the run's own facts are not changed)
+    answers: Mapping[str, Any] | None = None  # the questionnaire: prefill, under the draft, under the answers
+    draft: Mapping[str, Any] | None = None
+    questionnaire: bool = True  # False: the caller writes one questionnaire for several servers (prechecks.multi)
     attachments: Mapping[str, Path] = field(default_factory=dict)  # safe name -> file, into attachments/
-    top_tables: int = 20  # for the report when it is re-rendered from redacted facts
+    top_tables: int = 20
+    manifest_extra: Mapping[str, Any] = field(default_factory=dict)  # the run's record (collection.manifest_extra)
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,12 @@ class PreviewFile:
 
 @dataclass
 class PreparedBundle:
-    """Every file of the archive (path -> bytes) and the redaction map that goes next to it."""
+    """Every file of the archive (path -> bytes), the redaction map that goes next to it, and the timestamp
+    that names both."""
 
     files: dict[str, bytes]
     redactor: Redactor
+    timestamp: str
 
     def preview(self) -> list[PreviewFile]:
         return [PreviewFile(path, len(data), _as_text(data), hashlib.sha256(data).hexdigest())
@@ -99,68 +107,85 @@ def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: 
     }
 
 
-def bundle_files(
-    content: BundleContent,
-    *,
-    manifest_extra: Mapping[str, Any] | None = None,
-    redact: Sequence[str] = (),
-    redactor: Redactor | None = None,
-) -> dict[str, bytes]:
-    """Every file of the archive, path -> bytes, redacted and scrubbed: exactly what will be saved.
+def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Redactor = (), *,
+          earlier_map: EarlierMap | None = None) -> PreparedBundle:
+    """The archive of one server, every file path -> bytes, redacted and scrubbed: exactly what will be saved.
 
-    ``redact``: the optional classes (prechecks.redaction.CLASSES); the secrets are always removed.
-    Pass a ``redactor`` to keep its pseudonym map (prepare_bundle does).
+    The one build the CLI, the wizard's Review page and Save use: the option file's passwords are removed
+    once, the names are redacted once, the report is rendered once (from the redacted facts) and the readiness
+    document is the derived one, redacted with the same pseudonyms (never evaluated again). ``redaction``: the
+    optional classes (prechecks.redaction.CLASSES), or a Redactor to share its pseudonyms with other servers
+    (prechecks.multi); the secrets are always removed. ``earlier_map``: the pseudonyms an earlier run gave
+    (prechecks.redaction.load_map) are given again (with classes; a given Redactor holds its own).
     """
-    from prechecks.readiness import evaluate
+    from prechecks.report import render_report
     from prechecks.samples import render_samples
 
-    redactor = redactor or Redactor(redact, secrets=content.secrets)
-    facts = json.loads(json.dumps(content.facts, default=str))
-    config_text = content.samples.get("mysql-config-file")
-    if config_text is not None:
+    redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets,
+                                                                          earlier=earlier_map)
+    facts = archive_facts(derived, inputs)  # the build's own copy, rewritten in place
+    config_text = inputs.samples.get("mysql-config-file")
+    if config_text is not None:  # the only place the option file's passwords are removed
         config_text, redacted = redact_option_text(config_text)
         facts.setdefault("config_file", {})["redacted"] = redacted
-    schema_ddl = content.samples.get("mysqldump")
+    questionnaire: dict[str, str] = {}
+    if inputs.questionnaire:  # prefilled from the facts before redaction; the text pass below redacts it
+        from prechecks.prefill import questionnaire_files
+
+        questionnaire = questionnaire_files(facts, draft=inputs.draft, answers=inputs.answers,
+                                            attachments=sorted(inputs.attachments))
+    schema_ddl = inputs.samples.get("mysqldump")
     # learn every name first (facts, option file, DDL), then rewrite the facts everything renders from
     redactor.learn_vocabulary(facts)
     redactor.learn_facts(facts)
     redactor.learn_config(config_text)
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
+    before = _statement_texts(facts)
     redact_slow_log(facts, redactor)  # SQL pass on the fingerprints before the facts' text pass
-    facts = redactor.facts(facts, copy=False)  # facts is this function's own JSON copy (above)
+    facts = redactor.facts(facts, copy=False)
+    after = _statement_texts(facts)
+    # a statement the readiness names (digest text, slow log fingerprint) as the archive's facts now hold it
+    statements = dict(zip(before, after, strict=True)) if len(before) == len(after) else {}
+    readiness = redact_readiness(derived.readiness, redactor, statements)
     if schema_ddl is not None:
         # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
         # scrubbed view and routine bodies already: this is the second line of defence)
         schema_ddl = redactor.sql(schema_ddl, ddl=True) if redactor.classes else scrub_ddl_literals(schema_ddl)
     config_text = redactor.config(config_text) if config_text is not None else None
-    report = content.report
-    if redactor.classes:  # the given report shows the original names: render it from the redacted facts
-        from prechecks.report import render_report
-
-        report = render_report(facts, top_tables=content.top_tables, config_text=config_text)
-    if "cloud.json" in content.extra_files:  # its section before the end (the text pass below redacts both)
-        report = _with_cloud_section(report, content.extra_files["cloud.json"])
     texts: dict[str, str] = {}
     samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
     for name, text in samples.items():
-        texts[f"ps_samples_{content.timestamp}/{name}"] = text
-    texts[f"ps_report_{content.timestamp}.md"] = report
+        texts[f"ps_samples_{inputs.timestamp}/{name}"] = text
+    report = render_report(Derived(facts, readiness), top_tables=inputs.top_tables, config_text=config_text)
+    if "cloud.json" in inputs.extra_files:  # its section before the end (the text pass below redacts both)
+        report = _with_cloud_section(report, inputs.extra_files["cloud.json"])
+    texts[f"ps_report_{inputs.timestamp}.md"] = report
     texts["facts.json"] = json.dumps(facts, indent=2, sort_keys=True) + "\n"
-    texts["readiness.json"] = json.dumps(evaluate(facts), indent=2) + "\n"
+    texts["readiness.json"] = json.dumps(readiness, indent=2) + "\n"
     texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
-    texts.update(content.questionnaire_files or _questionnaire_files(facts, content))
-    texts.update(content.extra_files)
+    texts.update(questionnaire)
+    texts.update(inputs.extra_files)
     # every file and file name through the text pass: the password (the writers do not know it) and
     # URL credentials always, addresses and learnt names when asked for
     files = {redactor.path(path): redactor.text(text).encode("utf-8", "backslashreplace")
              for path, text in texts.items()}
-    for name, source in sorted(content.attachments.items()):  # the user's own files, byte for byte
+    for name, source in sorted(inputs.attachments.items()):  # the user's own files, byte for byte
         files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)  # only the name redacted
-    extra = redactor.json_text(dict(manifest_extra or {}), sql_keys=("sql",))
+    extra = redactor.json_text(dict(inputs.manifest_extra), sql_keys=("sql",))
     manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    return files
+    return PreparedBundle(files, redactor, inputs.timestamp)
+
+
+def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
+    """A JSON copy of the derived facts with what the archive adds to them (the run's own are not changed): the
+    notes on a common password (``collection.notes``). What the questionnaire is prefilled from; build() redacts
+    it. (A slow log file's digest is a source of derive(): prechecks.derive.derive(facts, slow_log_files=...).)"""
+    facts: dict[str, Any] = json.loads(json.dumps(derived.facts, default=str))
+    if inputs.notes:  # a common password: the report says what it means for redaction
+        facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
+    return facts
 
 
 def _with_cloud_section(report: str, cloud_text: str) -> str:
@@ -174,45 +199,84 @@ def _with_cloud_section(report: str, cloud_text: str) -> str:
     return f"{head}{section}\n\n{end}{tail}" if end else f"{report}\n{section}\n"
 
 
-def prepare_bundle(
-    content: BundleContent, *, manifest_extra: Mapping[str, Any] | None = None, redact: Sequence[str] = (),
-    earlier_map: EarlierMap | None = None,
-) -> PreparedBundle:
-    """The archive's files and the redaction map, in memory; write_bundle(prepared=...) saves exactly these.
-    ``earlier_map``: the pseudonyms an earlier run gave (prechecks.redaction.load_map) are given again."""
-    redactor = Redactor(redact, secrets=content.secrets, earlier=earlier_map)
-    files = bundle_files(content, manifest_extra=manifest_extra, redactor=redactor)
-    return PreparedBundle(files, redactor)
+_OBJECT_KINDS = ("schema", "table", "column")
+_BACKQUOTED = re.compile(r"`((?:[^`]|``)*)`")
 
 
-def preview(
-    content: BundleContent, redact_classes: Sequence[str] = (), *, manifest_extra: Mapping[str, Any] | None = None
-) -> list[PreviewFile]:
-    """The archive's files with their final (redacted) content, before anything is written."""
-    return prepare_bundle(content, manifest_extra=manifest_extra, redact=redact_classes).preview()
+def _statement_texts(facts: Mapping[str, Any]) -> list[str]:
+    """Every statement text of the facts in a fixed order: the digests' text, the slow logs' fingerprints."""
+    entries: list[Any] = []
+    workload = facts.get("workload")
+    if isinstance(workload, Mapping):
+        for key in ("digests", "notable_digests"):
+            entries += workload.get(key) or []
+    slow_log = facts.get("slow_log")
+    if isinstance(slow_log, Mapping):
+        for source in ("table", "files"):
+            fact = slow_log.get(source)
+            entries += (fact.get("digests") or []) if isinstance(fact, Mapping) else []
+    texts = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            text = entry.get("digest_text") if "digest_text" in entry else entry.get("fingerprint")
+            texts.append(str(text or ""))
+    return texts
 
 
-def _questionnaire_files(facts: Mapping[str, Any], content: BundleContent) -> dict[str, str]:
-    """The questionnaire outputs from the prefill alone, so that every archive has them."""
-    from prechecks.prefill import questionnaire_files
+def _renamed(pairs: Mapping[str, str], match: re.Match[str]) -> str:
+    return pairs[match.group()]
 
-    return questionnaire_files(facts, attachments=sorted(content.attachments))
+
+def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor,
+                     statements: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The derived readiness document with the archive's pseudonyms (a copy; ``readiness`` is not changed).
+
+    An object that is a statement (``statements``: its text in the facts -> as the archive's redacted facts
+    hold it) becomes the redacted statement, with or without classes. With the identifiers class every other
+    object is a name the facts hold (learnt by the redactor already): each part of a dotted name gets its
+    pseudonym; in the detail and remediation, those objects and every backquoted name the facts hold are
+    replaced. The file's text pass then removes the secrets, addresses, account names and distinctive names.
+    """
+    document: dict[str, Any] = json.loads(json.dumps(readiness, default=str))
+    statements = statements or {}
+    identifiers = redactor.on("identifiers")
+    if not identifiers and not statements:
+        return document
+    for check in document.get("checks") or []:
+        if not isinstance(check, dict):
+            continue
+        originals = [str(o) for o in check.get("objects") or []]
+        renamed = [statements[o] if o in statements
+                   else redactor.dotted(o, _OBJECT_KINDS[:min(len(_OBJECT_KINDS), o.count(".") + 1)]) if identifiers
+                   else o for o in originals]
+        check["objects"] = renamed
+        pairs = {o: r for o, r in zip(originals, renamed, strict=True) if o != r}
+        pattern = (re.compile("(?<![0-9A-Za-z_$.\u0080-\uffff])(?:"
+                              + "|".join(re.escape(o) for o in sorted(pairs, key=len, reverse=True))
+                              + ")(?![0-9A-Za-z_$\u0080-\uffff])") if pairs else None)
+        for key in ("detail", "remediation"):
+            text = check.get(key)
+            if not isinstance(text, str):
+                continue
+            if pattern is not None:  # the objects first: a statement holds backquoted names of its own
+                text = pattern.sub(partial(_renamed, pairs), text)
+            if identifiers:
+                text = _BACKQUOTED.sub(lambda m: "`" + redactor.ident(m.group(1).replace("``", "`"), learn=False)
+                                       .replace("`", "``") + "`", text)
+            check[key] = text
+    return document
 
 
 def write_bundle(
-    content: BundleContent,
+    prepared: PreparedBundle,
     output_dir: Path,
     *,
-    manifest_extra: Mapping[str, Any] | None = None,
     before_rename: Callable[[], None] | None = None,
-    redact: Sequence[str] = (),
-    prepared: PreparedBundle | None = None,
-    earlier_map: EarlierMap | None = None,
 ) -> Path:
-    """Write ps_archive_<ts>.tgz into output_dir atomically and return its path.
+    """Write ps_archive_<ts>.tgz (the files of ``prepared``, built by build()) into output_dir atomically and
+    return its path.
 
-    The files are built in memory (or taken from ``prepared``, e.g. what the preview showed); the
-    only things on disk before the renames are the partial archive (and map) in a private temp folder
+    The only things on disk before the renames are the partial archive (and map) in a private temp folder
     next to the final names, removed with it on every error and on Ctrl-C. The archive is 0600. With
     redaction classes the pseudonym map is written next to the archive (0600, redaction_map_name()); it
     exists only if the archive does.
@@ -220,10 +284,8 @@ def write_bundle(
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
-    final = output_dir / archive_name(content.timestamp)
-    map_final = output_dir / redaction_map_name(content.timestamp)
-    prepared = prepared or prepare_bundle(content, manifest_extra=manifest_extra, redact=redact,
-                                          earlier_map=earlier_map)
+    final = output_dir / archive_name(prepared.timestamp)
+    map_final = output_dir / redaction_map_name(prepared.timestamp)
     files = prepared.files
     map_written = False
     # the folder's random name cannot be guessed; the ".partial" end says what it is to whoever lists the folder

@@ -361,11 +361,12 @@ def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def run_read_samples(args: argparse.Namespace) -> int:
     from prechecks.collection import timestamp_now
+    from prechecks.derive import derive
     from prechecks.report import render_report
     from prechecks.samples import SamplesError, read_samples
 
     try:
-        facts = read_samples(Path(args.read_samples))
+        derived = derive(read_samples(Path(args.read_samples)))
     except SamplesError as exc:
         return _fail(str(exc))
     from collectors.redact import redact_option_text
@@ -374,7 +375,7 @@ def run_read_samples(args: argparse.Namespace) -> int:
     config_text = read_config_text(Path(args.read_samples))
     if config_text is not None:  # pt-mysql-summary's samples keep passwords in it
         config_text, _keys = redact_option_text(config_text)
-    report = render_report(facts, config_text=config_text)
+    report = render_report(derived, config_text=config_text)
     if args.md:
         out = Path(args.output) / f"ps_report_{timestamp_now()}.md"
         try:
@@ -503,7 +504,7 @@ def _say_where_it_goes() -> None:
 
 
 def run_collection(args: argparse.Namespace) -> int:
-    from prechecks.collection import RunOptions, bundle_content, collect, manifest_extra, timestamp_now
+    from prechecks.collection import RunOptions, archive_inputs, collect, timestamp_now
 
     output = Path(args.output)
     if not output.is_dir():
@@ -542,19 +543,23 @@ def run_collection(args: argparse.Namespace) -> int:
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     secrets = spec.secrets
-    from prechecks.bundle import write_bundle  # after the run: keeps the start-up short
+    from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
-    content = bundle_content(result, timestamp, secrets=secrets, answers=answers, draft=draft,
-                             attachments=attachments, slow_log_files=slow_log_files)
+    inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
+                            attachments=attachments)
+    derived = result.derived
+    if slow_log_files is not None:  # a source of its own: the statements' readiness rules read it too
+        from prechecks.derive import derive
+
+        derived = derive(result.facts, slow_log_files=slow_log_files)
     cloud = _cloud_json(args, spec.host)
     if cloud is not None:
-        content = replace(content, extra_files={**content.extra_files, "cloud.json": cloud})
-    for note in content.facts.get("collection", {}).get("notes", []):
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
+    for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
-        archive = write_bundle(content, output, manifest_extra=manifest_extra(result), redact=args.redact,
-                               earlier_map=earlier)
+        archive = write_bundle(build(derived, inputs, args.redact, earlier_map=earlier), output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
         return _fail(str(exc))
     except OSError as exc:
@@ -575,7 +580,8 @@ def run_collection(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
               "(reasons in the report and manifest.json)", file=sys.stderr)
-        print(_questionnaire_summary(content.facts, draft, answers, sorted(attachments)), file=sys.stderr)
+        print(_questionnaire_summary(archive_facts(derived, inputs), draft, answers, sorted(attachments)),
+              file=sys.stderr)
     if args.redact:
         from prechecks.bundle import redaction_map_name
 
@@ -662,28 +668,26 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         return _fail(str(exc), exc.remedy)
     by_name = {entry.name: entry for entry in entries}
     for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
-        if part.content is not None and part.name in by_name:
+        if part.inputs is not None and part.name in by_name:
             entry = by_name[part.name]
             cloud = _cloud_json(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
             if cloud is not None:
-                parts[index] = replace(part, content=replace(part.content, extra_files={
-                    **part.content.extra_files, "cloud.json": cloud}))
-    missing = [p for p in parts if p.content is None]
+                parts[index] = replace(part, inputs=replace(part.inputs, extra_files={
+                    **part.inputs.extra_files, "cloud.json": cloud}))
+    missing = [p for p in parts if p.derived is None]
     for part in missing:
         print(f"ps-prechecks: server {part.name} not collected: {part.error}"
               + (f" — {part.remedy}" if part.remedy else ""), file=sys.stderr)
     if len(missing) == len(parts):
         return _fail("no server could be collected; nothing was written", "fix the causes above and run again")
     for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
-        for note in (part.content.facts.get("collection", {}).get("notes", []) if part.content else []):
+        for note in (part.inputs.notes if part.inputs else []):
             print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
     secrets = [secret for e in entries for secret in e.spec.secrets]
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
                                           attachments=attachments, earlier_map=earlier)
-        content = next(p.content for p in parts if p.content is not None)
-        assert content is not None
-        archive = write_bundle(content, output, prepared=prepared)
+        archive = write_bundle(prepared, output)
     except ValueError as exc:
         return _fail(str(exc))
     except OSError as exc:

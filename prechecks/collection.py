@@ -1,4 +1,4 @@
-"""One collection from a live server, end to end: session, collectors, facts, bundle content.
+"""One collection from a live server, end to end: session, collectors, derived facts, the archive's inputs.
 
 The CLI and the wizard both call this; neither talks to the collectors directly.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +20,8 @@ from collectors.runner import Progress, RunAborted, Runner, RunResult
 from prechecks import __version__
 
 if TYPE_CHECKING:  # the bundle, questionnaire and redaction load after the run, not before it
-    from prechecks.bundle import BundleContent
+    from prechecks.bundle import ArchiveInputs
+    from prechecks.derive import Derived
     from prechecks.questionnaire import Value
 
 FACTS_FORMAT_VERSION = 1
@@ -101,14 +102,37 @@ class _FullGcPauses:
 no_full_gc_pauses = _FullGcPauses()
 
 
+@dataclass
+class Collected(RunResult):
+    """A run's result with its facts derived (prechecks.derive, once): ``facts`` is what facts.json holds and
+    ``readiness`` what the Findings page, readiness.json and the report show."""
+
+    readiness: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def derived(self) -> Derived:
+        from prechecks.derive import Derived
+
+        return Derived(self.facts, self.readiness)
+
+
+def derived_result(result: RunResult) -> Collected:
+    """The run's observations through prechecks.derive (the workload rates, provenance, readiness)."""
+    from prechecks.derive import derive
+
+    derived = derive(result.facts)
+    return Collected(derived.facts, result.results, result.artifacts, result.statements, result.grants,
+                     result.preflight, readiness=derived.readiness)
+
+
 def collect(
     spec: ConnectionSpec,
     options: RunOptions,
     *,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
-) -> RunResult:
-    """Connect, run every collector, return the facts. Raises ConnectionFailed / RunAborted.
+) -> Collected:
+    """Connect, run every collector, return the derived facts. Raises ConnectionFailed / RunAborted.
 
     Through SSH (``spec.ssh``) one tunnel serves the run: both sessions connect through it, and it is
     closed on every way out (success, failure, Cancel, Ctrl-C). A tunnel that drops ends the run as a
@@ -135,7 +159,7 @@ def collect(
             open_session=lambda: open_session(spec, cancel, tunnel=tunnel),
         )
         try:
-            return runner.run()
+            result = runner.run()
         except RunAborted as exc:
             if tunnel is None or exc.cancelled or not tunnel.dropped:
                 raise
@@ -144,55 +168,42 @@ def collect(
                              "nothing was written",
                              "check that the bastion and its sshd are up and reachable from here, then run again"
                              ) from None
+    return derived_result(result)  # after the session is closed: deriving needs no server
 
 
-def bundle_content(
+def archive_inputs(
     result: RunResult,
     timestamp: str,
     *,
-    secrets: list[str],
+    secrets: Sequence[str],
     top_tables: int = 20,
     answers: Mapping[str, Value] | None = None,
     draft: Mapping[str, Value] | None = None,
     attachments: Mapping[str, Path] | None = None,
-    slow_log_files: Mapping[str, Any] | None = None,
-) -> BundleContent:
-    """What goes into the archive; the option file is redacted here, before anything renders it.
+    questionnaire: bool = True,
+) -> ArchiveInputs:
+    """What goes into the archive besides the derived facts (prechecks.bundle.build takes both).
 
     The questionnaire's answers are the prefill from the facts, under the ``draft``, under ``answers``
     (the user's); ``attachments`` (safe name -> file, see prechecks.attachments) go under attachments/.
     ``slow_log_files`` (prechecks.slowlog.files_fact) becomes ``slow_log.files`` of the archive's facts
     (the run's own facts are not changed): the digest files and the report's section come from it.
     """
-    from collectors.redact import redact_option_text
-    from prechecks.bundle import BundleContent
-    from prechecks.prefill import questionnaire_files
-    from prechecks.report import render_report  # not needed before the run ends: keep start-up short
-
-    samples = {k: v for k, v in result.artifacts.items() if k == "mysqldump"}
-    config_text = result.artifacts.get("mysql-config-file")
-    if config_text is not None:
-        config_text, redacted = redact_option_text(config_text)
-        result.facts.setdefault("config_file", {})["redacted"] = redacted
-        samples["mysql-config-file"] = config_text
-    facts = result.facts
+    from prechecks.bundle import ArchiveInputs
     from prechecks.redaction import secret_warnings
 
-    notes = secret_warnings(secrets, facts)  # a common password: the report says what it means for redaction
-    if notes:
-        facts = {**facts, "collection": {**(facts.get("collection") or {}), "notes": notes}}
-    if slow_log_files is not None:
-        facts = {**facts, "slow_log": {**(facts.get("slow_log") or {}), "files": dict(slow_log_files)}}
-    return BundleContent(
+    samples = {k: v for k, v in result.artifacts.items() if k in ("mysqldump", "mysql-config-file")}
+    return ArchiveInputs(
         timestamp=timestamp,
-        facts=facts,
-        report=render_report(facts, top_tables=top_tables, config_text=config_text),
         samples=samples,
-        secrets=secrets,
-        questionnaire_files=questionnaire_files(facts, draft=draft, answers=answers,
-                                                attachments=sorted(attachments or {})),
+        secrets=list(secrets),
+        notes=secret_warnings(list(secrets), result.facts),  # a common password: what it means for redaction
+        answers=answers,
+        draft=draft,
+        questionnaire=questionnaire,
         attachments=dict(attachments or {}),
         top_tables=top_tables,
+        manifest_extra=manifest_extra(result),
     )
 
 

@@ -266,6 +266,13 @@ class Workload(TypedDict, total=False):
     transactions: OpenTransactions
 
 
+class Provenance(TypedDict):
+    """Where a derived figure comes from (prechecks.derive): its source and the seconds it covers."""
+
+    source: str
+    window_seconds: float | None
+
+
 class SchemaDdl(TypedDict):
     objects: int
     bytes: int
@@ -562,6 +569,7 @@ class Facts(TypedDict, total=False):
     technologies: dict[str, Technology]
     technology_objects: TechnologyObjects
     workload: Workload
+    provenance: dict[str, Provenance]  # derived figure ("workload.qps_sampled") -> its source and window
     schema_ddl: SchemaDdl
     config_file: ConfigFile
     accounts: Accounts

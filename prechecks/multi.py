@@ -16,21 +16,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from prechecks.bundle import BundleContent, PreparedBundle, build_manifest, bundle_files
+from prechecks.bundle import ArchiveInputs, PreparedBundle, build, build_manifest
+from prechecks.derive import Derived
 from prechecks.escape import markdown
 from prechecks.redaction import EarlierMap, Redactor
 from prechecks.servers import NAME_PATTERN
 
-QUESTIONNAIRE_FILES = ("freeform_questions.md", "submission.json")
-
 
 @dataclass
 class ServerPart:
-    """One server's share of the archive; ``error`` set when it could not be collected."""
+    """One server's share of the archive: its derived facts and inputs; ``error`` set when it could not be
+    collected (then both are None)."""
 
     name: str
-    content: BundleContent | None
-    manifest_extra: Mapping[str, Any]
+    derived: Derived | None
+    inputs: ArchiveInputs | None
     error: str = ""  # one line: why this server is missing
     remedy: str = ""
 
@@ -110,7 +110,7 @@ def prepare_servers_bundle(
     attachments: Mapping[str, Path] | None = None,
     earlier_map: EarlierMap | None = None,
 ) -> PreparedBundle:
-    """Every file of the archive in memory (write_bundle(prepared=...) saves them); ``earlier_map``: the
+    """Every file of the archive in memory (write_bundle saves them); ``earlier_map``: the
     pseudonyms an earlier run gave are given again."""
     from prechecks.prefill import servers_questionnaire_files
 
@@ -120,14 +120,12 @@ def prepare_servers_bundle(
     index: list[dict[str, Any]] = []
     manifests: dict[str, Any] = {}
     for part in parts:
-        if part.content is None:
+        if part.derived is None or part.inputs is None:
             index.append({"name": part.name, "collected": False, "error": part.error, "remedy": part.remedy})
             continue
-        content = replace(part.content, timestamp=timestamp, secrets=list(secrets), attachments={})
-        own = bundle_files(content, manifest_extra=part.manifest_extra, redactor=redactor)
+        inputs = replace(part.inputs, timestamp=timestamp, secrets=list(secrets), attachments={}, questionnaire=False)
+        own = build(part.derived, inputs, redactor).files
         manifest = json.loads(own.pop("manifest.json"))
-        for name in QUESTIONNAIRE_FILES:  # one questionnaire for all servers, below
-            own.pop(name, None)
         facts = json.loads(own["facts.json"])
         readiness = json.loads(own["readiness.json"])
         collected.append((part.name, facts))
@@ -155,7 +153,7 @@ def prepare_servers_bundle(
     manifest = build_manifest(files, facts_for_manifest, {"servers": index, "per_server": manifests,
                                                           "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    return PreparedBundle(files, redactor)
+    return PreparedBundle(files, redactor, timestamp)
 
 
 def _servers_markdown(index: list[dict[str, Any]], timestamp: str) -> str:
@@ -180,7 +178,7 @@ def collect_servers(entries: Sequence[Any], options: Any, timestamp: str, *, pro
     mid-run becomes a part with its one-line cause; Ctrl-C / cancel ends everything (RunAborted)."""
     from collectors.connection import ConnectionFailed
     from collectors.runner import RunAborted
-    from prechecks.collection import bundle_content, collect, manifest_extra
+    from prechecks.collection import archive_inputs, collect
 
     parts: list[ServerPart] = []
     for entry in entries:
@@ -190,13 +188,13 @@ def collect_servers(entries: Sequence[Any], options: Any, timestamp: str, *, pro
             result = collect(entry.spec, options, progress=progress, cancel=cancel)
         except ConnectionFailed as exc:
             problem = exc.problem
-            parts.append(ServerPart(entry.name, None, {}, problem.message, problem.remedy))
+            parts.append(ServerPart(entry.name, None, None, problem.message, problem.remedy))
             continue
         except RunAborted as exc:
             if exc.cancelled:
                 raise
-            parts.append(ServerPart(entry.name, None, {}, str(exc), exc.remedy))
+            parts.append(ServerPart(entry.name, None, None, str(exc), exc.remedy))
             continue
-        content = bundle_content(result, timestamp, secrets=entry.spec.secrets)
-        parts.append(ServerPart(entry.name, content, manifest_extra(result)))
+        inputs = archive_inputs(result, timestamp, secrets=entry.spec.secrets, questionnaire=False)
+        parts.append(ServerPart(entry.name, result.derived, inputs))
     return parts

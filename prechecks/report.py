@@ -1,4 +1,4 @@
-"""The Markdown report (`ps_report_<ts>.md`): a pure function of the facts document.
+"""The Markdown report (`ps_report_<ts>.md`): a pure function of the derived facts (prechecks.derive).
 
 Sections follow the original ps-prechecks script (a fork of pt-mysql-summary) in order and
 layout: `name | value` lines with the name right-aligned to 35 columns, pre-formatted tables
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.numbers import as_number as _num  # the one number parser (collectors.numbers)
-from collectors.server import compute_workload
+from prechecks.derive import Derived
 from prechecks.escape import markdown, markdown_prose, visible
 from prechecks.fuzzy import format_status_variables, fuzz, fuzzy_formula, fuzzy_pct, secs_to_time, shorten
 
@@ -187,11 +187,11 @@ READINESS_SHOWN = 3  # objects named per check line; readiness.json has them all
 READINESS_MARKS = {"pass": "ok", "fail": "FAIL", "skipped": "skipped", "not_applicable": "n/a"}
 
 
-def _readiness(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
-    """The verdict, then one line per check (prechecks/readiness.py); remediation under each failure."""
-    from prechecks.readiness import evaluate, verdict
+def _readiness(readiness: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+    """The verdict, then one line per check of the derived readiness document (prechecks/readiness.py, evaluated
+    once by prechecks.derive); remediation under each failure. Given the readiness document, not the facts."""
+    from prechecks.readiness import verdict
 
-    readiness = evaluate(facts)
     lines = [name_val("Verdict", verdict(readiness))]
     for check in readiness["checks"]:
         status = _text(check.get("status"))
@@ -240,15 +240,8 @@ def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
 
 
 def _workload(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """facts.workload, or the same figures computed by the status collector's own function."""
-    workload = _map(facts.get("workload"))
-    if workload:
-        return dict(workload)
-    status = _map(facts.get("status"))
-    if not status.get("first"):
-        return {}
-    uptime = _uptime(facts)
-    return compute_workload(dict(status), int(uptime) if uptime is not None else None)
+    """facts.workload as prechecks.derive computed it (the report computes no figure of its own)."""
+    return dict(_map(facts.get("workload")))
 
 
 def _summary(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
@@ -730,20 +723,21 @@ OPTIONAL_SECTIONS: tuple[tuple[str, str, Section], ...] = (
 )
 
 
-def render_report(facts: Mapping[str, Any], *, top_tables: int = 20, config_text: str | None = None) -> str:
-    """The ps_report_<ts>.md text for one facts document; never raises on a partial one.
+def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | None = None) -> str:
+    """The ps_report_<ts>.md text for one server's derived facts and readiness; never raises on a partial one.
 
     ``config_text`` is the server's option file, already redacted: it is shown in the report but
     never stored in the facts.
     """
-    facts = _map(facts)
+    facts = _map(derived.facts)
     if config_text is not None and isinstance(facts.get("config_file"), Mapping):
         facts = {**facts, "config_file": {**facts["config_file"], "text": config_text}}
     blocks = []
     chosen = [*SECTIONS, *((title, section) for title, key, section in OPTIONAL_SECTIONS if key in facts)]
     for fallback_title, section in chosen:
         try:
-            title, body = section(facts, top_tables)
+            # the readiness section shows the derived readiness document; every other section the facts
+            title, body = section(derived.readiness if section is _readiness else facts, top_tables)
         except Exception as exc:  # one odd value must not cost the whole report
             problem = markdown_prose(f"{type(exc).__name__}: {exc}")
             title, body = fallback_title, [f"Could not render this section: {problem}"]

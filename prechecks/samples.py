@@ -34,7 +34,7 @@ from typing import Any
 from collectors.numbers import as_int as _int_or_none  # the one integer parser (collectors.numbers)
 from collectors.numbers import as_number
 from collectors.replication import BINLOG_DUMP_COMMANDS, aggregate_processlist
-from collectors.server import compute_workload, identify
+from collectors.server import identify
 
 __all__ = [
     "SamplesError",
@@ -733,7 +733,8 @@ def _check_link(directory: Path, name: str) -> None:
 
 
 def read_samples(directory: Path) -> dict[str, Any]:
-    """A facts document built from whichever sample files exist in ``directory``.
+    """A facts document built from whichever sample files exist in ``directory``: what the files hold, as a
+    live run's collectors would have written it (the workload rates are prechecks.derive's, as for a live run).
 
     Raises SamplesError when ``directory`` is missing or holds no sample file. A corrupt file is
     skipped (``collection.collectors`` says why) and everything else still loads.
@@ -787,8 +788,6 @@ def read_samples(directory: Path) -> dict[str, Any]:
     server = _server(variables, first)
     if server:
         facts["server"] = server
-    if first is not None:
-        facts["workload"] = compute_workload(status, _int_or_none(first.get("Uptime")))
 
     # databases
     databases: list[str] | None = loader.load(

@@ -155,6 +155,8 @@ JSON_RULES: tuple[JsonRule, ...] = (
     JsonRule("facts.json", "workload.rows_written_total", "status counter", "Handler_write + _update + _delete"),
     JsonRule("facts.json", "workload.rows_read_per_day", "rate", "Rows_read / Uptime"),
     JsonRule("facts.json", "workload.rows_written_per_day", "rate", "rows written / Uptime"),
+    JsonRule("facts.json", "provenance.*.window_seconds", "duration",
+             "the seconds a derived figure covers: the server's uptime or the measured interval between the samples"),
     JsonRule("facts.json", "workload.digests", "digests",
              "the top 50 of the statement digests by server time (SUM_TIMER_WAIT): which ones, their order and "
              "timings vary; kept: how many, and every entry's keys", summary=digest_summary),

@@ -452,15 +452,15 @@ def test_no_credentials_in_an_empty_network_namespace(tmp_path: Path) -> None:
 def test_cloud_json_goes_through_the_redaction_pass() -> None:
     """cloud.json is an archive file like any other: with --redact hostnames the endpoint is a pseudonym,
     and the secrets are scrubbed from it."""
-    from prechecks.bundle import BundleContent, bundle_files
+    from prechecks.bundle import ArchiveInputs, build
+    from prechecks.derive import derive
 
     host = "shop-db.c9akciq32.eu-west-1.rds.amazonaws.com"
     cloud = json.dumps({"format_version": 1, "endpoint": {"host": host, "kind": "instance", "name": "shop-db"},
                         "note": "pw s3cr3t-value-123", "region": "eu-west-1",
                         "skipped": [{"part": "bill", "reason": f"{host} said s3cr3t-value-123", "iam_action": None}]})
-    content = BundleContent("2026_12_06_00_00_00", {"source": {"host": host, "port": 3306}}, "report", {},
-                            extra_files={"cloud.json": cloud}, secrets=["s3cr3t-value-123"])
-    files = bundle_files(content, redact=("hostnames",))
+    inputs = ArchiveInputs("2026_12_06_00_00_00", extra_files={"cloud.json": cloud}, secrets=["s3cr3t-value-123"])
+    files = build(derive({"source": {"host": host, "port": 3306}}), inputs, ("hostnames",)).files
     text = files["cloud.json"].decode()
     report = files["ps_report_2026_12_06_00_00_00.md"].decode()
     assert "## Cloud (AWS)" in report and "- bill: host" in report

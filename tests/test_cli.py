@@ -30,7 +30,8 @@ import pytest
 
 from collectors.optionfiles import encrypt_login_file
 from prechecks import __version__
-from prechecks.bundle import BundleContent, write_bundle
+from prechecks.bundle import ArchiveInputs, PreparedBundle, build, write_bundle
+from prechecks.derive import derive
 from tests.helpers import REPO, read_archive, server_args
 from tests.servers import MariaDBFactory, MariaDBServer, make_tls_files
 
@@ -515,10 +516,9 @@ def test_sigint_while_connecting(box: Sandbox) -> None:
     assert "[ 1/" not in err
 
 
-def _content(ts: str = "2026_01_02_03_04_05") -> BundleContent:
-    return BundleContent(timestamp=ts, facts={"format_version": 1, "variables": {"version": "10.11.0"}},
-                         report="# report\n", samples={"mysqldump": "CREATE TABLE t (a int);\n"},
-                         secrets=["s3cret-value"])
+def _content(ts: str = "2026_01_02_03_04_05") -> PreparedBundle:
+    return build(derive({"format_version": 1, "variables": {"version": "10.11.0"}}),
+                 ArchiveInputs(ts, samples={"mysqldump": "CREATE TABLE t (a int);\n"}, secrets=["s3cret-value"]))
 
 
 @pytest.fixture

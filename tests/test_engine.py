@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from mysql.connector import errors as mysql_errors
 
-from collectors.base import Collector, Context, Requirement
+from collectors.base import Collector, Context, Requirement, Skip
 from collectors.connection import CancelToken, ConnectionFailed, open_session
 from collectors.registry import ALL_COLLECTORS, collectors_for
-from collectors.runner import ProgressEvent, RunAborted, Runner
+from collectors.runner import ProgressEvent, RunAborted, Runner, check_needs
 from prechecks.collection import RunOptions, collect, new_facts
 from tests.helpers import REPO, spec_for
 
@@ -39,6 +39,54 @@ def test_every_collector_is_declared_completely(collector: Collector) -> None:
 def test_collector_names_are_unique() -> None:
     names = [c.name for c in ALL_COLLECTORS]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("chosen", [ALL_COLLECTORS, collectors_for(0.5, schema_ddl_budget=5.0)],
+                         ids=["registry", "collectors_for"])
+def test_every_need_is_registered_before_its_user(chosen: tuple[Collector, ...] | list[Collector]) -> None:
+    names = [c.name for c in chosen]
+    declared = [(c.name, need) for c in chosen for need in c.needs]
+    assert ("status_sample", "status") in declared and ("config_file", "variables") in declared
+    for user, need in declared:
+        assert need in names, f"{user} needs {need}, which is not a registered collector"
+        assert names.index(need) < names.index(user), f"{user} needs {need}, which is registered after it"
+    check_needs(chosen)  # what the runner checks when it starts
+
+
+def test_a_need_listed_after_its_user_is_refused() -> None:
+    first = Collector("first", "First", ("-",), ("a",), lambda ctx: None)
+    second = Collector("second", "Second", ("-",), ("b",), lambda ctx: None, needs=("first",))
+    check_needs([first, second])
+    check_needs([second])  # not listed at all: the run skips it when it gets there
+    with pytest.raises(ValueError, match="collector second needs first, which is listed after it: list first first"):
+        check_needs([second, first])
+
+
+def test_a_collector_whose_need_did_not_run_is_skipped_naming_it(mariadb) -> None:
+    ran: list[str] = []
+
+    def skipped(ctx: Context) -> None:
+        raise Skip("planted reason")
+
+    def fine(ctx: Context) -> None:
+        ran.append("fine")
+        ctx.facts["fine"] = True
+
+    def after(ctx: Context) -> None:
+        ran.append("after")
+
+    chosen = [Collector("first", "First", ("-",), ("a",), skipped),
+              Collector("fine", "Fine", ("-",), ("fine",), fine),
+              Collector("after_first", "After first", ("-",), ("b",), after, needs=("first",)),
+              Collector("after_fine", "After fine", ("-",), ("c",), after, needs=("fine",)),
+              Collector("after_absent", "After absent", ("-",), ("d",), after, needs=("absent",))]
+    with open_session(spec_for(mariadb)) as session:
+        result = Runner(session, chosen, {}).run()
+    outcome = {r.name: (r.status, r.reason) for r in result.results}
+    assert outcome["after_first"] == ("skipped", "needs the first collector, which was skipped (planted reason)")
+    assert outcome["after_fine"] == ("ok", "")
+    assert outcome["after_absent"] == ("skipped", "needs the absent collector, which is not part of this run")
+    assert ran == ["fine", "after"]  # only the one whose need ran
 
 
 def test_full_run_writes_every_declared_key(mariadb) -> None:

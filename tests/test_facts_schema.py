@@ -16,6 +16,7 @@ import pytest
 from collectors.connection import ConnectionSpec
 from collectors.registry import ALL_COLLECTORS
 from prechecks.collection import RunOptions, collect
+from prechecks.derive import derive
 from prechecks.facts import Facts, check_facts, field_types
 from prechecks.samples import read_samples
 from tests import servers
@@ -129,6 +130,9 @@ def test_read_samples_facts_conform(directory: Path) -> None:
     facts = json_copy(read_samples(directory))
     assert check_facts(facts) == []
     assert {"server", "variables", "status", "processlist", "binlog"} <= set(facts)
+    derived = json_copy(derive(facts).facts)  # with the workload rates and their provenance, as --read-samples
+    assert check_facts(derived) == []
+    assert {"workload", "provenance"} <= set(derived)
 
 
 def test_read_samples_with_two_files_conforms(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from prechecks.attachments import AttachmentError, Attachments, read_attachment
-from prechecks.bundle import BundleContent, archive_name, redaction_map_name, write_bundle
+from prechecks.bundle import ArchiveInputs, PreparedBundle, archive_name, build, redaction_map_name, write_bundle
+from prechecks.derive import derive
 from prechecks.samples import SamplesError, read_config_text
 from prechecks.servers import KEYRING_SERVICE, ServersFileError, load_servers
 from tests.helpers import read_archive, server_args
@@ -31,8 +32,8 @@ FACTS: dict[str, Any] = {
 }
 
 
-def _content() -> BundleContent:
-    return BundleContent(timestamp=TS, facts=FACTS, report="# report\n", samples={}, secrets=["s3cret-pw-value"])
+def _content(redact: tuple[str, ...] = ()) -> PreparedBundle:
+    return build(derive(FACTS), ArchiveInputs(TS, secrets=["s3cret-pw-value"]), redact)
 
 
 def _other_users_file(path: Path) -> None:
@@ -62,7 +63,7 @@ def test_pre_created_partial_files_are_not_written_into(tmp_path: Path) -> None:
     for path in planted:  # the names the writer used to open without O_EXCL
         _other_users_file(path)
     try:
-        archive = write_bundle(_content(), out, redact=("hostnames", "users"))
+        archive = write_bundle(_content(("hostnames", "users")), out)
         assert archive == out / archive_name(TS)
         _assert_ours_and_private(archive)
         _assert_ours_and_private(out / redaction_map_name(TS))
@@ -85,7 +86,7 @@ def test_symlinks_at_the_final_names_are_replaced_not_followed(tmp_path: Path) -
     outside.write_text("keep me\n")
     for name in (archive_name(TS), redaction_map_name(TS)):
         (out / name).symlink_to(outside)
-    archive = write_bundle(_content(), out, redact=("hostnames",))
+    archive = write_bundle(_content(("hostnames",)), out)
     assert outside.read_text() == "keep me\n"
     _assert_ours_and_private(archive)
     _assert_ours_and_private(out / redaction_map_name(TS))
@@ -96,7 +97,7 @@ def test_a_failed_write_leaves_nothing_not_even_the_temp_folder(tmp_path: Path) 
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space left"):
-        write_bundle(_content(), tmp_path, redact=("hostnames",), before_rename=fail)
+        write_bundle(_content(("hostnames",)), tmp_path, before_rename=fail)
     with pytest.raises(KeyboardInterrupt):
         write_bundle(_content(), tmp_path, before_rename=lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert list(tmp_path.iterdir()) == []

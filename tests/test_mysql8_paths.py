@@ -19,6 +19,7 @@ from collectors.connection import ConnectionSpec
 from collectors.registry import ALL_COLLECTORS
 from collectors.runner import RunResult
 from prechecks.collection import RunOptions, collect
+from prechecks.derive import derive
 from prechecks.report import SECTIONS, render_report
 from tests.helpers import archive_json, read_archive, run_cli
 from tests.standin.mysql8 import MySQLStandIn
@@ -194,7 +195,7 @@ def test_percona_8032_replicas_binlog_and_processlist(mysql_standin) -> None:
     # the query text (and the literal in it) never reaches the facts or the report
     assert not any("INFO" in s.split(" FROM ")[0] for s in statements if "PROCESSLIST" in s)
     assert SECRET_LITERAL not in json.dumps(facts)
-    assert SECRET_LITERAL not in render_report(facts)
+    assert SECRET_LITERAL not in render_report(derive(facts))
 
 
 def test_cli_archive_from_percona_has_no_query_text_or_password(mysql_standin, tmp_path: Path) -> None:
@@ -242,7 +243,7 @@ def test_mysql_80_replica_reads_the_new_column_names(mysql_standin) -> None:
         "channel": "", "source_host": "db-1.internal", "source_port": 3306, "io_running": "Yes",
         "sql_running": "Yes", "seconds_behind": 0, "using_gtid": "1", "last_error": "",
     }]
-    assert replication_line(render_report(result.facts)) == REPLICATION_LINE["mysql-8.0-replica"]
+    assert replication_line(render_report(derive(result.facts))) == REPLICATION_LINE["mysql-8.0-replica"]
 
 
 def _replica_with_channels() -> Any:
@@ -274,7 +275,7 @@ def test_replica_channels_lag_and_errors(mysql_standin) -> None:
         ("orders", "db-1.internal", 42, "Yes"), ("audit", "db-9.internal", None, "No")]
     assert sources[1]["last_error"] == ("Error 'Duplicate entry '?'' on query. Default database: 'audit'. "
                                         "Query: 'INSERT INTO `log` VALUES (?, ?)'")  # the row's values removed
-    line = replication_line(render_report(result.facts))
+    line = replication_line(render_report(derive(result.facts)))
     assert line == ("Is a replica of db-1.internal:3306 (channel orders) (IO Yes, SQL Yes, 42 s behind); "
                     "db-9.internal:3306 (channel audit) (IO Yes, SQL No, lag unknown)")
 
@@ -311,7 +312,7 @@ def test_full_run_and_report(mysql_standin, name: str) -> None:
     assert standin.unsupported == []
     assert standin.errors == []
     assert result.facts["schema_ddl"]["objects"] > 0 and result.facts["schema_ddl"]["unreadable"] == {}
-    report = render_report(result.facts)
+    report = render_report(derive(result.facts))
     for title, _section in SECTIONS:
         assert re.search(rf"^## {re.escape(title)}", report, re.M), f"section {title!r} missing"
     assert "internal error" not in report
@@ -335,7 +336,7 @@ def test_unknown_statement_skips_one_collector_and_the_run_goes_on(mysql_standin
     expected_not_ok = ("binary_logs", "config_file", "rds_configuration")
     assert all(s == "ok" for n, (s, _r) in recorded.items() if n not in expected_not_ok)
     assert "binlog" not in result.facts
-    report = render_report(result.facts)
+    report = render_report(derive(result.facts))
     assert "Not collected: skipped — not supported by this server (errno 1064" in report
     assert "internal error" not in report
 
@@ -349,7 +350,7 @@ def test_no_replica_status_statement_at_all(mysql_standin) -> None:
     status, reason = statuses(result)["replication"]
     assert status == "skipped" and "errno 1064" in reason
     assert statuses(result)["status_sample"][0] == "ok"
-    assert replication_line(render_report(result.facts)).startswith("(not collected: skipped")
+    assert replication_line(render_report(derive(result.facts))).startswith("(not collected: skipped")
 
 
 def test_show_replicas_denied_degrades_and_names_the_privilege(mysql_standin) -> None:
@@ -377,7 +378,7 @@ def test_replica_count_unknown_when_neither_source_is_visible(mysql_standin) -> 
     replication = result.facts["replication"]
     assert replication["binlog_dump_threads"] is None
     assert replication["replica_count"] is None  # not seen, so not 0
-    assert replication_line(render_report(result.facts)) == "Is not a replica, replicas connected unknown"
+    assert replication_line(render_report(derive(result.facts))) == "Is not a replica, replicas connected unknown"
 
 
 def test_privileges_through_a_role_do_not_skip_collectors(mysql_standin) -> None:

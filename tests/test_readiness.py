@@ -25,8 +25,9 @@ from collectors.registry import collectors_for
 from collectors.runner import Runner
 from collectors.schema import quote_identifier
 from collectors.server import DATABASES, VARIABLES
-from prechecks.bundle import BundleContent, write_bundle
+from prechecks.bundle import ArchiveInputs, build, write_bundle
 from prechecks.collection import new_facts
+from prechecks.derive import derive
 from prechecks.readiness import (
     DOCS_AURORA,
     DOCS_FOREIGN_KEYS,
@@ -349,7 +350,7 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
     assert "fk plain (" not in fks["detail"]
 
     # the report: the section right after the title, verdict first, then one line per check
-    report = render_report(facts)
+    report = render_report(derive(facts))
     headings = [line for line in report.splitlines() if line.startswith("## ")]
     assert headings[:3] == ["## PlanetScale Migration Pre-Check Report", "## PlanetScale import readiness",
                             "## Collection"]
@@ -610,8 +611,7 @@ def test_readiness_json_is_in_the_archive_and_the_manifest(mariadb_factory, tmp_
     server.admin("CREATE DATABASE app")
     server.admin("CREATE TABLE app.`no key` (a INT)")
     facts = collect_facts(spec_for(server))
-    content = BundleContent(timestamp="2026_01_01_00_00_00", facts=facts, report=render_report(facts), samples={})
-    archive = write_bundle(content, tmp_path)
+    archive = write_bundle(build(derive(facts), ArchiveInputs("2026_01_01_00_00_00")), tmp_path)
     with tarfile.open(archive, "r:gz") as tar:
         assert "readiness.json" in tar.getnames()
     files = read_archive(archive)

@@ -11,13 +11,15 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from prechecks.bundle import BundleContent, prepare_bundle, preview, redaction_map_name, write_bundle
+from prechecks.bundle import ArchiveInputs, build, redaction_map_name, write_bundle
+from prechecks.derive import Derived, derive
 from prechecks.redaction import Redactor, parse_classes
 from tests.helpers import read_archive, run_cli
 from tests.servers import MariaDBServer
@@ -206,12 +208,11 @@ def test_users_hostnames_and_ips(planted, tmp_path: Path) -> None:
         assert pseudonym.decode() in document["map"][cls]
 
 
-def _content(facts: dict[str, Any], ddl: str, config: str | None = None) -> BundleContent:
+def _content(facts: dict[str, Any], ddl: str, config: str | None = None) -> tuple[Derived, ArchiveInputs]:
     samples = {"mysqldump": ddl}
     if config is not None:
         samples["mysql-config-file"] = config
-    return BundleContent(timestamp="2026_01_01_00_00_00", facts=facts, report="# report\n", samples=samples,
-                         secrets=["s3cret-pw-value"])
+    return derive(facts), ArchiveInputs("2026_01_01_00_00_00", samples=samples, secrets=["s3cret-pw-value"])
 
 
 _FACTS: dict[str, Any] = {
@@ -242,7 +243,7 @@ _DDL = ("CREATE TABLE `orders_archive` (\n  `archived_note` varchar(9) DEFAULT '
 
 def test_unit_all_classes_structured_and_text() -> None:
     content = _content(_FACTS, _DDL, "[client]\nuser = app_writer\npassword = cnf-pw-77\nhost = 10.1.2.3\n")
-    prepared = prepare_bundle(content, redact=("hostnames", "ips", "users", "identifiers"))
+    prepared = build(*content, ("hostnames", "ips", "users", "identifiers"))
     blob = _blob(prepared.files)
     for original in ("db7", "corp.example", "10.1.2.3", "10.1.2.4", "10.9.8.7", "10.1.2.99", "fe80::1234:5678",
                      "db-replica-2", "app_writer", "shop_main", "orders_archive", "archived_note",
@@ -260,8 +261,83 @@ def test_unit_all_classes_structured_and_text() -> None:
     assert facts["workload"]["digests"][0]["digest_text"].startswith("SELECT * FROM `table-")
 
 
+def test_build_removes_the_option_files_passwords_and_renders_the_report_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One build: the option file is redacted once and the report rendered once (before, the option file went
+    through redact_option_text twice and, with a class, the report was rendered twice per archive)."""
+    import collectors.redact
+    import prechecks.bundle
+    import prechecks.report
+
+    calls: Counter[str] = Counter()
+
+    def count(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    count(collectors.redact, "redact_option_text")
+    count(prechecks.bundle, "redact_option_text")
+    count(prechecks.report, "render_report")
+    prepared = build(*_content(_FACTS, _DDL, "[client]\npassword = cnf-pw-77\n"), ("identifiers",))
+    assert calls == {"redact_option_text": 1, "render_report": 1}
+    assert b"cnf-pw-77" not in _blob(prepared.files)
+    assert json.loads(prepared.files["facts.json"])["config_file"]["redacted"] == ["client.password"]
+
+
+def test_the_derived_readiness_is_redacted_not_evaluated_again() -> None:
+    """readiness.json is the derived document (what the wizard's Findings shows) with the archive's pseudonyms:
+    every object, and the names in the detail and the fix, even a short one the text pass leaves alone."""
+    facts = {**_FACTS, "tables": [
+        {"schema": "shop_main", "name": "a1", "engine": "InnoDB", "unique_key": None},
+        {"schema": "shop_main", "name": "orders_archive", "engine": "InnoDB", "unique_key": None}]}
+    derived = derive(facts)
+    before = json.dumps(derived.readiness, sort_keys=True)
+    inputs = ArchiveInputs("2026_01_01_00_00_00", secrets=["s3cret-pw-value"])
+    prepared = build(derived, inputs, ("identifiers",))
+    assert json.dumps(derived.readiness, sort_keys=True) == before  # the Findings page's copy is not changed
+    readiness = json.loads(prepared.files["readiness.json"])
+    tables = {(t["schema"], t["name"]) for t in json.loads(prepared.files["facts.json"])["tables"]}
+    unique = next(c for c in readiness["checks"] if c["id"] == "unique_key")
+    original = next(c for c in derived.readiness["checks"] if c["id"] == "unique_key")
+    assert original["objects"] == ["shop_main.a1", "shop_main.orders_archive"]
+    assert [tuple(o.split(".")) for o in unique["objects"]] == sorted(tables)  # the facts' pseudonyms, in order
+    assert all(re.fullmatch(r"schema-\d{3}\.table-\d{3}", o) for o in unique["objects"])
+    assert unique["status"] == original["status"] == "fail"
+    for text in (unique["detail"], unique["remediation"]):
+        assert re.search(r"\b(?:a1|shop_main|orders_archive)\b", text) is None, text
+    schema, table = unique["objects"][0].split(".")
+    assert f"`{schema}`.`{table}`" in unique["remediation"] and ", ".join(unique["objects"]) in unique["detail"]
+    assert [c["id"] for c in readiness["checks"]] == [c["id"] for c in derived.readiness["checks"]]
+    plain = build(derived, inputs)  # without classes: the derived document as it is
+    assert json.loads(plain.files["readiness.json"]) == json.loads(json.dumps(derived.readiness))
+
+
+def test_a_slow_log_files_statement_reaches_readiness_through_derive() -> None:
+    """A slow log file read apart from the server is a source of derive(): the statements' readiness rule names
+    its statement, and the archive's readiness.json names it as the archive's redacted facts.json holds it."""
+    statement = "select json_table(`note`, ?) from `shop_main`.`orders_archive` where `archived_note` = ?"
+    files = {"read": True, "fingerprints": 1,
+             "digests": [{"fingerprint": statement, "count": 1, "total_seconds": 1.0, "max_seconds": 1.0}]}
+    derived = derive(_FACTS, slow_log_files=files)
+    check = next(c for c in derived.readiness["checks"] if c["id"] == "unsupported_statements")
+    assert check["status"] == "fail" and check["objects"] == [statement]
+    assert derive(_FACTS).readiness != derived.readiness  # without the file the rule had nothing to look at
+    prepared = build(derived, ArchiveInputs("2026_01_01_00_00_00", secrets=["s3cret-pw-value"]), ("identifiers",))
+    in_facts = json.loads(prepared.files["facts.json"])["slow_log"]["files"]["digests"][0]["fingerprint"]
+    archived = next(c for c in json.loads(prepared.files["readiness.json"])["checks"]
+                    if c["id"] == "unsupported_statements")
+    assert archived["objects"] == [in_facts] and in_facts != statement
+    assert in_facts in archived["detail"]
+    for name in ("shop_main", "orders_archive", "archived_note"):
+        assert name not in json.dumps(archived), name
+
+
 def test_unit_always_on_without_classes() -> None:
-    prepared = prepare_bundle(_content(_FACTS, _DDL))
+    prepared = build(*_content(_FACTS, _DDL))
     blob = _blob(prepared.files)
     for secret in ("hunter22", "leaked-literal-1", "view-literal-9", "s3cret-pw-value"):
         assert secret.encode() not in blob, secret
@@ -273,8 +349,8 @@ def test_unit_always_on_without_classes() -> None:
 def test_preview_is_exactly_what_is_written(tmp_path: Path) -> None:
     content = _content(_FACTS, _DDL)
     classes = ("hostnames", "ips", "users", "identifiers")
-    shown = preview(content, classes)
-    archive = write_bundle(content, tmp_path, redact=classes)
+    shown = build(*content, classes).preview()
+    archive = write_bundle(build(*content, classes), tmp_path)
     written = read_archive(archive)
     assert [f.path for f in shown] == sorted(written)
     for item in shown:
@@ -282,10 +358,10 @@ def test_preview_is_exactly_what_is_written(tmp_path: Path) -> None:
         assert item.size == len(data)
         assert item.text is not None and item.text.encode() == data
     # a prepared bundle is saved byte for byte
-    prepared = prepare_bundle(content, redact=classes)
+    prepared = build(*content, classes)
     other = tmp_path / "other"
     other.mkdir()
-    assert read_archive(write_bundle(content, other, prepared=prepared)) == prepared.files
+    assert read_archive(write_bundle(prepared, other)) == prepared.files
 
 
 def test_map_and_archive_appear_together(tmp_path: Path) -> None:
@@ -295,13 +371,13 @@ def test_map_and_archive_appear_together(tmp_path: Path) -> None:
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        write_bundle(content, tmp_path, redact=("identifiers",), before_rename=fail)
+        write_bundle(build(*content, ("identifiers",)), tmp_path, before_rename=fail)
     assert os.listdir(tmp_path) == []
-    archive = write_bundle(content, tmp_path, redact=("identifiers",))
-    assert sorted(os.listdir(tmp_path)) == sorted([archive.name, redaction_map_name(content.timestamp)])
+    archive = write_bundle(build(*content, ("identifiers",)), tmp_path)
+    assert sorted(os.listdir(tmp_path)) == sorted([archive.name, redaction_map_name(content[1].timestamp)])
     without = tmp_path / "plain"
     without.mkdir()
-    write_bundle(content, without)
+    write_bundle(build(*content), without)
     assert os.listdir(without) == [archive.name]
 
 

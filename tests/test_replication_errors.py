@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from collectors.replication import scrub_replica_error
-from prechecks.bundle import BundleContent, bundle_files
+from prechecks.bundle import ArchiveInputs, build
 from prechecks.collection import RunOptions, collect
+from prechecks.derive import derive
 from tests import servers
 from tests.helpers import spec_for
 
@@ -55,7 +56,7 @@ def test_a_real_replica_error_keeps_its_cause_and_loses_its_literals(tmp_path: P
         assert source["sql_running"] == "No"
         assert source["last_error"] == ("Error 'Duplicate entry '?'' on query. Default database: ''. "
                                         "Query: 'INSERT INTO `shop`.`cards` VALUES (?, ?)'")
-        files = bundle_files(BundleContent(facts=facts, samples={}, report="", timestamp="t"))
+        files = build(derive(facts), ArchiveInputs("t")).files
         for name, data in files.items():
             assert KEY.encode() not in data and SECRET.encode() not in data, name
         assert b"Duplicate entry '?'" in files["facts.json"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from prechecks.derive import derive
 from prechecks.report import SECTIONS, pretty_print_cnf, render_report
 
 PT = Path("/usr/bin/pt-mysql-summary")
@@ -183,7 +184,7 @@ def section(report: str, heading_start: str) -> list[str]:
 
 
 def test_full_facts_render_every_section_in_order():
-    report = render_report(full_facts())
+    report = render_report(derive(full_facts()))
     headings = [line for line in report.splitlines() if line.startswith("## ")]
     assert headings == HEADINGS
     assert "Could not render" not in report
@@ -196,17 +197,18 @@ def test_full_facts_render_every_section_in_order():
 
 
 def test_collection_lists_only_collectors_that_are_not_ok():
-    body = section(render_report(full_facts()), "Collection")
+    body = section(render_report(derive(full_facts())), "Collection")
     assert body == ["                       technologies | failed — lost connection to server", ""]
 
 
 def test_summary_and_tables():
-    report = render_report(full_facts())
-    assert section(report, "Summary")[:6] == [
+    report = render_report(derive(full_facts()))
+    assert section(report, "Summary")[:7] == [  # derived from the status samples (prechecks.derive)
         "         Rows written since startup | 123",
         "            Rows read since startup | 1000000",
         "         Daily average rows written | 123",
         "            Daily average rows read | 1000000",
+        "                  Rows counted from | Innodb_rows_read; Innodb_rows_inserted + updated + deleted",
         "       Queries per second (average) | 100.0",
         "       Queries per second (sampled) | 100.0",
     ]
@@ -218,12 +220,12 @@ def test_summary_and_tables():
 
 
 def test_top_tables_is_honoured():
-    tables = section(render_report(full_facts(), top_tables=3), "Table Information (top 3")
+    tables = section(render_report(derive(full_facts()), top_tables=3), "Table Information (top 3")
     assert len([line for line in tables if " | " in line]) == 4
 
 
 def test_report_on_port():
-    body = section(render_report(full_facts()), "Report On Port 3306")
+    body = section(render_report(derive(full_facts())), "Report On Port 3306")
     assert body[:11] == [
         "                               User | checker@db1.example",
         "                               Time | 2026-11-26 07:46:57 UTC (server time zone: UTC)",
@@ -244,7 +246,7 @@ def test_report_on_port_uses_the_servers_own_user_and_clock():
     facts["server"].update({"current_user": "checker@%", "local_time": "2026-11-26 08:46:57",
                             "time_zone": "CET", "compile_os": "debian-linux-gnu"})
     facts["variables"]["system_time_zone"] = "CET"
-    body = section(render_report(facts), "Report On Port")
+    body = section(render_report(derive(facts)), "Report On Port")
     assert body[0] == "                               User | checker@%"
     assert body[1] == "                               Time | 2026-11-26 08:46:57 (CET)"
     assert body[4] == "                           Built On | debian-linux-gnu x86_64"
@@ -253,18 +255,18 @@ def test_report_on_port_uses_the_servers_own_user_and_clock():
 def test_replication_texts():
     facts = full_facts()
     facts["replication"] = {"role": "primary", "is_replica": False, "sources": [], "replica_count": 2}
-    body = section(render_report(facts), "Report On Port")
+    body = section(render_report(derive(facts)), "Report On Port")
     assert "                        Replication | Is not a replica, has 2 replicas connected" in body
     facts["replication"] = {"role": "replica+primary", "is_replica": True, "replica_count": 1, "sources": [
         {"channel": "east", "source_host": "10.0.0.1", "source_port": 3306, "io_running": "No",
          "sql_running": "Yes", "seconds_behind": None}]}
-    body = section(render_report(facts), "Report On Port")
+    body = section(render_report(derive(facts)), "Report On Port")
     assert ("                        Replication | Is a replica of 10.0.0.1:3306 (channel east) "
             "(IO No, SQL Yes, lag unknown), has 1 replicas connected") in body
 
 
 def test_noteworthy_variables():
-    body = section(render_report(full_facts()), "Noteworthy Variables")
+    body = section(render_report(derive(full_facts())), "Noteworthy Variables")
     assert "           innodb_adaptive_flushing | (not on this server)" in body
     assert "                       tx_isolation | (not on this server; transaction_isolation = READ-COMMITTED)" in body
     assert "                   log_slow_queries | (not on this server; slow_query_log = ON)" in body
@@ -278,7 +280,7 @@ def test_noteworthy_variables():
 
 
 def test_noteworthy_technologies_lines():
-    body = section(render_report(full_facts()), "Noteworthy Technologies")
+    body = section(render_report(derive(full_facts())), "Noteworthy Technologies")
     assert body[:9] == [
         "                 Full Text Indexing | Yes",
         "                   Geospatial Types | No",
@@ -293,7 +295,7 @@ def test_noteworthy_technologies_lines():
 
 
 def test_processlist_layout():
-    body = section(render_report(full_facts()), "Processlist")
+    body = section(render_report(derive(full_facts())), "Processlist")
     assert body[:5] == [
         "",
         "    Command                        COUNT(*) Working SUM(Time) MAX(Time)",
@@ -310,7 +312,7 @@ def test_processlist_layout():
 
 
 def test_status_counters_section():
-    body = section(render_report(full_facts()), "Status Counters")
+    body = section(render_report(derive(full_facts())), "Status Counters")
     assert body[0] == "    Variable                                Per day  Per second     10 secs"
     assert "    Questions                               9000000         100         100" in body
     assert not any("Bytes_sent" in line for line in body)  # 0 prints nothing, as in pt
@@ -321,7 +323,7 @@ CONFIG_TEXT = ("# comment\n[mysqld]\nport = 3306\npassword = <redacted>\n"
 
 
 def test_galera_query_cache_config_schema_binlog():
-    report = render_report(full_facts(), config_text=CONFIG_TEXT)
+    report = render_report(derive(full_facts()), config_text=CONFIG_TEXT)
     galera = section(report, "Galera")
     assert "                       Cluster Name | galera1" in galera
     assert "                       Cluster Size | 3" in galera
@@ -366,11 +368,11 @@ def test_mysql8_shapes():
     variables = facts["variables"]
     for name in ("have_query_cache", "query_cache_type", "query_cache_size", "wsrep_on"):
         variables.pop(name)
-    report = render_report(facts)
+    report = render_report(derive(facts))
     assert section(report, "Query cache")[0] == "                        query_cache | not on this server"
     assert section(report, "Galera")[0] == "                           wsrep_on | (not on this server)"
     facts["binlog"]["enabled"] = False
-    assert section(render_report(facts), "Binary Logging")[0].endswith("| OFF (binary logging is disabled)")
+    assert section(render_report(derive(facts)), "Binary Logging")[0].endswith("| OFF (binary logging is disabled)")
 
 
 def test_every_section_says_why_when_only_collection_is_there():
@@ -387,7 +389,7 @@ def test_every_section_says_why_when_only_collection_is_there():
         "schema_ddl": ("skipped", "--no-schema-ddl"),
     }
     facts = {"collection": {"collectors": _collectors(**reasons), "error": None}}
-    report = render_report(facts)
+    report = render_report(derive(facts))
     assert "Could not render" not in report
     headings = [line for line in report.splitlines() if line.startswith("## ")]
     assert len(headings) == len(SECTIONS) + 1
@@ -415,10 +417,10 @@ def test_every_section_says_why_when_only_collection_is_there():
 
 
 def test_empty_document_and_unrun_collectors_do_not_crash():
-    report = render_report({})
+    report = render_report(derive({}))
     assert "Could not render" not in report
     assert "Not recorded: the facts document has no collection record" in report
-    report = render_report({"collection": {"collectors": []}})
+    report = render_report(derive({"collection": {"collectors": []}}))
     assert section(report, "Processlist")[0] == "Not collected: the processlist collector did not run"
 
 
@@ -426,7 +428,7 @@ def test_empty_document_and_unrun_collectors_do_not_crash():
 def test_any_single_missing_key_still_renders(key):
     facts = full_facts()
     del facts[key]
-    report = render_report(facts)
+    report = render_report(derive(facts))
     assert "Could not render" not in report
     assert report.count("\n## ") == len(SECTIONS)
 
@@ -437,7 +439,7 @@ def test_any_single_missing_key_still_renders(key):
 def test_missing_nested_keys_still_render(path):
     facts = full_facts()
     del facts[path[0]][path[1]]
-    assert "Could not render" not in render_report(facts)
+    assert "Could not render" not in render_report(derive(facts))
 
 
 def test_odd_values_are_contained_to_their_section():
@@ -445,7 +447,7 @@ def test_odd_values_are_contained_to_their_section():
     facts["tables"] = [{"schema": "a", "name": "b", "data_bytes": "lots", "index_bytes": None, "rows": "x"}]
     facts["processlist"]["groups"]["command"] = [{"value": None, "count": "3"}]
     facts["technologies"] = {"fulltext": "yes"}
-    report = render_report(facts)
+    report = render_report(derive(facts))
     assert "Could not render" not in report
     assert "                 Full Text Indexing | Unknown — not determined by this run" in report
 
@@ -474,13 +476,13 @@ def _mariadb_sample_facts() -> dict[str, Any]:
 
 
 def test_status_counters_equal_the_original_report():
-    body = section(render_report(_mariadb_sample_facts()), "Status Counters (Wait 1 Seconds)")
+    body = section(render_report(derive(_mariadb_sample_facts())), "Status Counters (Wait 1 Seconds)")
     assert body[0] == "    Variable                                Per day  Per second      1 secs"
     assert [line for line in body[1:] if line] == ORIGINAL_STATUS_LINES
 
 
 def test_query_cache_and_galera_equal_the_original_report():
-    report = render_report(_mariadb_sample_facts())
+    report = render_report(derive(_mariadb_sample_facts()))
     assert section(report, "Query cache")[:4] == [
         "                   query_cache_type | OFF",
         "                               Size | 1.0M",
@@ -492,7 +494,7 @@ def test_query_cache_and_galera_equal_the_original_report():
 
 def test_rows_on_mariadb_come_from_rows_read_and_handler_counters():
     # MariaDB 10.11 has no Innodb_rows_*: the original printed a blank "Rows read" here
-    body = section(render_report(_mariadb_sample_facts()), "Summary")
+    body = section(render_report(derive(_mariadb_sample_facts())), "Summary")
     assert body[:5] == [
         "         Rows written since startup | 772",
         "            Rows read since startup | 6",
@@ -502,7 +504,7 @@ def test_rows_on_mariadb_come_from_rows_read_and_handler_counters():
     ]
     facts = _mariadb_sample_facts()
     del facts["status"]["first"]["Rows_read"]
-    body = section(render_report(facts), "Summary")
+    body = section(render_report(derive(facts)), "Summary")
     # no guess from other counters: say it is unknown
     assert body[1] == "            Rows read since startup | (unknown: this server has none of the counters used)"
 
@@ -510,10 +512,10 @@ def test_rows_on_mariadb_come_from_rows_read_and_handler_counters():
 def test_rows_basis_from_workload_is_shown():
     facts = full_facts()
     facts["workload"]["rows_basis"] = "Innodb_rows_read; Innodb_rows_inserted + updated + deleted"
-    body = section(render_report(facts), "Summary")
+    body = section(render_report(derive(facts)), "Summary")
     assert "                  Rows counted from | Innodb_rows_read; Innodb_rows_inserted + updated + deleted" in body
     del facts["workload"]
-    body = section(render_report(facts), "Summary")
+    body = section(render_report(derive(facts)), "Summary")
     assert body[1] == "            Rows read since startup | 1000000"
     assert "                  Rows counted from | Innodb_rows_read; Innodb_rows_inserted + updated + deleted" in body
 
@@ -578,7 +580,7 @@ def test_processlist_matches_pt_live(tmp_path):
     path.write_text(PROCESSLIST_G)
     expected = _run_pt(f'summarize_processlist "{path}"').splitlines()
     facts = {"processlist": {"total": 25, "groups": _pt_aggregate(PROCESSLIST_G)}}
-    body = section(render_report(facts), "Processlist")
+    body = section(render_report(derive(facts)), "Processlist")
     ours = [line[2:] if line else line for line in body]  # pt indents by 2, the report by 4
     assert ours[:-1] == expected
 
@@ -603,7 +605,7 @@ def test_galera_provider_options_match_pt_live(tmp_path):
     path.write_text(f"wsrep_provider_options\t{options}\n")
     keys = ["pc.ignore_sb", "pc.ignore_quorum", "gcache.size", "gcache.dir", "gcache.name"]
     expected = _run_pt("\n".join(f'parse_wsrep_provider_options {k} "{path}"' for k in keys)).splitlines()
-    galera = section(render_report(facts), "Galera")
+    galera = section(render_report(derive(facts)), "Galera")
     assert [line.split(" | ", 1)[1] for line in galera[8:13]] == expected
 
 
@@ -611,7 +613,7 @@ def test_galera_provider_options_match_pt_live(tmp_path):
 def test_started_and_processes_match_pt_live():
     facts = copy.deepcopy(full_facts())
     expected = _run_pt("secs_to_time 86400; echo; fuzz 12; fuzz 3").split("\n")
-    body = section(render_report(facts), "Report On Port")
+    body = section(render_report(derive(facts)), "Report On Port")
     assert f"(up {expected[0]})" in body[6]
     assert body[9].endswith(f"| {expected[1]} connected, {expected[2]} running")
 
@@ -620,7 +622,7 @@ def test_rendering_samples_read_back():
     samples = pytest.importorskip("prechecks.samples")
     if not MARIADB_SAMPLE.exists():
         pytest.skip(f"{MARIADB_SAMPLE} is missing")
-    report = render_report(samples.read_samples(MARIADB_SAMPLE))
+    report = render_report(derive(samples.read_samples(MARIADB_SAMPLE)))
     assert "Could not render" not in report
     assert "SHOW FULL PROCESSLIST" not in report  # the sample's Info column never reaches the report
     assert [line for line in section(report, "Status Counters")[1:] if line] == ORIGINAL_STATUS_LINES

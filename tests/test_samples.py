@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from prechecks.derive import derive
 from prechecks.samples import (
     PROCESSLIST_HEADER,
     SamplesError,
@@ -92,7 +93,7 @@ def test_mariadb_ps_prechecks_sample():
     assert status["second"]["Innodb_buffer_pool_load_status"] == status["first"]["Innodb_buffer_pool_load_status"]
     assert status["second"]["Ssl_cipher"] == ""
 
-    workload = facts["workload"]
+    workload = derive(facts).facts["workload"]  # derived as a live run's are
     assert workload["qps_average_since_start"] == pytest.approx(1182 / 14)
     assert workload["qps_sampled"] == pytest.approx(4088 - 1182)
     # MariaDB 10.11 has no Innodb_rows_* counters: unknown, not zero
@@ -151,7 +152,7 @@ def test_pt_mysql_summary_percona_55_sample():
 
     status = facts["status"]
     assert status["interval_seconds"] == 11.0  # Uptime 94521 -> 94532
-    workload = facts["workload"]
+    workload = derive(facts).facts["workload"]  # derived as a live run's are
     assert workload["uptime_seconds"] == 94521 and workload["queries_total"] == 4239
     assert workload["qps_average_since_start"] == pytest.approx(4239 / 94521)
     assert workload["qps_sampled"] == pytest.approx((4281 - 4239) / 11)
@@ -210,7 +211,7 @@ def test_pt_mysql_summary_percona_80_sample():
     assert status["second"]["Ssl_server_not_after"] == "Jul  9 14:25:56 2033 GMT"
     assert status["second"]["Caching_sha2_password_rsa_public_key"].startswith("-----BEGIN PUBLIC KEY-----\nMII")
 
-    workload = facts["workload"]
+    workload = derive(facts).facts["workload"]  # derived as a live run's are
     assert workload["qps_average_since_start"] == pytest.approx(24822 / 108232)
     assert workload["qps_sampled"] == pytest.approx(6.3)
     assert workload["rows_read_total"] == 428752
@@ -446,7 +447,7 @@ def test_pt_replica_files(tmp_path: Path):
     assert by_name["variables"]["reason"] == "the samples directory has no mysql-variables file"
     assert by_name["status"]["reason"] == "the samples directory has no mysql-status file"
     assert by_name["processlist"]["reason"] == "the samples directory has no mysql-processlist file"
-    assert "server" not in facts and "workload" not in facts
+    assert "server" not in facts and "workload" not in derive(facts).facts
 
     out = tmp_path / "out"
     write_samples(facts, out, schema_ddl=None, config_text=None)
@@ -483,7 +484,7 @@ def test_status_defer_two_column_form(copy_of):
     facts = read_samples(d)
     assert facts["status"]["second"] == {"Uptime": "108242", "Questions": "24885"}
     assert facts["status"]["interval_seconds"] == 10.0
-    assert facts["workload"]["qps_sampled"] == pytest.approx(6.3)
+    assert derive(facts).facts["workload"]["qps_sampled"] == pytest.approx(6.3)
 
 
 def test_missing_defer_means_no_sampled_qps(copy_of):
@@ -492,8 +493,8 @@ def test_missing_defer_means_no_sampled_qps(copy_of):
     facts = read_samples(d)
     assert facts["status"]["interval_seconds"] is None
     assert "second" not in facts["status"]
-    assert facts["workload"]["qps_sampled"] is None
-    assert facts["workload"]["qps_average_since_start"] == pytest.approx(24822 / 108232)
+    assert derive(facts).facts["workload"]["qps_sampled"] is None
+    assert derive(facts).facts["workload"]["qps_average_since_start"] == pytest.approx(24822 / 108232)
 
 
 # --------------------------------------------------------------------------- corrupt input
@@ -507,7 +508,7 @@ def test_truncated_status_is_skipped_and_the_rest_loads(copy_of):
     status = collectors(facts)["status"]
     assert status["status"] == "skipped"
     assert status["reason"] == "mysql-status: unreadable (line 12: expected name<TAB>value)"
-    assert "status" not in facts and "workload" not in facts
+    assert "status" not in facts and "workload" not in derive(facts).facts
     assert facts["server"]["version"] == "10.11.19-MariaDB-0+deb12u1-log"
     assert "uptime_seconds" not in facts["server"]
     assert len(facts["tables"]) == 277 and facts["processlist"]["total"] == 1

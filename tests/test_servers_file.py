@@ -148,10 +148,10 @@ def test_two_servers_one_archive_and_one_down(mariadb_factory: Any, tmp_path: Pa
     entries = load_servers(path, environ={"SHOP_PW": first.root_password, "STATS_PW": second.root_password})
     parts = collect_servers(entries, RunOptions(sleep=0.1), "2026_01_02_03_04_05")
     assert [p.name for p in parts] == ["shop", "stats", "gone"]
-    assert parts[2].content is None and "nothing is listening there" in parts[2].error
+    assert parts[2].derived is None and "nothing is listening there" in parts[2].error
     secrets = [first.root_password, second.root_password]
     prepared = prepare_servers_bundle(parts, "2026_01_02_03_04_05", secrets=secrets)
-    archive = write_bundle(parts[0].content, tmp_path, prepared=prepared)  # type: ignore[arg-type]
+    archive = write_bundle(prepared, tmp_path)
     files = read_archive(archive)
     for name in ("shop", "stats"):
         for member in ("facts.json", "readiness.json", "ps_report_2026_01_02_03_04_05.md",

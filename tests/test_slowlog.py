@@ -23,8 +23,9 @@ from collectors.runner import Runner
 from collectors.server import VARIABLES
 from collectors.slowlog import MAX_FINGERPRINTS, Fingerprint, Fingerprinter, SlowLogDigest, SlowQuery, is_scrubbed
 from collectors.slowlog_table import SLOW_LOG_TABLE, table_state
-from prechecks.bundle import bundle_files
-from prechecks.collection import RunOptions, bundle_content, collect
+from prechecks.bundle import build
+from prechecks.collection import RunOptions, archive_inputs, collect
+from prechecks.derive import derive
 from prechecks.report import render_report
 from prechecks.slowlog import (
     DIGEST_JSON,
@@ -177,7 +178,7 @@ def test_digest_files_and_report_section(tmp_path: Path) -> None:
     markdown = files[DIGEST_MD]
     assert "## Slow log files" in markdown and "`mysql-slow.log`" in markdown
     assert "SELECT * FROM `orders` WHERE `customer_email` = ? AND `id` = ?" in markdown
-    report = render_report(facts)
+    report = render_report(derive(facts))
     section = report.split("## Slow query log digest\n", 1)[1].split("\n## ", 1)[0]
     assert "7 statements, 5 fingerprints, 0 unparsed, 1 truncated or corrupt entries skipped" in section
     assert "not read: log_output is FILE" in section
@@ -185,7 +186,7 @@ def test_digest_files_and_report_section(tmp_path: Path) -> None:
     for text in (*files.values(), report):
         assert_no_planted(text, "the digest files and the report")
     # no slow_log key (older facts, --read-samples): no section, no files
-    assert "Slow query log digest" not in render_report({})
+    assert "Slow query log digest" not in render_report(derive({}))
     assert digest_files({}) == {}
 
 
@@ -496,8 +497,8 @@ def test_slow_log_table_digest_has_no_literal(mariadb_factory: MariaDBFactory) -
     assert "UPDATE `heron_orders` SET `note` = ? WHERE `qty` > ?" in by_text
     assert_no_planted(json.dumps(result.facts, default=str), "facts")
     # the whole archive built from these facts
-    content = bundle_content(result, "2024_05_01_10_00_00", secrets=[server.root_password])
-    _assert_archive_clean(bundle_files(content))
+    inputs = archive_inputs(result, "2024_05_01_10_00_00", secrets=[server.root_password])
+    _assert_archive_clean(build(derive(result.facts), inputs).files)
 
     # an account without SELECT on mysql.slow_log: skipped, with the GRANT that fixes it
     server.create_user("no_slow", "No-slow-pw-7")
@@ -528,5 +529,5 @@ def test_full_run_on_a_default_server_says_why_the_table_is_not_read(mariadb: Ma
     result = collect(spec_for(mariadb), RunOptions(sleep=0.1))
     table = result.facts["slow_log"]["table"]
     assert table["read"] is False and table["status"].startswith("not read: ")
-    report = render_report(result.facts)
+    report = render_report(derive(result.facts))
     assert "## Slow query log digest" in report and "mysql.slow_log table | not read: " in report

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from prechecks.bundle import write_bundle
-from prechecks.collection import RunOptions, bundle_content, collect, manifest_extra, timestamp_now
+from prechecks.bundle import build, write_bundle
+from prechecks.collection import RunOptions, archive_inputs, collect, timestamp_now
 from prechecks.questionnaire import load_questionnaire
 from prechecks.readiness import verdict
 from prechecks.redaction import CLASSES
@@ -53,9 +53,9 @@ def test_email_text_on_a_real_run(mariadb: MariaDBServer, tmp_path: Path, monkey
     timestamp = timestamp_now()
     note = tmp_path / "topology notes.txt"
     note.write_text("primary and two replicas\n")
-    content = bundle_content(result, timestamp, secrets=[mariadb.root_password],
-                             answers={"architecture.instance_count": 3}, attachments={"topology_notes.txt": note})
-    path = write_bundle(content, tmp_path, manifest_extra=manifest_extra(result), redact=("hostnames", "users"))
+    inputs = archive_inputs(result, timestamp, secrets=[mariadb.root_password],
+                            answers={"architecture.instance_count": 3}, attachments={"topology_notes.txt": note})
+    path = write_bundle(build(result.derived, inputs, ("hostnames", "users")), tmp_path)
     files = read_archive(path)
     text = email_text(files, ArchiveFile.of(path))
 

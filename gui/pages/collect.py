@@ -33,7 +33,6 @@ from gui.qt import (
 from gui.state import PageId
 from gui.worker import Task
 from prechecks.collection import collect, timestamp_now
-from prechecks.readiness import evaluate
 
 STATE_WORDS = {"started": "running…", "finished": "ok", "skipped": "skipped", "failed": "failed"}
 FITTED_COLUMNS = (0, 1, 2)  # Part, State, Time: as wide as their contents
@@ -180,7 +179,7 @@ class CollectPage(Page):
 
         def op(task: Task) -> tuple[RunResult, dict[str, Any]]:
             result = collect(spec, options, progress=task.emit_progress, cancel=task.cancel_token)
-            return result, evaluate(result.facts)  # off the GUI thread too
+            return result, result.readiness  # derived once by collect(), off the GUI thread
 
         self.task = self.tasks.run_in_background(
             op, progress=self.on_event, success=lambda value: self._succeeded(key, value), failure=self._failed,

@@ -6,17 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from collectors.runner import RunResult
 from gui.state import PageId
 from gui.wizard import Wizard
-from prechecks.collection import RunOptions, collect, timestamp_now
-from prechecks.readiness import evaluate
+from prechecks.collection import Collected, RunOptions, collect, timestamp_now
 from tests.helpers import spec_for
 from tests.servers import MariaDBServer
 
 # a schema only these tests create: its names must vanish from every file when identifiers are redacted
 SCHEMA, TABLE, COLUMN = "pelican_shop", "pelican_orders", "pelican_weight"
-_runs: dict[tuple[str, int], RunResult] = {}
+_runs: dict[tuple[str, int], Collected] = {}
 
 
 def use_private_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
@@ -32,7 +30,7 @@ def use_private_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     return home
 
 
-def collected(server: MariaDBServer) -> RunResult:
+def collected(server: MariaDBServer) -> Collected:
     """One real run per server for the session, with the pelican schema in it (dropped right after)."""
     key = (server.host, server.port)
     if key not in _runs:
@@ -46,10 +44,10 @@ def collected(server: MariaDBServer) -> RunResult:
     return _runs[key]
 
 
-def open_at(wizard: Wizard, result: RunResult, page_id: PageId) -> None:
+def open_at(wizard: Wizard, result: Collected, page_id: PageId) -> None:
     """The wizard as after a finished run (what the Collect page leaves), showing ``page_id``."""
     state = wizard.state
-    state.result, state.timestamp, state.readiness = result, timestamp_now(), evaluate(result.facts)
+    state.result, state.timestamp, state.readiness = result, timestamp_now(), result.readiness
     state.result_for = None
     wizard.setStartId(page_id)
     wizard.restart()

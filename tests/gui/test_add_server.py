@@ -16,7 +16,7 @@ from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks.collection import RunOptions, collect
 from prechecks.multi import server_name
-from prechecks.readiness import evaluate, verdict
+from prechecks.readiness import verdict
 from prechecks.servers import NAME_PATTERN
 from prechecks.slowlog import DIGEST_JSON, DIGEST_MD, read_slow_log
 from tests.gui.conftest import fill_connection, run_to_findings, save_through
@@ -154,7 +154,7 @@ def test_remove_a_kept_server_and_the_archive_follows(qtbot, wizard: Wizard, mar
     state = wizard.state
     earlier = collected(mariadb)
     spec = spec_for(mariadb)
-    state.result, state.readiness, state.timestamp = earlier, evaluate(earlier.facts), "20260101_000000"
+    state.result, state.readiness, state.timestamp = earlier, earlier.readiness, "20260101_000000"
     state.result_for = (spec, 0.2, (), True)  # what the Collect page records: the spec first
     state.slow_logs = [read_slow_log(write_sample(tmp_path / "in"))]  # read for the server collected first
     alone = state.submission_key()
@@ -221,8 +221,8 @@ def test_rename_servers_in_the_archive(qtbot, wizard: Wizard, mariadb: MariaDBSe
     folders and submission_key() follow."""
     state = wizard.state
     spec = spec_for(mariadb)
-    state.result, state.readiness, state.timestamp = collected(mariadb), None, "20260101_000000"
-    state.readiness = evaluate(state.result.facts)
+    result = collected(mariadb)
+    state.result, state.readiness, state.timestamp = result, result.readiness, "20260101_000000"
     state.result_for = (spec, 0.2, (), True)
     state.keep_current()
     open_at(wizard, collected(mariadb), PageId.FINDINGS)

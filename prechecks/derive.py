@@ -1,0 +1,142 @@
+"""The one place figures are derived from what the collectors observed: ``derive(facts) -> Derived``.
+
+Collectors (and ``--read-samples``) write raw observations only: two SHOW GLOBAL STATUS samples and the
+seconds between them, the server's uptime. Everything computed from them happens here, once per server
+and run, whichever way the facts came (a live run, each server of ``--servers``, a samples folder):
+
+* the workload rates (``workload.qps_*``, ``workload.rows_*``): added to ``facts.workload``, beside what
+  the workload collectors wrote there;
+* ``provenance``: for each derived figure, which source it comes from and the window it covers, so that a
+  later source (cloud metrics, history) can say the same about its own;
+* the readiness document (prechecks.readiness.evaluate): what the wizard's Findings page shows and what the
+  archive's readiness.json and report hold (redacted by the build, never evaluated again).
+
+No driver is imported here: the report, readiness and prefill work from a facts file alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers); no driver
+
+__all__ = ["Derived", "derive", "row_totals", "workload_rates"]
+
+# the provenance source of each figure workload_rates computes
+SINCE_START = "SHOW GLOBAL STATUS (first sample): Questions / Uptime"
+SAMPLED = "SHOW GLOBAL STATUS, two samples: the change in Questions over the measured interval"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One server's facts with every derived figure filled in (what facts.json holds), and its readiness."""
+
+    facts: dict[str, Any]
+    readiness: dict[str, Any]
+
+
+def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None = None) -> Derived:
+    """Every derived figure of one facts document, computed once. ``raw`` is not changed.
+
+    ``slow_log_files``: the digest of slow log files read apart from the server (--slow-log, the wizard's "Add
+    slow query log…"; prechecks.slowlog.files_fact), a source beside the collectors': it becomes
+    ``slow_log.files`` and the readiness rules on statements read it.
+
+    The workload rates need the first status sample (``status.first``); without it ``workload`` holds only
+    what the workload collectors wrote (or is absent). A facts document that was derived already (read
+    back from an archive's facts.json) gives the same figures again."""
+    from prechecks.readiness import evaluate
+
+    facts = dict(raw)
+    if slow_log_files is not None:
+        facts["slow_log"] = {**_map(facts.get("slow_log")), "files": json.loads(json.dumps(slow_log_files,
+                                                                                          default=str))}
+    status = facts.get("status")
+    if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
+        uptime = _int(_map(facts.get("server")).get("uptime_seconds"))
+        if uptime is None:
+            uptime = _int(status["first"].get("Uptime"))
+        rates = workload_rates(status, uptime)
+        # update, not replace: the workload collectors (collectors/workload.py) wrote their keys already
+        facts["workload"] = {**_map(facts.get("workload")), **rates}
+        since_start = _int(status["first"].get("Uptime")) or uptime  # the seconds workload_rates divides by
+        provenance = {**_map(facts.get("provenance")), **_workload_provenance(rates, since_start)}
+        if provenance:
+            facts["provenance"] = provenance
+    return Derived(facts, evaluate(facts))
+
+
+def workload_rates(status: Mapping[str, Any], uptime: int | None) -> dict[str, Any]:
+    """Average QPS since start, sampled QPS, rows read/written — from two status samples."""
+    first: Mapping[str, Any] = _map(status.get("first"))
+    second: Mapping[str, Any] = _map(status.get("second"))
+    latest = first  # since-start figures from the first sample, as pt-mysql-summary's per-second column
+
+    workload: dict[str, Any] = {"uptime_seconds": uptime}
+    questions = _int(latest.get("Questions"))
+    up = _int(latest.get("Uptime")) or uptime
+    workload["queries_total"] = questions
+    if questions is not None and up:
+        workload["qps_average_since_start"] = questions / up
+    interval = status.get("interval_seconds")
+    workload["qps_sampled"] = None
+    q1, q2 = _int(first.get("Questions")), _int(second.get("Questions"))
+    if q1 is not None and q2 is not None and interval:
+        # our own two SHOW STATUS statements and whatever ran between them count too; say so once
+        workload["qps_sampled"] = max(0, q2 - q1) / float(interval)
+        workload["sampled_interval_seconds"] = interval
+    read, written, basis = row_totals(latest)
+    workload["rows_read_total"] = read
+    workload["rows_written_total"] = written
+    workload["rows_basis"] = basis
+    if up:
+        for key in ("rows_read", "rows_written"):
+            total = workload.get(f"{key}_total")
+            if total is not None:
+                workload[f"{key}_per_day"] = total / up * 86400
+    return workload
+
+
+def row_totals(status: Mapping[str, Any]) -> tuple[int | None, int | None, str]:
+    """Rows read and written since startup, and which counters they come from.
+
+    MySQL and Percona count InnoDB rows (Innodb_rows_*); MariaDB 10.11 has no such counters, so
+    there rows read is Rows_read and rows written Handler_write + update + delete (MariaDB counts
+    internal temporary tables apart, in Handler_tmp_*).
+    """
+    def num(name: str) -> int | None:
+        return _int(status.get(name))
+
+    if num("Innodb_rows_read") is not None:
+        parts = [num(f"Innodb_rows_{w}") for w in ("inserted", "updated", "deleted")]
+        written = sum(p or 0 for p in parts) if any(p is not None for p in parts) else None
+        return num("Innodb_rows_read"), written, "Innodb_rows_read; Innodb_rows_inserted + updated + deleted"
+    read = num("Rows_read")
+    handler = [num(f"Handler_{w}") for w in ("write", "update", "delete")]
+    written = sum(h or 0 for h in handler) if all(h is not None for h in handler) else None
+    if read is None and written is None:
+        return None, None, "no row counters in the status sample"
+    return read, written, "Rows_read; Handler_write + Handler_update + Handler_delete"
+
+
+def _workload_provenance(rates: Mapping[str, Any], up: int | None) -> dict[str, dict[str, Any]]:
+    """Where each derived workload figure comes from and the seconds it covers (only the figures there are)."""
+    found: dict[str, dict[str, Any]] = {}
+    if rates.get("qps_average_since_start") is not None:
+        found["workload.qps_average_since_start"] = {"source": SINCE_START, "window_seconds": up}
+    if rates.get("qps_sampled") is not None:
+        found["workload.qps_sampled"] = {"source": SAMPLED, "window_seconds": rates.get("sampled_interval_seconds")}
+    # rows_basis: "<rows read counter>; <rows written counters>" (row_totals)
+    counters = str(rates.get("rows_basis") or "").split("; ")
+    for index, key in enumerate(("rows_read_per_day", "rows_written_per_day")):
+        if rates.get(key) is not None and index < len(counters):
+            found[f"workload.{key}"] = {"source": f"SHOW GLOBAL STATUS (first sample): {counters[index]} / Uptime",
+                                        "window_seconds": up}
+    return found
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
