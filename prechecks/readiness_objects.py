@@ -26,6 +26,10 @@ from typing import Any
 
 from collectors.numbers import as_int, as_number
 from prechecks.rulespec import RuleSpec, Severity
+from prechecks.rulespec import as_list as _seq
+from prechecks.rulespec import as_map as _map
+from prechecks.rulespec import inventory_gaps as _inventory_gaps
+from prechecks.rulespec import why_absent as _why_absent
 
 DOCS_COMPATIBILITY = "https://planetscale.com/docs/vitess/mysql-compatibility"
 DOCS_LIMITS = "https://planetscale.com/docs/vitess/troubleshooting/planetscale-system-limits"
@@ -48,12 +52,10 @@ CLIENT_COMMANDS = frozenset({"Sleep", "Query", "Execute", "Prepare", "Fetch"})
 # ---------------------------------------------------------------------------- small helpers
 
 
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
-def _seq(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
+
+
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -76,36 +78,13 @@ def _result(spec_id: str, title: str, status: str, detail: str, *, docs: str, ob
             "detail": detail, "remediation": remediation if status == "fail" else "", "docs": docs}
 
 
-def _collectors(facts: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    records = _seq(_map(facts.get("collection")).get("collectors"))
-    return {str(r.get("name")): r for r in records if isinstance(r, Mapping)}
 
 
-def _why_absent(facts: Mapping[str, Any], key: str, *collectors: str) -> str:
-    """Why facts[key] is absent, from the collectors that write it."""
-    records = _collectors(facts)
-    for name in collectors:
-        record = records.get(name)
-        if record is not None and record.get("status") != "ok":
-            reason = str(record.get("reason") or "")
-            return f"the {name} collector was {record.get('status')}" + (f": {reason}" if reason else "")
-    for name in collectors:
-        if name in records:
-            return f"the {name} collector ran but left no `{key}` in the facts"
-    if "collection" not in facts:
-        return f"the facts have no `{key}` and no collection record"
-    return f"the {collectors[0]} collector did not run (no `{key}` in the facts)"
 
 
-def _inventory_gaps(facts: Mapping[str, Any]) -> list[str]:
-    inventory = _map(facts.get("inventory"))
-    gaps = []
-    if inventory.get("cut"):
-        gaps.append(f"the inventory stopped early ({inventory['cut']})")
-    failed = [f for f in _seq(inventory.get("failed_schemas")) if isinstance(f, Mapping)]
-    if failed:
-        gaps.append("schemas not read: " + ", ".join(f"{f.get('name')} ({f.get('reason')})" for f in failed))
-    return gaps
+
+
+
 
 
 def _objects_list(facts: Mapping[str, Any], key: str) -> tuple[list[Any] | None, str]:
