@@ -8,7 +8,6 @@ in the wizard's log, settings and drafts.
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.logs import LOGGER, SECRETS, setup_logging
+from gui.logs import setup_logging
 from gui.state import PageId
 from gui.wizard import Wizard
 from tests.faults.conftest import PlantedFactory
@@ -48,15 +47,8 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def wizard_log(tmp_path: Path) -> Iterator[Path]:
     """The wizard's log file, as the app sets it up (with the secret filter), in tmp_path/logs."""
-    path = setup_logging(tmp_path / "logs")
-    logger = logging.getLogger(LOGGER)
-    handler = logger.handlers[-1]
-    try:
-        yield path
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-        SECRETS.secrets = set()
+    with gui.wizard_log_handlers():
+        yield setup_logging(tmp_path / "logs")
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
+from gui.logs import LOGGER, SECRETS
 from gui.settings import Settings
 from gui.state import PageId
 from gui.wizard import Wizard
@@ -99,3 +102,19 @@ def save_through(qtbot, wizard: Wizard, target: Path, timeout: int = 60_000) -> 
     wizard.save.path.setText(str(target))
     wizard.save.save_button.click()
     qtbot.waitUntil(lambda: wizard.state.archive is not None, timeout=timeout)
+
+
+@contextlib.contextmanager
+def wizard_log_handlers(secrets: Iterable[str] = ()) -> Iterator[None]:
+    """The log handlers the block adds to the wizard's logger (setup_logging, gui.app.run) removed and closed
+    after it, and the secret filter's secrets (``secrets`` during the block) emptied."""
+    logger = logging.getLogger(LOGGER)
+    before = list(logger.handlers)
+    SECRETS.secrets = set(secrets)
+    try:
+        yield
+    finally:
+        for handler in [h for h in logger.handlers if h not in before]:
+            logger.removeHandler(handler)
+            handler.close()
+        SECRETS.secrets = set()

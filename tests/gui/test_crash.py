@@ -7,7 +7,6 @@ switch that off with its documented marker, qt_no_exception_capture, so the wiza
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +15,10 @@ import pytest
 
 from gui import crash
 from gui.crash import CrashHandler
-from gui.logs import LOGGER, SECRETS, setup_logging
+from gui.logs import setup_logging
 from gui.qt import QApplication, QPushButton, Qt
 from gui.worker import TaskRunner
+from tests.gui.conftest import wizard_log_handlers
 
 pytestmark = pytest.mark.qt_no_exception_capture
 
@@ -28,16 +28,8 @@ PLANTED = "Pl4nted-s3cret-9f2"
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
     """The wizard's log as the app sets it up (with the secret filter), in tmp_path/logs."""
-    path = setup_logging(tmp_path / "logs")
-    logger = logging.getLogger(LOGGER)
-    handler = logger.handlers[-1]
-    SECRETS.secrets = {PLANTED}
-    try:
-        yield path
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-        SECRETS.secrets = set()
+    with wizard_log_handlers({PLANTED}):
+        yield setup_logging(tmp_path / "logs")
 
 
 @pytest.fixture
@@ -233,15 +225,11 @@ def test_the_wizard_installs_the_handler_with_its_log(qtbot, tmp_path: Path, fau
 
     monkeypatch.setattr(QApplication, "exec", event_loop)
     previous = sys.excepthook, threading.excepthook
-    logger = logging.getLogger(LOGGER)
-    handlers_before = list(logger.handlers)
     try:
-        assert wizard_app.run(demo=False) == 0
+        with wizard_log_handlers():
+            assert wizard_app.run(demo=False) == 0
     finally:
         sys.excepthook, threading.excepthook = previous
-        for extra in [h for h in logger.handlers if h not in handlers_before]:
-            logger.removeHandler(extra)
-            extra.close()
         application = QApplication.instance()
         assert application is not None
         for handler in application.findChildren(CrashHandler):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gui.logs import LOGGER, log_dir, setup_logging
+from tests.gui.conftest import wizard_log_handlers
 
 
 def _mode(path: Path) -> int:
@@ -31,14 +32,8 @@ def usual_umask() -> Iterator[None]:
 @pytest.fixture
 def wizard_log(usual_umask: None) -> Iterator[Path]:
     """The log set up as gui.app does (setup_logging() in the user log dir), its handler removed after."""
-    logger = logging.getLogger(LOGGER)
-    before = list(logger.handlers)
-    try:
+    with wizard_log_handlers():
         yield setup_logging()
-    finally:
-        for handler in [h for h in logger.handlers if h not in before]:
-            logger.removeHandler(handler)
-            handler.close()
 
 
 def _handler(path: Path) -> logging.handlers.RotatingFileHandler:
