@@ -22,7 +22,7 @@ import pytest
 from collectors.aws import document_text, policy_json
 from gui.logs import setup_logging
 from gui.pages.cloud import AwsFields
-from gui.qt import QApplication, QPlainTextEdit, QThread
+from gui.qt import QApplication, QPlainTextEdit, QThread, QTreeWidget
 from gui.settings import Settings
 from gui.state import PageId
 from gui.wizard import Wizard
@@ -105,6 +105,11 @@ def _to_options(qtbot, wizard: Wizard, server: MariaDBServer, host: str) -> None
 
 def _texts(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+def _rows(tree: QTreeWidget) -> list[list[str]]:
+    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    return [[item.text(c) for c in range(tree.columnCount())] for item in items if item is not None]
 
 
 def _profiles(page) -> list[str]:
@@ -208,8 +213,11 @@ def test_test_access_runs_in_a_worker_and_names_the_denied_action(qtbot, wizard:
         threads: list[bool] = []
         original = provider.test_access
 
+        app = QApplication.instance()
+        assert app is not None
+
         def spy(choice):
-            threads.append(QThread.currentThread() is QApplication.instance().thread())
+            threads.append(QThread.currentThread() is app.thread())
             return original(choice)
 
         monkeypatch.setattr(provider, "test_access", spy)
@@ -218,9 +226,7 @@ def test_test_access_runs_in_a_worker_and_names_the_denied_action(qtbot, wizard:
         qtbot.waitUntil(lambda: page.test_button.isEnabled() and page.access.topLevelItemCount() > 0,
                         timeout=30_000)
         assert threads == [False]
-        rows = {page.access.topLevelItem(i).text(0): (page.access.topLevelItem(i).text(1),
-                                                      page.access.topLevelItem(i).text(2))
-                for i in range(page.access.topLevelItemCount())}
+        rows = {row[0]: (row[1], row[2]) for row in _rows(page.access)}
         assert rows["instance shop-db"] == ("yes", "rds:DescribeDBInstances")
         assert rows["vCPU and memory of the class"] == ("yes", "ec2:DescribeInstanceTypes")
         assert rows["last month's RDS bill (Cost Explorer)"] == ("yes", "ce:GetCostAndUsage")
@@ -282,6 +288,7 @@ def test_cloud_read_with_the_collection_into_cloud_json_and_no_credential_anywhe
     written = _texts(tmp_path)
     assert log_file in written and any("drafts" in p.parts for p in written)
     accounts = tmp_path / "config" / "cloud-accounts.json"  # the wizard fixture's settings folder
+    assert wizard.state.spec is not None
     assert json.loads(written[accounts]) == {wizard.state.spec.target: {
         "provider": "aws", "profile": "", "region": REGION, "kind": "instance", "id": "shop-db"}}
     for name, secret in PLANTED.items():
@@ -341,10 +348,10 @@ def test_review_shows_the_sizing_rows_when_the_facts_have_them(qtbot, wizard: Wi
     open_at(wizard, with_sizing, PageId.REVIEW)
     qtbot.waitUntil(lambda: page.ready, timeout=30_000)
     assert not page.sizing.isHidden()
-    shown = [[page.sizing.topLevelItem(i).text(c) for c in range(4)] for i in range(page.sizing.topLevelItemCount())]
-    assert shown == [["Memory", "16 GiB", "cloud:aws", ""],
+    assert _rows(page.sizing) == [["Memory", "16 GiB", "cloud:aws", ""],
                      ["CPU utilisation", "avg 23 %, p95 61 %, max 88 % (2026-11-30 14:00 UTC)", "cloud:aws",
                       "14 days"],
                      ["Support wanted", "not measured", "none", ""]]
-    assert page.sizing.topLevelItem(1).toolTip(0) == "CloudWatch CPUUtilization, hourly"
+    cpu = page.sizing.topLevelItem(1)
+    assert cpu is not None and cpu.toolTip(0) == "CloudWatch CPUUtilization, hourly"
 
