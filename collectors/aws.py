@@ -587,10 +587,11 @@ def check_access(options: CloudOptions, host: str | None = None, *,
         return found
     run = _Run(session, region, clock() + options.budget, clock)
 
-    def probe(part: str, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
+    def probe(part: str, service: str, operation: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+        """``call``: the one run.call (its service and operation spelt out, as everywhere in this module)."""
         action = CALLS[(service, operation)]
         try:
-            answer = run.call(service, operation, **params)
+            answer = call()
         except _PartSkipped as exc:
             item(part, exc.iam_action or action, False, exc.reason)
             return None
@@ -604,38 +605,49 @@ def check_access(options: CloudOptions, host: str | None = None, *,
                 instance_id = endpoint.name
             elif endpoint.kind == "cluster-custom":
                 answer = probe(f"custom endpoint {endpoint.name}", "rds", "DescribeDBClusterEndpoints",
-                               Filters=[{"Name": "db-cluster-endpoint-custom-type", "Values": ["ANY", "READER"]}])
+                               lambda: run.call("rds", "DescribeDBClusterEndpoints", Filters=[
+                                   {"Name": "db-cluster-endpoint-custom-type", "Values": ["ANY", "READER"]}]))
                 for entry in (answer or {}).get("DBClusterEndpoints", []):
                     if entry.get("DBClusterEndpointIdentifier") == endpoint.name:
                         cluster_id = entry.get("DBClusterIdentifier")
             else:
                 cluster_id = endpoint.name
         if cluster_id:
-            answer = probe(f"cluster {cluster_id}", "rds", "DescribeDBClusters", DBClusterIdentifier=cluster_id)
+            named = cluster_id
+            answer = probe(f"cluster {named}", "rds", "DescribeDBClusters",
+                           lambda: run.call("rds", "DescribeDBClusters", DBClusterIdentifier=named))
             members = ((answer or {}).get("DBClusters") or [{}])[0].get("DBClusterMembers", [])
             writers = [m.get("DBInstanceIdentifier") for m in members if m.get("IsClusterWriter")]
             instance_id = instance_id or (writers[0] if writers else None)
         db_class = None
         if instance_id:
-            answer = probe(f"instance {instance_id}", "rds", "DescribeDBInstances", DBInstanceIdentifier=instance_id)
+            target = instance_id
+            answer = probe(f"instance {target}", "rds", "DescribeDBInstances",
+                           lambda: run.call("rds", "DescribeDBInstances", DBInstanceIdentifier=target))
             db_class = ((answer or {}).get("DBInstances") or [{}])[0].get("DBInstanceClass")
         elif not cluster_id:  # nothing named: can the account list instances at all?
-            probe("DB instances", "rds", "DescribeDBInstances", MaxRecords=20)
+            probe("DB instances", "rds", "DescribeDBInstances",
+                  lambda: run.call("rds", "DescribeDBInstances", MaxRecords=20))
         ec2_type = str(db_class).removeprefix("db.") if db_class and db_class != "db.serverless" else None
+        sizes: dict[str, Any] = {"InstanceTypes": [ec2_type]} if ec2_type else {"MaxResults": 5}
         probe("vCPU and memory of the class", "ec2", "DescribeInstanceTypes",
-              **({"InstanceTypes": [ec2_type]} if ec2_type else {"MaxResults": 5}))
+              lambda: run.call("ec2", "DescribeInstanceTypes", **sizes))
         end = datetime.now(UTC).replace(second=0, microsecond=0)
-        probe("CloudWatch metrics", "cloudwatch", "GetMetricData", StartTime=end - timedelta(hours=1), EndTime=end,
-              MetricDataQueries=[{"Id": "cpu", "ReturnData": True, "MetricStat": {
-                  "Metric": {"Namespace": "AWS/RDS", "MetricName": "CPUUtilization",
-                             "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance_id or "-"}]},
-                  "Period": PERIOD_SECONDS, "Stat": "Average"}}])
+        query = {"Id": "cpu", "ReturnData": True, "MetricStat": {
+            "Metric": {"Namespace": "AWS/RDS", "MetricName": "CPUUtilization",
+                       "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance_id or "-"}]},
+            "Period": PERIOD_SECONDS, "Stat": "Average"}}
+        probe("CloudWatch metrics", "cloudwatch", "GetMetricData",
+              lambda: run.call("cloudwatch", "GetMetricData", StartTime=end - timedelta(hours=1), EndTime=end,
+                               MetricDataQueries=[query]))
         first = end.date().replace(day=1)
         start = (first - timedelta(days=1)).replace(day=1)
-        probe("last month's RDS bill (Cost Explorer)", "ce", "GetCostAndUsage", region="us-east-1",
-              TimePeriod={"Start": start.isoformat(), "End": first.isoformat()}, Granularity="MONTHLY",
-              Metrics=["UnblendedCost"],
-              Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Relational Database Service"]}})
+        probe("last month's RDS bill (Cost Explorer)", "ce", "GetCostAndUsage",
+              lambda: run.call("ce", "GetCostAndUsage", region="us-east-1",
+                               TimePeriod={"Start": start.isoformat(), "End": first.isoformat()},
+                               Granularity="MONTHLY", Metrics=["UnblendedCost"],
+                               Filter={"Dimensions": {"Key": "SERVICE",
+                                                      "Values": ["Amazon Relational Database Service"]}}))
     except _Fatal as exc:
         item("aws", exc.iam_action, False, exc.reason)
     return found
