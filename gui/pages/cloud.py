@@ -25,6 +25,7 @@ from gui.qt import (
     QGuiApplication,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTreeWidget,
@@ -55,7 +56,7 @@ class CloudProvider:
     key = ""
     name = ""  # what the DBA reads: "Amazon RDS / Aurora"
     settings_names: tuple[str, ...] = ()  # the fields remembered per connection (names, never a credential)
-    policy_button = "Copy &policy"
+    policy_button = "Cop&y policy"
 
     def applies(self, host: str | None, platform: str | None) -> str:
         """Why the step is offered for this server ("" when it is not)."""
@@ -113,7 +114,9 @@ class AwsFields(ProviderFields):
         self.identifier.setAccessibleName("Instance or cluster identifier")
         self.identifier.setPlaceholderText("from the endpoint")
         row.addWidget(self.identifier, 1)
-        form.addRow("&Instance:", row)
+        label = QLabel("&Instance:")
+        label.setBuddy(self.identifier)
+        form.addRow(label, row)
 
     def set_profiles(self, names: list[str]) -> None:
         chosen = self.profile.currentData()
@@ -284,7 +287,7 @@ class CloudPage(Page):
         self.test_button.setToolTip("One small read-only call per part: lists what can and cannot be read")
         self.test_button.clicked.connect(self.test_access)
         buttons.addWidget(self.test_button)
-        self.copy_policy = QPushButton("Copy &policy")
+        self.copy_policy = QPushButton(CloudProvider.policy_button)
         self.copy_policy.setToolTip("The minimal read-only policy the cloud part needs, for the account's admin")
         self.copy_policy.clicked.connect(self._copy_policy)
         buttons.addWidget(self.copy_policy)

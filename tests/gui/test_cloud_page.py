@@ -355,3 +355,51 @@ def test_review_shows_the_sizing_rows_when_the_facts_have_them(qtbot, wizard: Wi
     cpu = page.sizing.topLevelItem(1)
     assert cpu is not None and cpu.toolTip(0) == "CloudWatch CPUUtilization, hourly"
 
+
+
+def test_check_access_for_an_aurora_cluster_endpoint(aws_env: dict[str, str], moto: MotoServer) -> None:
+    """Qt-free: the cluster from its endpoint, its writer's class and metrics; every part readable."""
+    import boto3
+
+    from collectors.aws import CloudOptions, check_access
+
+    rds = boto3.client("rds", region_name=REGION, endpoint_url=moto.url)
+    rds.create_db_cluster(DBClusterIdentifier="orders", Engine="aurora-mysql", MasterUsername="admin",
+                          MasterUserPassword="moto-master-pw-2")
+    rds.create_db_instance(DBInstanceIdentifier="orders-1", DBClusterIdentifier="orders", Engine="aurora-mysql",
+                           DBInstanceClass="db.r6g.xlarge")
+    items = check_access(CloudOptions(), "orders.cluster-ro-c9akciq32.eu-west-1.rds.amazonaws.com")
+    assert [(i["part"], i["iam_action"], i["ok"]) for i in items] == [
+        ("cluster orders", "rds:DescribeDBClusters", True),
+        ("instance orders-1", "rds:DescribeDBInstances", True),
+        ("vCPU and memory of the class", "ec2:DescribeInstanceTypes", True),
+        ("CloudWatch metrics", "cloudwatch:GetMetricData", True),
+        ("last month's RDS bill (Cost Explorer)", "ce:GetCostAndUsage", True)]
+
+
+def test_check_access_without_credentials_is_one_line(aws_env: dict[str, str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from collectors.aws import CloudOptions, check_access
+
+    for name in PLANTED:
+        monkeypatch.delenv(name)
+    items = check_access(CloudOptions(), RDS_HOST)
+    assert items == [{"part": "aws", "iam_action": None, "ok": False,
+                      "reason": "no AWS credentials found: give --aws-profile, set AWS_PROFILE or the "
+                                "AWS_ACCESS_KEY_ID variables, or run aws sso login"}]
+
+
+def test_mnemonics_are_unique_and_leave_the_wizard_buttons_alone(wizard: Wizard, aws_env: dict[str, str]) -> None:
+    from gui.qt import QLabel, QPushButton
+
+    wizard.state.spec = spec_for_host(RDS_HOST)
+    wizard.setStartId(PageId.CLOUD)
+    wizard.restart()
+    page = wizard.cloud
+    texts = [w.text() for w in page.findChildren(QPushButton)] + [w.text() for w in page.findChildren(QLabel)]
+    letters = [t.replace("&&", "")[t.replace("&&", "").index("&") + 1].lower() for t in texts
+               if "&" in t.replace("&&", "")]
+    assert sorted(letters) == sorted(set(letters)) and len(letters) == 6
+    assert not set(letters) & set("bnfu")  # Back, Next, Finish, About
+    labels = [w for w in page.findChildren(QLabel) if "&" in w.text()]
+    assert labels and all(label.buddy() is not None for label in labels)
