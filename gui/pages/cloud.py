@@ -73,6 +73,10 @@ class CloudProvider:
         """The accounts (profiles) to choose from; read in a worker thread."""
         return []
 
+    def problem(self, choice: CloudChoice) -> str:
+        """What is missing before the account can be read ("" when nothing): said on the page, Next waits."""
+        raise NotImplementedError
+
     def test_access(self, choice: CloudChoice) -> list[dict[str, Any]]:
         raise NotImplementedError
 
@@ -182,6 +186,14 @@ class AwsProvider(CloudProvider):
         except BotoCoreError as exc:
             log.warning("cloud: the AWS profiles could not be read: %s", type(exc).__name__)
             return []
+
+    def problem(self, choice: CloudChoice) -> str:
+        from collectors.aws import parse_endpoint
+
+        if not choice.get("id") and parse_endpoint(choice.host) is None:
+            return ("The host name does not say which instance this is: give the DB instance or Aurora cluster "
+                    "identifier (RDS console, Databases), or skip this step.")
+        return ""
 
     @staticmethod
     def options(choice: CloudChoice) -> Any:
@@ -445,6 +457,10 @@ class CloudPage(Page):
             log.info("cloud: the Cloud account step was skipped")
             return True
         choice = self.current_choice()
+        problem = self.provider.problem(choice)
+        if problem:
+            self.status.setText(problem)
+            return False
         state.cloud = choice
         values = dict(choice.fields)
         self.settings.remember_cloud_account(self.connection_key(), choice.provider, values,

@@ -312,6 +312,9 @@ def test_step_after_collect_when_the_server_says_rds(qtbot, wizard: Wizard, mari
     fields = page.fields()
     assert isinstance(fields, AwsFields)
     assert fields.values() == {"profile": "", "region": "", "kind": "instance", "id": ""}  # nothing to prefill
+    wizard.next()  # no identifier, and the host name says none: Next says so and stays
+    assert wizard.currentId() == PageId.CLOUD and wizard.state.cloud is None
+    assert page.status.text().startswith("The host name does not say which instance this is")
     fields.region.setText(REGION)
     fields.identifier.setText("shop-db")
     wizard.next()  # reads the account in the worker, then goes on by itself
@@ -403,3 +406,29 @@ def test_mnemonics_are_unique_and_leave_the_wizard_buttons_alone(wizard: Wizard,
     assert not set(letters) & set("bnfu")  # Back, Next, Finish, About
     labels = [w for w in page.findChildren(QLabel) if "&" in w.text()]
     assert labels and all(label.buddy() is not None for label in labels)
+
+
+def test_a_kept_server_keeps_its_own_cloud_json(mariadb: MariaDBServer, aws_env: dict[str, str]) -> None:
+    """Add another server: the first server's cloud.json goes into its folder, the second (skipped) has none."""
+    from collectors.aws import CloudOptions, collect_cloud
+    from gui.pages.cloud import store_read
+    from gui.state import CloudChoice, WizardState
+    from gui.submission import prepare, snapshot
+    from prechecks.collection import timestamp_now
+
+    first = collected(mariadb)
+    document = collect_cloud(CloudOptions(), RDS_HOST)
+    state = WizardState(timestamp=timestamp_now())
+    state.result, state.readiness = first, first.readiness
+    choice = CloudChoice("aws", (("id", "shop-db"), ("kind", "instance"), ("profile", ""), ("region", REGION)),
+                         RDS_HOST)
+    state.cloud = choice
+    store_read(state, choice, document)
+    kept = state.keep_current()
+    assert kept.cloud is document and state.current_cloud() is None
+    second = dataclasses.replace(first)  # another run (the step skipped for it)
+    state.result, state.readiness = second, second.readiness
+    files = prepare(snapshot(state)).files
+    clouds = sorted(path for path in files if path.endswith("cloud.json"))
+    assert clouds == [f"{kept.name}/cloud.json"]
+    assert files[clouds[0]] == document_text(document).encode()
