@@ -432,3 +432,27 @@ def test_a_kept_server_keeps_its_own_cloud_json(mariadb: MariaDBServer, aws_env:
     clouds = sorted(path for path in files if path.endswith("cloud.json"))
     assert clouds == [f"{kept.name}/cloud.json"]
     assert files[clouds[0]] == document_text(document).encode()
+
+
+def test_back_from_findings_and_another_instance_reads_again_without_collecting_again(
+        qtbot, wizard: Wizard, mariadb: MariaDBServer, rds_name: str, aws_env: dict[str, str]) -> None:
+    _to_options(qtbot, wizard, mariadb, rds_name)
+    wizard.next()
+    wizard.next()  # the Cloud account step as prefilled: read with the collection
+    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
+    wizard.next()
+    assert wizard.currentId() == PageId.FINDINGS
+    result = wizard.state.result
+    read = wizard.state.current_cloud()
+    assert read is not None and [i["id"] for i in read["instances"]] == ["shop-db"]
+    wizard.back()
+    wizard.back()
+    assert wizard.currentId() == PageId.CLOUD
+    wizard.cloud.fields().set_values({"profile": "", "region": REGION, "kind": "instance", "id": "shop-db-gone"})
+    wizard.next()  # the run is kept: the account is read here, then on to Findings
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDINGS, timeout=30_000)
+    assert wizard.state.result is result  # not collected again
+    again = wizard.state.current_cloud()
+    assert again is not None and again is not read and again["instances"] == []
+    assert [s["part"] for s in again["skipped"]] == ["instances"]
+    assert "DBInstanceNotFound" in again["skipped"][0]["reason"]
