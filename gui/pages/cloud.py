@@ -351,8 +351,9 @@ class CloudPage(Page):
             return
         provider, why = found
         self._use_provider(provider)
+        when = "now" if self.collected() else "after the SQL part of the collection"
         self.why.setText(why + " Reading the account adds the instance's real size, storage and load to the "
-                         "archive (cloud.json) and the sizing table.")
+                         f"archive (cloud.json) and the sizing table. Next reads it {when}; Skip leaves it out.")
         key = (self.connection_key(), provider.key)
         if self._filled_for != key:  # Back and Next keep what was typed; another server gets its own
             self._filled_for = key
