@@ -297,8 +297,8 @@ class AzureCloud:
         lower = path.lower()
         parts = path.strip("/").split("/")
         if lower.endswith("/providers/microsoft.insights/metrics"):
-            return "metrics.list", lambda: self.metric_list(path[:-len("/providers/Microsoft.Insights/metrics")],
-                                                            request.query)
+            resource = "/" + path[:-len("/providers/Microsoft.Insights/metrics")].lstrip("/")
+            return "metrics.list", lambda: self.metric_list(resource, request.query)
         if len(parts) == 5 and lower.endswith("/providers/microsoft.dbformysql/flexibleservers"):
             return "servers.list", lambda: self.list_servers(parts[1], request.query.get("$skiptoken"))
         if len(parts) == 8 and parts[6].lower() == "flexibleservers":
