@@ -291,8 +291,8 @@ def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer,
     (report_name,) = [n for n in files if n.startswith("ps_report_")]
     report = files[report_name].decode()
     section = report[report.index("## Cloud (Google Cloud SQL)"):report.index("## The End")]
-    assert "| shop-db | primary | db-custom-4-16384 | 4 | 16 | mysql 8.0.35 | PD_SSD | 250 |  | yes | europe-west1-b |" \
-        in section
+    assert ("| shop-db | primary | db-custom-4-16384 | 4 | 16 | mysql 8.0.35 | PD_SSD | 250 |  | yes | "
+            "europe-west1-b |") in section
     when = MAX_HOUR.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f"| cloudsql.googleapis.com/database/mysql/queries | 112.5 | 100 | 1200 | {when} | per_second |" in section
     everything = [proc.stdout, proc.stderr, *(b.decode("utf-8", "replace") for b in files.values())]
@@ -336,3 +336,19 @@ def test_no_credentials_in_an_empty_network_namespace(tmp_path: Path) -> None:
     assert json.loads(proc.stdout) == [{"part": "gcp", "iam_action": None, "reason": "no Google credentials found: "
                                         "run gcloud auth application-default login, or give --gcp-credentials FILE "
                                         "(a service account key)"}]
+
+
+def test_servers_entries_take_the_gcp_and_azure_keys(tmp_path: Path) -> None:
+    from prechecks.servers import load_servers
+
+    servers = tmp_path / "servers.toml"
+    servers.write_text('[[server]]\nname = "shop"\nhost = "10.0.0.5"\ngcp_instance = "shop-prod:europe-west1:shop-db"'
+                       '\ngcp_credentials = "~/keys/sa.json"\n\n[[server]]\nname = "az"\n'
+                       'host = "shop-db.mysql.database.azure.com"\nazure_subscription = "sub-1"\n'
+                       'azure_resource_group = "shop-rg"\nazure_server = "shop-db"\n')
+    servers.chmod(0o600)
+    shop, az = load_servers(servers)
+    assert dict(shop.cloud) == {"gcp_instance": "shop-prod:europe-west1:shop-db",
+                                "gcp_credentials": os.path.expanduser("~/keys/sa.json")}
+    assert dict(az.cloud) == {"azure_server": "shop-db", "azure_subscription": "sub-1",
+                              "azure_resource_group": "shop-rg"}
