@@ -144,7 +144,8 @@ class _Run(Budget):
                 return function()
             except HttpResponseError as exc:
                 if exc.status_code == 429:
-                    after = exc.response.headers.get("Retry-After") if exc.response is not None else None
+                    headers = getattr(exc.response, "headers", None) or {}
+                    after = headers.get("Retry-After")
                     raise Throttled(float(after) if after and after.isdigit() else None) from None
                 raise
 

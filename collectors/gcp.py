@@ -233,9 +233,11 @@ def _credentials_file(path: str) -> Any:
             info = json.load(handle)
         kind = info.get("type") if isinstance(info, dict) else None
         if kind == "service_account":
-            return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+            return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                info, scopes=list(SCOPES))
         if kind == "authorized_user":
-            return user_credentials.Credentials.from_authorized_user_info(info, scopes=list(SCOPES))
+            return user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+                info, scopes=list(SCOPES))
         reason = f"its type is {kind!r}" if kind else "it is not a credentials file"
     except OSError as exc:
         reason = exc.strerror or "it cannot be read"
