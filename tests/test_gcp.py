@@ -352,3 +352,31 @@ def test_servers_entries_take_the_gcp_and_azure_keys(tmp_path: Path) -> None:
                                 "gcp_credentials": os.path.expanduser("~/keys/sa.json")}
     assert dict(az.cloud) == {"azure_server": "shop-db", "azure_subscription": "sub-1",
                               "azure_resource_group": "shop-rg"}
+
+
+def test_cli_prints_the_policies_without_a_connection() -> None:
+    for flag, expected in (("--gcp-policy", gcp.policy_text()), ("--azure-policy", None)):
+        proc = subprocess.run([*CLI, flag], capture_output=True, text=True, check=False, cwd=REPO, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert proc.returncode == 0, proc.stderr
+        if expected is not None:
+            assert proc.stdout == expected
+        else:
+            assert json.loads(proc.stdout)["Actions"][-1] == "Microsoft.Insights/Metrics/Read"
+
+
+def test_report_section_names_the_provider_and_the_role() -> None:
+    from prechecks.report import render_cloud_section
+
+    section = render_cloud_section({
+        "provider": "gcp", "region": "europe-west1", "instances": [],
+        "metrics": {"instance": "shop-db", "window_days": 14, "series": {
+            "cloudsql.googleapis.com/database/cpu/utilization": {"avg": 12.5, "p95": 23, "max": 87.5,
+                                                                 "max_at": "2026-12-06T06:00:00Z", "unit": "percent"}}},
+        "skipped": [{"part": "replica shop-db-replica", "reason": "not allowed",
+                     "iam_action": "roles/cloudsql.viewer"}]})
+    assert section.startswith("## Cloud (Google Cloud SQL)\nFrom the Cloud SQL Admin API in europe-west1")
+    assert "Cloud Monitoring for shop-db over 14 days" in section
+    assert ("| cloudsql.googleapis.com/database/cpu/utilization | 12.5 | 23 | 87.5 | 2026-12-06T06:00:00Z | "
+            "percent |") in section
+    assert "- replica shop-db-replica: not allowed (role roles/cloudsql.viewer)" in section
