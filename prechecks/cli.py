@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the RDS DB instance identifier (default: from the endpoint)")
     aws.add_argument("--aws-db-cluster", metavar="ID",
                      help="the Aurora DB cluster identifier (default: from the endpoint)")
-    aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
+    aws.add_argument("--no-cloud", action="store_true",
+                     help="do not call AWS, Google or Azure, even for an RDS or Azure endpoint")
     aws.add_argument("--aws-policy", action="store_true",
                      help="print the minimal read-only IAM policy the cloud part needs, and exit")
     gcp = parser.add_argument_group(
