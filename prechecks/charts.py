@@ -48,7 +48,7 @@ _COMMON: dict[str, Any] = {
     "js": [],  # pygal's tooltips script is fetched from a CDN: never
     "style": _STYLE, "explicit_size": True, "disable_xml_declaration": False, "include_x_axis": True,
     "print_values": False, "show_x_guides": False, "show_y_guides": True, "legend_at_bottom": True,
-    "legend_box_size": 10, "truncate_legend": -1, "truncate_label": -1, "margin": 12,
+    "legend_box_size": 10, "truncate_legend": -1, "truncate_label": -1, "margin": 12, "max_scale": 8,
 }
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)

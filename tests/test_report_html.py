@@ -203,3 +203,33 @@ def test_hostile_names_from_a_real_server_stay_text_in_the_browser(mariadb_facto
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout  # the schema, as text
     links = re.findall(r'<a href="([^"]*)"', dom.stdout)
     assert links and all(link.startswith("https://planetscale.com/") for link in links), links
+
+
+def write_screenshots(folder: Path) -> None:
+    """The README's pictures of report.html: its top and its charts' section, from the wizard's made-up server
+    (gui/sample.py) with two weeks of generated history as the archive holds it, taken by chromium as above."""
+    import tempfile
+
+    from collectors.connection import ConnectionSpec
+    from gui.sample import CONNECTION, sample_result
+
+    spec = ConnectionSpec(host=CONNECTION.host, port=CONNECTION.port, user=CONNECTION.user)
+    inputs = ArchiveInputs(TS, extra_files={"history.json": json.dumps(history())})
+    files = build(sample_result(spec).derived, inputs).files
+    charts = {name.removeprefix("charts/"): data.decode() for name, data in files.items() if name.startswith("charts/")}
+    pages = {"16-report-html.png": (files["report.html"].decode(), 1100),
+             "17-report-html-charts.png": (report_document("", charts), 1640)}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, (text, height) in pages.items():
+            page = Path(scratch) / "report.html"
+            page.write_text(text)
+            result = chromium(page, Path(scratch), f"--screenshot={(folder / name).resolve()}",
+                              f"--window-size=1100,{height}", "--hide-scrollbars")
+            if result.returncode != 0:
+                raise SystemExit(result.stderr[-2000:])
+
+
+if __name__ == "__main__":  # .venv/bin/python -m tests.test_report_html docs/screenshots
+    import sys
+
+    write_screenshots(Path(sys.argv[1]))
