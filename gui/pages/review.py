@@ -31,7 +31,7 @@ from gui.submission import prepare, snapshot
 from gui.worker import Task
 from prechecks.attachments import AttachmentError, format_size
 from prechecks.bundle import PreparedBundle, PreviewFile
-from prechecks.html import report_body as report_html  # the report.html layout
+from prechecks.html import report_body  # the report.html layout, for the rendered view
 from prechecks.summary import REDACTION_CLASSES
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -265,7 +265,7 @@ class ReviewPage(Page):
         if markdown and self.rendered_toggle.isChecked():
             report = file.path.rsplit("/", 1)[-1].startswith("ps_report_")
             if report:  # the report's own layout, made readable
-                self.rendered.setHtml(report_html(file.text or ""))
+                self.rendered.setHtml(report_body(file.text or ""))
             else:
                 self.rendered.setMarkdown(file.text or "")
             self._show_rendered(True)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from gui.pages.review import report_html
 from gui.qt import QApplication, Qt, QTreeWidgetItem, QWidget
 from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks.bundle import redaction_map_name
 from prechecks.collection import RunOptions, collect
 from prechecks.escape import visible
+from prechecks.html import report_body as report_html  # the report layout of report.html and Review
 from prechecks.readiness import DOCS_IMPORTS, DOCS_LINKS
 from tests.gui.conftest import fill_connection
 from tests.gui.submission_helpers import (
