@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import statistics
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,11 @@ import pygal
 from pygal.style import Style
 
 from collectors.series import bucket
+
+# pygal appends a finder for its map plugins (not used here) to sys.meta_path, one with only the legacy
+# find_module: on Python 3.11 every import that misses after that (mimetypes' _winapi, an optional module)
+# warns "PluginImportFixer.find_spec() not found" (ImportWarning). Taken out again.
+sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, pygal.PluginImportFixer)]
 
 __all__ = ["MAX_POINTS", "bar_chart", "format_value", "history_charts", "line_chart"]
 
