@@ -28,6 +28,7 @@ from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
 from prechecks.derive import Derived
+from prechecks.html import text_nodes
 from prechecks.redaction import EarlierMap, Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
@@ -169,7 +170,8 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     texts.update(report_html_files(redactor.text(report), inputs.extra_files.get("history.json"), inputs.timestamp))
     # every file and file name through the text pass: the password (the writers do not know it) and
     # URL credentials always, addresses and learnt names when asked for
-    files = {redactor.path(path): redactor.text(text).encode("utf-8", "backslashreplace")
+    files = {redactor.path(path): (text_nodes(text, redactor.text) if path.endswith((".html", ".svg"))  # markup kept
+                                   else redactor.text(text)).encode("utf-8", "backslashreplace")
              for path, text in texts.items()}
     for name, source in sorted(inputs.attachments.items()):  # the user's own files, byte for byte
         files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)  # only the name redacted

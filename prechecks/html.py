@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from prechecks.readiness import DOCS_LINKS
 
-__all__ = ["CSP", "report_body", "report_document"]
+__all__ = ["CSP", "report_body", "report_document", "text_nodes"]
 
 # nothing may be fetched: no script, font, frame, image or style from anywhere, the file's own styles only
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -27,6 +27,7 @@ _CODE_SPAN = re.compile(r"(?<!\\)`([^`]*)`")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # the report escapes names as Markdown: \[ is [
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 CHARTS_TITLE = "Workload over days"
+_MARKUP = re.compile(r"(<style\b[^>]*>.*?</style>|<!--.*?-->|<[^>]*>)", re.S | re.I)
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;margin:0;color:#222;
 background:#fff;line-height:1.35}
@@ -138,3 +139,13 @@ def report_document(report: str, charts: Mapping[str, str] | None = None, *, tit
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+
+
+def text_nodes(markup: str, change: Callable[[str], str]) -> str:
+    """``markup`` (report.html, a chart's SVG) with ``change`` applied to its text only, read unescaped and
+    escaped again: tags, attributes, comments and stylesheets stay as they are. How the archive's text pass
+    (prechecks.redaction) reaches a page: a schema named ``content`` or a table named ``height`` is a pseudonym
+    where it is text, and the page's ``<meta content=...>`` and the charts' ``height=`` stay markup."""
+    parts = _MARKUP.split(markup)
+    return "".join(part if index % 2 else html.escape(change(html.unescape(part)), quote=False)
+                   for index, part in enumerate(parts))

@@ -158,6 +158,30 @@ def test_report_html_renders_offline_with_its_charts_and_no_request(tmp_path: Pa
     assert colour_count(rows, None) > 50_000  # text and tables, not a blank page
 
 
+def test_names_that_are_markup_words_are_redacted_as_text_only(tmp_path: Path) -> None:
+    """With --redact identifiers, a schema named ``content`` and tables named ``height`` and ``style`` become
+    pseudonyms where they are text; the page's policy, stylesheet and the charts' geometry stay markup (the
+    text pass over the whole file used to rename <meta content=...>, <style> and every height=)."""
+    facts = {**FACTS, "databases": ["information_schema", "mysql", "content", "shop"],
+             "schemas": [{"name": "content", "tables": 1}, {"name": "shop", "tables": 1}],
+             "tables": [{"schema": "content", "name": "height", "engine": "MyISAM", "primary_key": None,
+                         "unique_key": None},
+                        {"schema": "shop", "name": "style", "engine": "MyISAM", "primary_key": ["id"]}]}
+    inputs = ArchiveInputs(TS, extra_files={"history.json": json.dumps(history())})
+    files = build(derive(facts), inputs, ("identifiers",)).files
+    page = tmp_path / "report.html"
+    page.write_bytes(files["report.html"])
+    dom = chromium(page, tmp_path, "--dump-dom")
+    assert dom.returncode == 0 and console(dom.stderr) == [], dom.stderr[-2000:]
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in dom.stdout
+    assert "<style>" in dom.stdout and dom.stdout.count("<svg ") == 4
+    assert re.search(r"schema-\d+\.table-\d+", dom.stdout)  # content.height, as text
+    assert "content.height" not in dom.stdout and "shop.style" not in dom.stdout
+    for name in ("queries_per_second", "weekly_profile"):
+        svg = files[f"charts/{name}.svg"].decode()
+        assert re.search(r"\b(?:schema|table)-\d+=", svg) is None and ' height="' in svg
+
+
 def test_the_console_check_sees_a_request_the_policy_blocks(tmp_path: Path) -> None:
     """The check above can fail: a page under the same policy that asks for an image and runs a script logs
     both as blocked."""
