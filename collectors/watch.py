@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mysql.connector import errors as mysql_errors
+
 from collectors.connection import (
     Cancelled,
     CancelToken,
@@ -68,7 +70,7 @@ NOT_IN_STATUS = {  # canonical series SHOW GLOBAL STATUS cannot give
     "read_iops": "SHOW GLOBAL STATUS has no disk IOPS: --prometheus with node_exporter, or the cloud's metrics",
     "write_iops": "SHOW GLOBAL STATUS has no disk IOPS: --prometheus with node_exporter, or the cloud's metrics",
 }
-RESTART_TOLERANCE = 3.0  # seconds: a start time (sample time - Uptime) that moved more than this is a restart
+RESTART_TOLERANCE = 1.5  # seconds (+ the answers' time): a start time (sample time - Uptime) that moved is a restart
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0
 
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -367,7 +369,9 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
                 if clock() + delay > journal.until:
                     return None
                 say(f"cannot reconnect yet ({exc.problem.one_line()}); next attempt in {delay:.0f} s")
-            except ConnectionLost as exc:
+            except (ConnectionLost, mysql_errors.Error) as exc:
+                if first and not isinstance(exc, ConnectionLost):
+                    raise
                 if clock() + delay > journal.until:
                     return None
                 say(f"lost the new session at once ({exc}); next attempt in {delay:.0f} s")
@@ -397,7 +401,7 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
             started = clock()
             try:
                 status = session.query(STATEMENT).pairs()
-            except ConnectionLost as exc:
+            except (ConnectionLost, mysql_errors.Error) as exc:  # any failure: a new session, the samples kept
                 record({"type": "lost", "t": round(clock(), 3), "reason": str(exc)})
                 say(f"lost the connection ({exc}); reconnecting with backoff, the samples so far are kept")
                 session.close()
@@ -419,6 +423,11 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
         reason, message = "finished", "the watch reached its end"
     except (Cancelled, KeyboardInterrupt):
         reason, message = "stopped", "the watch was stopped before its end"
+    except OSError as exc:  # the journal cannot be written (a full disk): the samples so far are in memory
+        reason = "stopped"
+        message = (f"could not write the watch journal {writer.path}: {exc.strerror or exc} — the watch stopped "
+                   "there; the archive is written from the samples so far")
+        say(message)
     finally:
         if session is not None:
             session.close()
@@ -560,11 +569,13 @@ def history_from_journal(journal: Journal) -> dict[str, Any]:
 
 
 def _restarted(last: Mapping[str, Any], first: Mapping[str, Any]) -> bool:
-    """Did the server start again between two samples? Its start time (sample time - Uptime) moved."""
+    """Did the server start again between two samples? Its Uptime went down, or its start time (sample time -
+    Uptime) moved by more than Uptime's whole seconds and the two answers' time can explain."""
     up0, up1 = last["status"].get("Uptime"), first["status"].get("Uptime")
     if up0 is None or up1 is None:
         return False
-    return bool(abs((float(first["t"]) - up1) - (float(last["t"]) - up0)) > RESTART_TOLERANCE)
+    tolerance = RESTART_TOLERANCE + float(last.get("seconds") or 0) + float(first.get("seconds") or 0)
+    return bool(up1 < up0 or abs((float(first["t"]) - up1) - (float(last["t"]) - up0)) > tolerance)
 
 
 def _busiest_commands(segments: Sequence[_Segment]) -> list[str]:
