@@ -74,6 +74,7 @@ class WizardState:
     # the servers collected before the current one in this submission (Findings: "Add another server")
     kept: list[KeptServer] = field(default_factory=list)
     current_label: str = ""  # the current server's folder name when the user chose one (Findings: Rename)
+    history: str | None = None  # history.json's text from Collect's "Keep watching", once the watch stopped
 
     @property
     def secrets(self) -> list[str]:
@@ -91,7 +92,7 @@ class WizardState:
         kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
                 files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label,
-                id(self.earlier_map))
+                id(self.earlier_map), id(self.history))
 
     def servers_key(self) -> tuple[Any, ...]:
         """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""

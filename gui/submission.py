@@ -8,7 +8,7 @@ server (prechecks.multi.prepare_servers_bundle), as `ps-prechecks --servers` wri
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ class Submission:
     kept: tuple[KeptServer, ...] = ()  # the servers collected before this one: one folder each
     name: str = ""  # the current server's folder when there are kept servers
     earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
+    history: str | None = None  # history.json's text (Collect: Keep watching)
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -47,7 +48,7 @@ def snapshot(state: WizardState) -> Submission:
                       dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
                       tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "",
-                      state.earlier_map)
+                      state.earlier_map, state.history)
 
 
 def prepare(submission: Submission) -> PreparedBundle:
@@ -62,6 +63,8 @@ def prepare(submission: Submission) -> PreparedBundle:
     # (an answer set back to the collected value would come back from an older draft file)
     inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
                             attachments=s.attachments)
+    if s.history is not None:  # the watch's samples, as the CLI's --watch puts them
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": s.history})
     return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
 
 

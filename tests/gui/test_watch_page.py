@@ -1,0 +1,63 @@
+"""Collect: Keep watching — the watch runs in a worker, the live chart follows each sample, the wizard can go on
+meanwhile, Stop puts the samples into the archive as history.json (pytest-qt, offscreen, a real MariaDB)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from gui.state import PageId
+from gui.wizard import Wizard
+from tests.gui.conftest import fill_connection, save_through
+from tests.helpers import read_archive
+from tests.servers import MariaDBServer
+
+
+def _chart_points(svg: str) -> int:
+    found = re.search(r'<polyline [^>]*points="([^"]*)"', svg)
+    return len(found.group(1).split()) if found else 0
+
+
+def test_keep_watching_draws_each_sample_and_stop_puts_history_into_the_archive(
+        qtbot, wizard: Wizard, mariadb: MariaDBServer, private_home_dirs: Path, tmp_path: Path) -> None:
+    fill_connection(wizard, mariadb)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    wizard.options_page.sampling_interval.setValue(1)
+    wizard.next()
+    page = wizard.collect
+    qtbot.waitUntil(page.isComplete, timeout=90_000)
+    assert page.watch_box.isVisible() and not page.watch_chart.isVisible()
+
+    page.watch_for.setCurrentIndex(page.watch_for.findData("1h"))
+    page.watch_every.setValue(1)
+    page.watch_button.click()
+    assert page.watching and not page.watch_button.isEnabled() and page.stop_watch_button.isEnabled()
+    qtbot.waitUntil(lambda: len(page.watch_samples) >= 3, timeout=60_000)
+    drawn = _chart_points(page.watch_svg)
+    assert drawn >= 2 and page.watch_chart.renderer().isValid()
+    qtbot.waitUntil(lambda: _chart_points(page.watch_svg) > drawn, timeout=60_000)  # the next sample is drawn
+    assert "samples, the last at" in page.watch_status.text()
+    journal = page.watch_journal
+    assert journal is not None and journal.is_relative_to(private_home_dirs) and journal.stat().st_mode & 0o777 == 0o600
+
+    wizard.next()  # the watch can be left running while the DBA goes on
+    assert wizard.currentId() == PageId.FINDINGS and page.watching
+    seen = len(page.watch_samples)
+    qtbot.waitUntil(lambda: len(page.watch_samples) > seen, timeout=60_000)
+    page.stop_watch_button.click()
+    qtbot.waitUntil(lambda: wizard.state.history is not None, timeout=60_000)
+    assert not page.watching and page.watch_button.isEnabled() and not page.stop_watch_button.isEnabled()
+    assert "history.json when you save" in page.watch_status.text()
+    document = json.loads(wizard.state.history or "")
+    assert document["source"] == "watch" and document["watch"]["stopped_early"] is True
+    assert document["watch"]["samples"] == len(page.watch_samples) >= 4
+    assert document["series"]["queries_per_second"]["max"] > 0
+
+    target = tmp_path / "out" / "watched.tgz"
+    save_through(qtbot, wizard, target)
+    files = read_archive(target)
+    (name,) = [n for n in files if n.endswith("history.json")]
+    assert json.loads(files[name]) == document
+    assert mariadb.root_password.encode() not in files[name]
