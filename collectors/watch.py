@@ -435,6 +435,10 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
         record({"type": "end", "t": round(clock(), 3), "reason": reason})
     except OSError:
         pass
+    try:  # the file is what a resume reads: a Ctrl-C between a line's write and its copy in memory lost neither
+        journal.records = read_journal(journal.path).records
+    except JournalError:
+        pass
     return WatchOutcome(reason, message, journal, taken)
 
 

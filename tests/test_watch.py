@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +290,30 @@ def test_one_statement_per_interval(mariadb_factory: MariaDBFactory, tmp_path: P
     assert [(str(r[0]).strip(), int(r[1])) for r in rows] == [("SHOW GLOBAL STATUS", outcome.samples_taken)]
     print(f"server time per SHOW GLOBAL STATUS: avg {int(rows[0][2]) / 1e9:.2f} ms, max {int(rows[0][3]) / 1e9:.2f} "
           f"ms over {outcome.samples_taken} samples")
+
+
+def test_ctrl_c_right_after_a_sample_was_written_keeps_it_in_the_history(mariadb: MariaDBServer,
+                                                                        tmp_path: Path) -> None:
+    """The signal lands between the journal's write and the sample's copy in memory: the history still has every
+    sample the journal has (the file is what a resume reads)."""
+
+    class InterruptedAfterThirdSample(JournalWriter):
+        written = 0
+
+        def append(self, record: Mapping[str, Any]) -> None:
+            super().append(record)
+            if record.get("type") == "sample":
+                self.written += 1
+                if self.written == 3:
+                    raise KeyboardInterrupt
+
+    writer, journal = new_journal(tmp_path, mariadb, duration=3600)
+    writer.__class__ = InterruptedAfterThirdSample
+    outcome = run_watch(spec_for(mariadb), writer, journal, cancel=CancelToken())
+    writer.close()
+    assert outcome.reason == "stopped"
+    assert len(sample_lines(journal.path)) == 3 == len(outcome.journal.samples)
+    assert history_from_journal(outcome.journal)["watch"]["samples"] == 3
 
 
 def test_ctrl_c_ends_the_watch_and_the_archive_is_written(mariadb_factory: MariaDBFactory, tmp_path: Path) -> None:
