@@ -142,7 +142,7 @@ class CollectPage(Page):
         box.setVisible(False)
         column = QVBoxLayout(box)
         row = QHBoxLayout()
-        label = QLabel("&For:")
+        label = QLabel("Fo&r:")
         self.watch_for = QComboBox()
         for text, value in (("1 hour", "1h"), ("24 hours", "24h"), ("7 days", "7d")):
             self.watch_for.addItem(text, value)
