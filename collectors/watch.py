@@ -323,11 +323,15 @@ def describe_server(identity: Mapping[str, Any]) -> str:
     return f"{identity.get('hostname')}:{identity.get('port')} (server_id {identity.get('server_id')})"
 
 
+class _OtherServer(Exception):
+    """After a reconnection another server answered at the same address."""
+
+
 @dataclass
 class WatchOutcome:
     """How a watch ended, and the journal as it is now (the samples of earlier runs of a resumed one too)."""
 
-    reason: str  # "finished", "stopped", "another server"
+    reason: str  # "finished" (its planned end), "stopped" (Ctrl-C, Stop, another server, a journal write failed)
     message: str
     journal: Journal
     samples_taken: int  # by this run
@@ -378,11 +382,12 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
             else:
                 if not same_server(identity, expected):
                     session.close()
-                    raise JournalError(
-                        f"{spec.target} is now {describe_server(identity)}, not {describe_server(expected)} whose "
-                        "samples the journal holds" + (" — give the server the watch was started on, or start a "
-                                                       "new watch with --watch" if first else
-                                                       " (a failover?): the watch stops here"))
+                    text = (f"{spec.target} is now {describe_server(identity)}, not {describe_server(expected)} "
+                            "whose samples the journal holds")
+                    if first:
+                        raise JournalError(f"{text} — give the server the watch was started on, or start a new "
+                                           "watch with --watch")
+                    raise _OtherServer(f"{text} (a failover?): the watch stopped there, its samples so far are kept")
                 record({"type": "session", "t": round(clock(), 3)})
                 return session
             cancel.sleep(delay)
@@ -423,6 +428,9 @@ def run_watch(spec: ConnectionSpec, writer: JournalWriter, journal: Journal, *, 
         reason, message = "finished", "the watch reached its end"
     except (Cancelled, KeyboardInterrupt):
         reason, message = "stopped", "the watch was stopped before its end"
+    except _OtherServer as exc:  # not this server's samples: the watch ends with what it has
+        reason, message = "stopped", str(exc)
+        say(message)
     except OSError as exc:  # the journal cannot be written (a full disk): the samples so far are in memory
         reason = "stopped"
         message = (f"could not write the watch journal {writer.path}: {exc.strerror or exc} — the watch stopped "

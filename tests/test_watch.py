@@ -277,6 +277,39 @@ def test_server_killed_and_restarted_mid_watch(mariadb_factory: MariaDBFactory, 
     assert not [p for p in points if last_before["t"] < p[1] <= first_after["t"]]  # no rate spans the restart
 
 
+def test_another_server_after_a_reconnection_ends_the_watch_with_its_samples(mariadb_factory: MariaDBFactory,
+                                                                            tmp_path: Path) -> None:
+    """A failover: the address answers again, but it is another server. Its counters are not the journal's."""
+    first = mariadb_factory()
+    first.create_user("watcher", "watch-pw", ["PROCESS ON *.*"])
+    spec = spec_for(first, user="watcher", password="watch-pw", connect_timeout=5)
+    header = new_header(spec, identify(spec), duration=3600, interval=1, start=time.time())
+    writer = JournalWriter.create(journal_path(tmp_path, "failover"), header)
+    journal = Journal(writer.path, {"type": "watch", "format_version": 1, **header})
+    samples: queue.Queue[dict[str, Any]] = queue.Queue()
+    events: list[str] = []
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.append(run_watch(
+        spec, writer, journal, cancel=CancelToken(), on_sample=samples.put, on_event=events.append)))
+    thread.start()
+    try:
+        for _ in range(2):
+            samples.get(timeout=WAIT)
+        first.kill()
+        other = mariadb_factory(server_id=2, extra_options={"port": str(first.port)})  # the same address
+        other.create_user("watcher", "watch-pw", ["PROCESS ON *.*"])
+    finally:
+        thread.join(WAIT)
+    writer.close()
+    assert done, "the watch did not end by itself"
+    outcome = done[0]
+    assert outcome.reason == "stopped" and "(server_id 2), not " in outcome.message
+    assert "(a failover?)" in outcome.message
+    assert outcome.message in events
+    assert len(outcome.journal.samples) == outcome.samples_taken >= 2
+    assert history_from_journal(outcome.journal)["watch"]["samples"] == outcome.samples_taken
+
+
 def test_one_statement_per_interval(mariadb_factory: MariaDBFactory, tmp_path: Path) -> None:
     """The watch sends SHOW GLOBAL STATUS once per sample, nothing else per interval; the server's own time for it
     (performance_schema's digest) is printed for the record."""
