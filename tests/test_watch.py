@@ -175,6 +175,21 @@ def test_cli_refuses_a_bad_duration_before_connecting(tmp_path: Path) -> None:
         "ps-prechecks: --watch '7x': give a duration such as 90m, 24h or 7d (units s, m, h, d)"]
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["--watch-interval=5"], "ps-prechecks: --watch-interval needs --watch DURATION (or --watch-resume FILE)"),
+    (["--watch=1h", "--watch-interval=0.5"], "ps-prechecks: --watch-interval '0.5': give at least 1 s (one SHOW "
+     "GLOBAL STATUS per interval; 60 s, the default, is plenty for days)"),
+    (["--watch-resume=j.jsonl", "--watch=1h"], "ps-prechecks: --watch-resume goes on with the journal's own duration "
+     "and interval: leave out --watch and --watch-interval"),
+    (["--watch=1h", "--servers=servers.toml"], "ps-prechecks: --watch watches one server: run ps-prechecks --watch "
+     "for each server of the file"),
+])
+def test_cli_refuses_flags_that_do_not_go_together(tmp_path: Path, args: list[str], line: str) -> None:
+    result = subprocess.run([*CLI, *args, "--output", str(tmp_path)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path, timeout=WAIT, check=False)
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
+
+
 # --------------------------------------------------------------------------- the journal
 
 def _journal_text(tmp_path: Path) -> Path:
