@@ -44,6 +44,7 @@ class KeptServer:
     spec: ConnectionSpec | None
     result_for: tuple[Any, ...] | None
     slow_logs: tuple[SlowLogFile, ...] = ()  # read while it was the current server: its digest goes in its folder
+    history: str | None = None  # its history.json (Collect: Keep watching)
 
     @property
     def secrets(self) -> list[str]:
@@ -89,7 +90,7 @@ class WizardState:
     def submission_key(self) -> tuple[Any, ...]:
         """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
-        kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
+        kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs), id(k.history)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
                 files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label,
                 id(self.earlier_map), id(self.history))
@@ -137,8 +138,10 @@ class WizardState:
             raise ValueError("nothing was collected yet")
         spec = self.result_for[0] if self.result_for else self.spec
         kept = KeptServer(self.current_name(), self.result, dict(self.readiness or {}), self.timestamp,
-                          spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs))
+                          spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs),
+                          self.history)
         self.kept.append(kept)
+        self.history = None
         self.current_label = ""  # the next server's name comes from its own connection
         self.result = self.readiness = self.result_for = None
         self.probe = self.probed_spec = None  # Next on Connection tests the next server's connection first
@@ -153,6 +156,7 @@ class WizardState:
         kept = self.kept.pop()
         self.result, self.readiness, self.timestamp = kept.result, dict(kept.readiness), kept.timestamp
         self.result_for, self.slow_logs = kept.result_for, list(kept.slow_logs)
+        self.history = kept.history
         self.current_label = kept.name  # a name the user gave stays
         if kept.spec is not None:
             self.spec = kept.spec

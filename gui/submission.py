@@ -16,7 +16,7 @@ from collectors.runner import RunResult
 from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
-    from prechecks.bundle import PreparedBundle
+    from prechecks.bundle import ArchiveInputs, PreparedBundle
     from prechecks.derive import Derived
     from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
@@ -61,11 +61,14 @@ def prepare(submission: Submission) -> PreparedBundle:
         return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
-    inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                            attachments=s.attachments)
-    if s.history is not None:  # the watch's samples, as the CLI's --watch puts them
-        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": s.history})
+    inputs = _with_history(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
+                                          attachments=s.attachments), s.history)
     return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
+
+
+def _with_history(inputs: ArchiveInputs, history: str | None) -> ArchiveInputs:
+    """The watch's samples (Collect: Keep watching) as history.json, as the CLI's --watch puts them."""
+    return inputs if history is None else replace(inputs, extra_files={**inputs.extra_files, "history.json": history})
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
@@ -74,11 +77,12 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
     from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
 
-    servers = [(k.name, k.result, k.readiness, k.slow_logs) for k in s.kept] + [
-        (s.name, s.result, s.readiness, s.slow_logs)]
+    servers = [(k.name, k.result, k.readiness, k.slow_logs, k.history) for k in s.kept] + [
+        (s.name, s.result, s.readiness, s.slow_logs, s.history)]
     parts = [ServerPart(name, _derived(result, readiness, logs),
-                        archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False))
-             for name, result, readiness, logs in servers]
+                        _with_history(archive_inputs(result, s.timestamp, secrets=list(s.secrets),
+                                                     questionnaire=False), history))
+             for name, result, readiness, logs, history in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
 

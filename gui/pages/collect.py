@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ class CollectPage(Page):
         """Keep watching: after a run, one SHOW GLOBAL STATUS per interval for hours or days (collectors.watch), a
         live chart of the query rate, Stop; the samples go into the archive as history.json."""
         self.watch_task: Task | None = None
+        self.watched: RunResult | None = None
         self.watch_samples: list[dict[str, Any]] = []
         self.watch_svg = ""
         self.watch_journal: Path | None = None
@@ -209,6 +211,7 @@ class CollectPage(Page):
         duration, interval = parse_duration(self.watch_for.currentData()), float(self.watch_every.value())
         path = journal_path(self.watch_dir, timestamp_now())
         state.history = None  # the archive gets this watch's samples once it stops
+        self.watched = state.result  # whose samples they are, should another run or server come meanwhile
         self.watch_samples = []
         self.watch_journal = None
         self.watch_button.setEnabled(False)
@@ -280,12 +283,25 @@ class CollectPage(Page):
 
         outcome, text, document = value
         self.watch_task = None
-        self.state.history = text
+        self._keep_history(text)
         self.watch_button.setEnabled(True)
         self.stop_watch_button.setEnabled(False)
         self.watch_status.setText(f"{outcome.message[:1].upper()}{outcome.message[1:]}: {summary_line(document)}. "
                                   "They go into the archive as history.json when you save.")
         log.info("watch ended: %s", summary_line(document))
+
+    def _keep_history(self, text: str) -> None:
+        """history.json for the run that was watched: the current one, a server kept by "Add another server", or
+        none (a new run replaced it: its journal stays on disk)."""
+        state = self.state
+        if state.result is not None and state.result is self.watched:
+            state.history = text
+            return
+        for index, kept in enumerate(state.kept):
+            if kept.result is self.watched:
+                state.kept[index] = replace(kept, history=text)
+                return
+        log.info("watch ended after its run was replaced: its samples stay in %s", self.watch_journal)
 
     def _watch_failed(self, exc: BaseException) -> None:
         self.watch_task = None

@@ -7,9 +7,12 @@ import json
 import re
 from pathlib import Path
 
+from collectors.watch import read_journal
 from gui.state import PageId
+from gui.submission import prepare, snapshot
 from gui.wizard import Wizard
 from tests.gui.conftest import fill_connection, save_through
+from tests.gui.submission_helpers import collected
 from tests.helpers import read_archive
 from tests.servers import MariaDBServer
 
@@ -61,3 +64,44 @@ def test_keep_watching_draws_each_sample_and_stop_puts_history_into_the_archive(
     (name,) = [n for n in files if n.endswith("history.json")]
     assert json.loads(files[name]) == document
     assert mariadb.root_password.encode() not in files[name]
+
+
+def _collected_and_watching(qtbot, wizard: Wizard, server: MariaDBServer) -> None:
+    fill_connection(wizard, server)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
+    wizard.options_page.sampling_interval.setValue(1)
+    wizard.next()
+    page = wizard.collect
+    qtbot.waitUntil(page.isComplete, timeout=90_000)
+    page.watch_every.setValue(1)
+    page.watch_button.click()
+    qtbot.waitUntil(lambda: len(page.watch_samples) >= 2, timeout=60_000)
+
+
+def test_a_new_run_stops_the_watch_and_does_not_take_its_samples(qtbot, wizard: Wizard,
+                                                                   mariadb: MariaDBServer) -> None:
+    _collected_and_watching(qtbot, wizard, mariadb)
+    page = wizard.collect
+    page.run_again.click()  # the watch was of the run this one replaces
+    qtbot.waitUntil(lambda: page.watch_task is None and page.isComplete(), timeout=90_000)
+    assert wizard.state.history is None and not page.watching
+    assert page.watch_journal is not None and len(read_journal(page.watch_journal).samples) >= 2  # kept on disk
+
+
+def test_a_server_kept_by_add_another_server_keeps_its_watch(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
+    _collected_and_watching(qtbot, wizard, mariadb)
+    page = wizard.collect
+    kept = wizard.state.keep_current()  # what Findings' "Add another server…" does
+    page.stop_watch_button.click()
+    qtbot.waitUntil(lambda: page.watch_task is None, timeout=60_000)
+    assert wizard.state.history is None
+    (server,) = wizard.state.kept
+    assert server.result is kept.result and server.history is not None
+    assert json.loads(server.history)["watch"]["samples"] == len(page.watch_samples)
+    state = wizard.state  # a second server collected: the archive has the watch in the first one's folder only
+    second = collected(mariadb)
+    state.result, state.readiness, state.timestamp, state.current_label = second, second.readiness, "t", "second"
+    files = prepare(snapshot(state)).files
+    assert [name for name in files if name.endswith("history.json")] == [f"{server.name}/history.json"]
+    assert json.loads(files[f"{server.name}/history.json"]) == json.loads(server.history)
