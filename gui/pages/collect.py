@@ -20,7 +20,7 @@ import platformdirs
 from collectors.connection import ConnectionFailed, ConnectionSpec
 from collectors.registry import collectors_for
 from collectors.runner import CollectorResult, ProgressEvent, RunAborted, RunResult
-from collectors.series import counter_rates
+from collectors.series import bucket, counter_rates
 from gui.pages.base import Page, log, wrapped_label
 from gui.pages.cloud import read_cloud, store_read
 from gui.qt import (
@@ -50,6 +50,7 @@ from prechecks.collection import collect, timestamp_now
 STATE_WORDS = {"started": "running…", "finished": "ok", "skipped": "skipped", "failed": "failed"}
 FITTED_COLUMNS = (0, 1, 2)  # Part, State, Time: as wide as their contents
 REDRAW_MS = 100  # progress is drawn at most ten times a second
+CHART_POINTS = 600  # the live chart averages days of samples into this many points
 
 
 class CollectPage(Page):
@@ -138,6 +139,8 @@ class CollectPage(Page):
         self.watch_task: Task | None = None
         self.watched: RunResult | None = None
         self.watch_samples: list[dict[str, Any]] = []
+        self.watch_rates: list[tuple[float, float]] = []  # the live chart's: queries per second between samples
+        self.watch_interval = 60.0
         self.watch_svg = ""
         self.watch_journal: Path | None = None
         self.watch_dir = Path(platformdirs.user_state_dir("ps-prechecks", appauthor=False))
@@ -213,7 +216,7 @@ class CollectPage(Page):
         path = journal_path(self.watch_dir, timestamp_now())
         state.history = None  # the archive gets this watch's samples once it stops
         self.watched = state.result  # whose samples they are, should another run or server come meanwhile
-        self.watch_samples = []
+        self.watch_samples, self.watch_rates, self.watch_interval = [], [], interval
         self.watch_journal = None
         self.watch_button.setEnabled(False)
         self.stop_watch_button.setEnabled(True)
@@ -261,22 +264,31 @@ class CollectPage(Page):
             log.info("watch: %s", value[1])
             return
         self.watch_samples.append(value)
+        rate = self._add_rate()
         self._draw_watch()
-        rate = self._watch_rates()
-        now = f"; {rate[-1][1]:,.1f} queries/s now" if rate else ""
+        now = f"; {rate:,.1f} queries/s now" if rate is not None else ""
         self.watch_status.setText(
             f"Watching: {len(self.watch_samples)} samples, the last at {time.strftime('%H:%M:%S')}{now}. You can go "
             f"on through the wizard; Stop puts the samples into the archive (history.json). Journal: "
             f"{self.watch_journal}")
 
-    def _watch_rates(self) -> list[tuple[float, float]]:
-        interval = float(self.watch_every.value())
-        points = [(float(s["t"]), s["status"].get("Questions")) for s in self.watch_samples]
-        return counter_rates(points, max_gap=interval * 3 + 5).points
+    def _add_rate(self) -> float | None:
+        """The query rate since the sample before the newest, added to the chart's points (one pair per sample:
+        days of samples are not gone through again each time); None across a restart or a gap."""
+        if len(self.watch_samples) < 2:
+            return None
+        before, last = self.watch_samples[-2], self.watch_samples[-1]
+        if last["status"].get("Uptime", 0) < before["status"].get("Uptime", 0):
+            return None  # the server restarted in between
+        pair = [(float(s["t"]), s["status"].get("Questions")) for s in (before, last)]
+        rates = counter_rates(pair, max_gap=self.watch_interval * 3 + 5).points
+        self.watch_rates.extend(rates)
+        return rates[0][1] if rates else None
 
     def _draw_watch(self) -> None:
-        self.watch_svg = line_chart("Queries per second (watching)", {"queries_per_second": self._watch_rates()},
-                                    "per_second", width=800, height=200)
+        points = bucket(self.watch_rates, CHART_POINTS)
+        self.watch_svg = line_chart("Queries per second (watching)", {"queries_per_second": points}, "per_second",
+                                    width=800, height=200)
         self.watch_chart.load(QByteArray(self.watch_svg.encode()))
 
     def _watch_ended(self, value: tuple[Any, str, dict[str, Any]]) -> None:

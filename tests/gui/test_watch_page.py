@@ -105,3 +105,16 @@ def test_a_server_kept_by_add_another_server_keeps_its_watch(qtbot, wizard: Wiza
     files = prepare(snapshot(state)).files
     assert [name for name in files if name.endswith("history.json")] == [f"{server.name}/history.json"]
     assert json.loads(files[f"{server.name}/history.json"]) == json.loads(server.history)
+
+
+def test_the_live_chart_of_a_long_watch_stays_small_and_skips_a_restart(wizard: Wizard) -> None:
+    page = wizard.collect
+    page.watch_samples, page.watch_rates, page.watch_interval = [], [], 60.0
+    for i in range(1500):  # a day at 60 s, a restart after the 1000th sample
+        uptime, questions = (1000 + 60 * i, 600 * i) if i < 1000 else (60 * (i - 999), 300 * (i - 999))
+        page.on_watch_update({"type": "sample", "t": 1.8e9 + 60 * i, "seconds": 0.001,
+                              "status": {"Uptime": uptime, "Questions": questions}})
+    assert len(page.watch_rates) == 1498  # every pair but the one across the restart
+    assert {v for _t, v in page.watch_rates} == {10.0, 5.0}
+    assert _chart_points(page.watch_svg) == 600
+    assert "queries/s now" in page.watch_status.text()
