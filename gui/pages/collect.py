@@ -143,6 +143,8 @@ class CollectPage(Page):
         self.watch_interval = 60.0
         self.watch_svg = ""
         self.watch_journal: Path | None = None
+        self.journals: dict[Path, str] = {}  # each ended watch's journal -> its history.json text
+        self._follows_wizard = False
         self.watch_dir = Path(platformdirs.user_state_dir("ps-prechecks", appauthor=False))
         box = QGroupBox("Keep watching: days of load for a server with no monitoring history")
         box.setVisible(False)
@@ -307,6 +309,8 @@ class CollectPage(Page):
         """history.json for the run that was watched: the current one, a server kept by "Add another server", or
         none (a new run replaced it: its journal stays on disk)."""
         state = self.state
+        if self.watch_journal is not None:
+            self.journals[self.watch_journal] = text
         if state.result is not None and state.result is self.watched:
             state.history = text
             return
@@ -315,6 +319,22 @@ class CollectPage(Page):
                 state.kept[index] = replace(kept, history=text)
                 return
         log.info("watch ended after its run was replaced: its samples stay in %s", self.watch_journal)
+
+    def _forget_journals(self, _result: int = 0) -> None:
+        """The window closed: a journal whose samples are in the archive just saved is removed; any other stays
+        (its samples are nowhere else; ps-prechecks --watch-resume FILE writes an archive from it)."""
+        state = self.state
+        if state.archive is None or state.prepared_for != state.submission_key():
+            return  # not saved, or changed since
+        archived = [state.history, *(k.history for k in state.kept)]
+        for path, text in list(self.journals.items()):
+            if any(text is h for h in archived):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                del self.journals[path]
+                log.info("watch journal %s removed: the saved archive holds its samples", path)
 
     def _watch_failed(self, exc: BaseException) -> None:
         self.watch_task = None
@@ -327,6 +347,9 @@ class CollectPage(Page):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def initializePage(self) -> None:
+        if not self._follows_wizard:  # connected once
+            self.host.finished.connect(self._forget_journals)
+            self._follows_wizard = True
         state = self.state
         if state.result is not None and state.result_for == state.run_key():
             self.show_result(state.result)  # back and next again: keep the run

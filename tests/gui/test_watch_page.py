@@ -64,6 +64,9 @@ def test_keep_watching_draws_each_sample_and_stop_puts_history_into_the_archive(
     (name,) = [n for n in files if n.endswith("history.json")]
     assert json.loads(files[name]) == document
     assert mariadb.root_password.encode() not in files[name]
+    assert journal.exists()
+    wizard.close()  # the archive holds the samples: their journal goes with the window
+    assert not journal.exists()
 
 
 def _collected_and_watching(qtbot, wizard: Wizard, server: MariaDBServer) -> None:
@@ -87,6 +90,8 @@ def test_a_new_run_stops_the_watch_and_does_not_take_its_samples(qtbot, wizard: 
     qtbot.waitUntil(lambda: page.watch_task is None and page.isComplete(), timeout=90_000)
     assert wizard.state.history is None and not page.watching
     assert page.watch_journal is not None and len(read_journal(page.watch_journal).samples) >= 2  # kept on disk
+    wizard.close()
+    assert page.watch_journal.exists()  # in no archive: the journal stays
 
 
 def test_a_server_kept_by_add_another_server_keeps_its_watch(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
