@@ -170,6 +170,22 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
     aws.add_argument("--aws-policy", action="store_true",
                      help="print the minimal read-only IAM policy the cloud part needs, and exit")
+    prom = parser.add_argument_group(
+        "history from Prometheus or PMM (days of load instead of --sleep seconds; written to history.json)",
+        "  any store with Prometheus' /api/v1/query_range API: Prometheus, PMM, VictoriaMetrics, Thanos, Mimir.\n"
+        "  Credentials never on the command line: PS_PRECHECKS_PROMETHEUS_TOKEN (a bearer token) or\n"
+        "  PS_PRECHECKS_PROMETHEUS_BASIC_AUTH (user:password), else the system keychain entry\n"
+        "  \"prometheus <URL>\" of the service ps-prechecks; never written to the archive")
+    prom.add_argument("--prometheus", metavar="URL",
+                      help="the store's base URL, e.g. http://prometheus:9090 or https://pmm-server/prometheus "
+                      "(TLS verified)")
+    prom.add_argument("--prometheus-match", metavar="MATCHER", type=_prometheus_match, default="",
+                      help="the labels of this server's mysqld_exporter series, e.g. '{instance=\"db1:9104\"}' or "
+                      "'{service_name=\"db1-mysql\"}' (PMM); needed when the store has several MySQL instances")
+    prom.add_argument("--prometheus-ca", metavar="FILE", help="CA certificate file (PEM) to verify the store's TLS "
+                      "certificate with, instead of the system's CAs")
+    prom.add_argument("--history-days", metavar="DAYS", type=_history_days, default=14.0,
+                      help="days of history to read, ending now (14)")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -182,6 +198,24 @@ def _ssl_mode(value: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown --ssl-mode {value!r}: use DISABLED, PREFERRED, REQUIRED, "
                                          "VERIFY_CA or VERIFY_IDENTITY")
     return mode
+
+
+def _prometheus_match(value: str) -> str:
+    from collectors.prometheus import parse_match
+
+    try:
+        return parse_match(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _history_days(value: str) -> float:
+    from collectors.prometheus import parse_days
+
+    try:
+        return parse_days(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _redact_classes(value: str) -> tuple[str, ...]:
@@ -522,7 +556,21 @@ def run_collection(args: argparse.Namespace) -> int:
     if ssh_problem:
         return _usage(ssh_problem)
     if args.servers:
+        if args.prometheus:
+            return _usage("--prometheus cannot be combined with --servers yet: run ps-prechecks for each server with "
+                          "--prometheus and its --prometheus-match")
         return run_servers(args, output, answers, attachments, earlier)
+    if not args.prometheus and (args.prometheus_match or args.prometheus_ca):
+        return _usage("--prometheus-match and --prometheus-ca need --prometheus URL")
+    history: dict[str, Any] | None = None
+    history_secrets: list[str] = []
+    if args.prometheus:  # before connecting: a wrong URL, token or matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        try:
+            history, history_secrets = _prometheus_history(args)
+        except PrometheusError as exc:
+            return _fail(str(exc))
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
@@ -542,17 +590,22 @@ def run_collection(args: argparse.Namespace) -> int:
         return _fail(exc.problem.one_line())
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
-    secrets = spec.secrets
+    secrets = [*spec.secrets, *history_secrets]
     from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                             attachments=attachments)
     derived = result.derived
-    if slow_log_files is not None:  # a source of its own: the statements' readiness rules read it too
+    if slow_log_files is not None or history is not None:  # sources of their own, derived with the facts
         from prechecks.derive import derive
 
-        derived = derive(result.facts, slow_log_files=slow_log_files)
+        derived = derive(result.facts, slow_log_files=slow_log_files, history=history)
+    if history is not None:
+        import json
+
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": json.dumps(
+            history, indent=1, sort_keys=True) + "\n"})
     cloud = _cloud_json(args, spec.host)
     if cloud is not None:
         inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
@@ -593,6 +646,22 @@ def run_collection(args: argparse.Namespace) -> int:
         _say_where_it_goes()
     print(archive)
     return EXIT_OK
+
+
+def _prometheus_history(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """history.json's document from --prometheus, and the credentials' secrets (scrubbed from every file)."""
+    from collectors.prometheus import PrometheusClient, PrometheusOptions, collect_history, credentials, one_line
+
+    auth = credentials(args.prometheus)
+    if not args.quiet:
+        _progress_line(f"reading {args.history_days:g} days of history from Prometheus"
+                       + (f" (credentials from {auth.found_in})" if auth.header else ""))
+    options = PrometheusOptions(args.prometheus, match=args.prometheus_match, days=args.history_days,
+                                ca_file=args.prometheus_ca)
+    client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)
+    document = collect_history(options, client=client)
+    print(f"ps-prechecks: {one_line(document)}", file=sys.stderr)
+    return document, auth.secrets
 
 
 def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
