@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     prom.add_argument("--prometheus", metavar="URL",
                       help="the store's base URL, e.g. http://prometheus:9090 or https://pmm-server/prometheus "
                       "(TLS verified)")
-    prom.add_argument("--prometheus-match", metavar="MATCHER", type=_prometheus_match, default="",
+    prom.add_argument("--prometheus-match", metavar="MATCHER", type=_prometheus_match, default=None,
                       help="the labels of this server's mysqld_exporter series, e.g. '{instance=\"db1:9104\"}' or "
                       "'{service_name=\"db1-mysql\"}' (PMM); needed when the store has several MySQL instances")
     prom.add_argument("--prometheus-ca", metavar="FILE", help="CA certificate file (PEM) to verify the store's TLS "
@@ -560,7 +560,7 @@ def run_collection(args: argparse.Namespace) -> int:
             return _usage("--prometheus cannot be combined with --servers yet: run ps-prechecks for each server with "
                           "--prometheus and its --prometheus-match")
         return run_servers(args, output, answers, attachments, earlier)
-    if not args.prometheus and (args.prometheus_match or args.prometheus_ca):
+    if not args.prometheus and (args.prometheus_match is not None or args.prometheus_ca):
         return _usage("--prometheus-match and --prometheus-ca need --prometheus URL")
     history: dict[str, Any] | None = None
     history_secrets: list[str] = []
@@ -656,7 +656,7 @@ def _prometheus_history(args: argparse.Namespace) -> tuple[dict[str, Any], list[
     if not args.quiet:
         _progress_line(f"reading {args.history_days:g} days of history from Prometheus"
                        + (f" (credentials from {auth.found_in})" if auth.header else ""))
-    options = PrometheusOptions(args.prometheus, match=args.prometheus_match, days=args.history_days,
+    options = PrometheusOptions(args.prometheus, match=args.prometheus_match or "", days=args.history_days,
                                 ca_file=args.prometheus_ca)
     client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)
     document = collect_history(options, client=client)

@@ -20,6 +20,7 @@ import http.client
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -273,7 +274,8 @@ class Planted:
 class TokenGate:
     """STAND-IN (not Prometheus): demands ``Authorization: Bearer <token>`` and forwards to ``upstream``."""
 
-    def __init__(self, upstream_port: int, token: str) -> None:
+    def __init__(self, upstream_port: int, token: str, *, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate, key) to answer HTTPS with."""
         self.upstream_port = upstream_port
         self.token = token
         self.seen: list[str | None] = []  # every Authorization header received (None: none)
@@ -287,7 +289,13 @@ class TokenGate:
                 gate.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

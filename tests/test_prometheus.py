@@ -43,9 +43,7 @@ from prechecks.facts import check_facts
 from prechecks.prefill import build_answers, prefill
 from tests import prometheus_standin as standin
 from tests.conftest import InMemoryKeyring
-from tests.servers import MariaDBServer
-
-pytestmark = pytest.mark.skipif(not standin.available(), reason=standin.MISSING)
+from tests.servers import MariaDBServer, make_tls_files
 
 PLANTED = 'instance="db-planted:9104"'
 
@@ -71,6 +69,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(mariadb: MariaDBServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not standin.available():  # as tests/conftest.py does for mariadbd: missing is a failure, not a skip
+        pytest.fail(standin.MISSING, pytrace=False)
     base = tmp_path_factory.mktemp("prometheus")
     planted = standin.Planted(standin.monday_before(datetime.now(UTC)) - timedelta(days=21))
     metrics = base / "planted.om"
@@ -333,6 +333,34 @@ def test_token_gate_401_403_and_the_token_sent(stack: Stack, monkeypatch: pytest
         gate.stop()
 
 
+def test_tls_is_verified_against_the_system_or_the_given_ca(stack: Stack, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    tls = make_tls_files(tmp_path / "tls")
+    gate = standin.TokenGate(stack.prometheus.port, "tok-tls", tls=(tls.server_cert, tls.server_key))
+    try:
+        monkeypatch.setenv(TOKEN_ENV, "tok-tls")
+        with pytest.raises(PrometheusError) as raised:
+            planted_gate(gate, stack)
+        assert str(raised.value).startswith(f"cannot verify the TLS certificate of {gate.url} (")
+        assert str(raised.value).endswith("give its CA with --prometheus-ca FILE")
+        assert gate.seen == []  # nothing was sent to a server that could not prove who it is
+        found = collect_history(PrometheusOptions(gate.url, match=PLANTED, ca_file=str(tls.ca)),
+                                end=stack.planted.end.timestamp())
+        assert found["series"]["queries_per_second"]["max"] == 500
+        assert gate.seen[-1] == "Bearer tok-tls"
+    finally:
+        gate.stop()
+
+
+def test_the_whole_read_has_a_budget() -> None:
+    ticks = iter([0.0, 5.0])
+    client = PrometheusClient("http://127.0.0.1:1", budget=4.0, clock=lambda: next(ticks))
+    with pytest.raises(PrometheusError) as raised:
+        client.instant("mysql_up", 0)
+    assert str(raised.value) == ("Prometheus at http://127.0.0.1:1 did not answer within 4 s in all — try fewer "
+                                 "--history-days, or check the server's load")
+
+
 def planted_gate(gate: standin.TokenGate, stack: Stack) -> dict[str, Any]:
     return collect_history(PrometheusOptions(gate.url, match=PLANTED), end=stack.planted.end.timestamp())
 
@@ -400,3 +428,20 @@ def test_cli_writes_history_json_and_never_the_token(stack: Stack, tmp_path: Pat
     for text in (token.encode(), b"Bearer"):
         assert text not in everything
     assert token not in captured.out + captured.err
+
+
+def test_cli_prometheus_faults_are_one_line_before_connecting(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    port = standin.free_port()
+    # no MySQL server listens on port 1 either: the history is read (and fails) before any connection is tried
+    code = cli.main(["--host", "127.0.0.1", "--port", "1", "--prometheus", f"http://127.0.0.1:{port}",
+                     "--output", str(tmp_path), "--no-draft"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == cli.EXIT_FAILED
+    assert err[-1].startswith(f"ps-prechecks: cannot reach Prometheus at http://127.0.0.1:{port} (")
+    assert not any("connecting to" in line for line in err)
+    assert list(tmp_path.iterdir()) == []
+    code = cli.main(["--prometheus-match", '{instance="db1:9104"}', "--output", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    assert capsys.readouterr().err.strip() == ("ps-prechecks: --prometheus-match and --prometheus-ca need "
+                                               "--prometheus URL")
