@@ -55,6 +55,8 @@ BUDGET = 120.0
 BUSIEST_COMMANDS = 5
 WRITE_COMMANDS = ("insert", "insert_select", "update", "update_multi", "delete", "delete_multi", "replace",
                   "replace_select")
+# the node matcher is not written in history.json: an escaped host name (db1\\.internal) would escape --redact
+ON_HOST = "on the MySQL instance's host (PMM's node_name, else its instance label's host on any port)"
 HELP_URL = "the Prometheus base URL, e.g. http://prometheus:9090 (PMM: https://pmm-server/prometheus)"
 
 _LABEL = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -182,6 +184,7 @@ class _NoAuthRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> urllib.request.Request | None:
         if urllib.parse.urlsplit(newurl).netloc != urllib.parse.urlsplit(req.full_url).netloc:
+            fp.close()  # the redirect's own answer: not read further
             raise PrometheusError(f"{_where(req.full_url)} redirects to another host ({_where(newurl)}) — give "
                                   f"--prometheus that URL itself")
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -304,13 +307,14 @@ def _number(value: float) -> str:
 
 
 def _points(result: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
-    """The one series of a query's result (a query here sums or names one series) as [(time, value)]."""
-    out: list[tuple[float, float]] = []
-    for series in result:
-        for t, v in series.get("values") or []:
-            value = float(v)
-            if not math.isnan(value):
-                out.append((float(t), value))
+    """A query's one series as [(time, value)]. The queries here sum into one series or select one instance's;
+    should a store still answer several (two jobs scraping the same exporter), the one with the most points is
+    taken, never several interleaved (that would read as resets)."""
+    candidates = [list(series.get("values") or []) for series in result]
+    if not candidates:
+        return []
+    chosen = max(candidates, key=len)
+    out = [(float(t), float(v)) for t, v in chosen if not math.isnan(float(v))]
     return sorted(out)
 
 
@@ -420,7 +424,10 @@ def collect_history(options: PrometheusOptions, *, client: PrometheusClient | No
     if reads:
         read.counter("reads_per_second", reads)
         read.counter("writes_per_second", counter(f"sum({writes})"))
-        top = client.instant(f"topk({BUSIEST_COMMANDS}, increase({commands}[{int(window)}s]))", end)
+        try:
+            top = client.instant(f"topk({BUSIEST_COMMANDS}, increase({commands}[{int(window)}s]))", end)
+        except PrometheusError:  # too many samples for the store (a short scrape interval): since start-up instead
+            top = client.instant(f"topk({BUSIEST_COMMANDS}, {commands})", end)
         for item in sorted(top, key=lambda r: -float((r.get("value") or [0, "0"])[1])):
             command = str((item.get("metric") or {}).get("command") or "")
             if not re.fullmatch(r"[a-z_]+", command) or float(item["value"][1]) <= 0:
@@ -500,15 +507,16 @@ def _node_series(read: _Read, counter: Callable[[str], list[tuple[float, float]]
             (t, min(100.0, max(0.0, 100.0 * (1 - v / cpus[t])))) for t, v in rates.points
             if t in cpus and cpus[t] and t not in hidden])
     else:
-        read.missing.append({"series": "cpu_percent", "reason": "no node_exporter node_cpu_seconds_total series for "
-                                                               f"{{{node}}}"})
+        read.missing.append({"series": "cpu_percent",
+                             "reason": f"no node_exporter node_cpu_seconds_total series {ON_HOST}"})
     total = dict(counter(_selector("node_memory_MemTotal_bytes", node)))
     available = counter(_selector("node_memory_MemAvailable_bytes", node))
     if total and available:
         read.series["memory_used_bytes"] = ("bytes", [(t, total[t] - v) for t, v in available if t in total])
     else:
-        read.missing.append({"series": "memory_used_bytes", "reason": "no node_exporter node_memory_MemTotal_bytes/"
-                                                                     f"MemAvailable_bytes series for {{{node}}}"})
+        read.missing.append({"series": "memory_used_bytes",
+                             "reason": "no node_exporter node_memory_MemTotal_bytes/MemAvailable_bytes series "
+                                       + ON_HOST})
     for name, metric in (("read_iops", "node_disk_reads_completed_total"),
                          ("write_iops", "node_disk_writes_completed_total")):
         selector = _selector(metric, node)
@@ -516,7 +524,7 @@ def _node_series(read: _Read, counter: Callable[[str], list[tuple[float, float]]
         if raw:
             read.counter(name, raw, restarts(selector))
         else:
-            read.missing.append({"series": name, "reason": f"no node_exporter {metric} series for {{{node}}}"})
+            read.missing.append({"series": name, "reason": f"no node_exporter {metric} series {ON_HOST}"})
 
 
 def one_line(document: Mapping[str, Any]) -> str:

@@ -12,11 +12,13 @@ import gzip
 import json
 import socket
 import tarfile
+import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +227,8 @@ def test_live_exporter_rates_match_the_servers_counter(stack: Stack) -> None:
     missing = {m["series"]: m["reason"] for m in document["missing"]}
     assert set(missing) == {"cpu_percent", "memory_used_bytes", "read_iops", "write_iops"}  # no node_exporter
     assert "node_cpu_seconds_total" in missing["cpu_percent"]
+    # the host is not written there as an escaped regular expression (127\.0\.0\.1 would escape --redact ips)
+    assert not any("\\" in reason or "127" in reason for reason in missing.values())
 
 
 def test_the_instances_found_are_listed(stack: Stack) -> None:
@@ -363,6 +367,38 @@ def test_the_whole_read_has_a_budget() -> None:
 
 def planted_gate(gate: standin.TokenGate, stack: Stack) -> dict[str, Any]:
     return collect_history(PrometheusOptions(gate.url, match=PLANTED), end=stack.planted.end.timestamp())
+
+
+def test_a_redirect_to_another_host_is_not_followed_with_the_token(stack: Stack,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = standin.TokenGate(stack.prometheus.port, "tok-redirect")
+    elsewhere = gate.url.replace("127.0.0.1", "localhost")
+
+    class Redirect(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", elsewhere + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    redirector = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=redirector.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv(TOKEN_ENV, "tok-redirect")
+        url = f"http://127.0.0.1:{redirector.server_address[1]}"
+        with pytest.raises(PrometheusError) as raised:
+            collect_history(PrometheusOptions(url, match=PLANTED))
+        assert str(raised.value) == (f"{url}/api/v1/query redirects to another host ({elsewhere}/api/v1/query) — "
+                                     "give --prometheus that URL itself")
+        assert gate.seen == []
+    finally:
+        redirector.shutdown()
+        redirector.server_close()
+        gate.stop()
 
 
 def test_basic_auth_from_the_environment() -> None:
