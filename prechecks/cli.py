@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
                       "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
-                      "aws_db_cluster, no_cloud); see README. Each server gets its own folder; "
+                      "aws_db_cluster, no_cloud, prometheus_match); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -556,9 +556,6 @@ def run_collection(args: argparse.Namespace) -> int:
     if ssh_problem:
         return _usage(ssh_problem)
     if args.servers:
-        if args.prometheus:
-            return _usage("--prometheus cannot be combined with --servers yet: run ps-prechecks for each server with "
-                          "--prometheus and its --prometheus-match")
         return run_servers(args, output, answers, attachments, earlier)
     if not args.prometheus and (args.prometheus_match is not None or args.prometheus_ca):
         return _usage("--prometheus-match and --prometheus-ca need --prometheus URL")
@@ -648,19 +645,21 @@ def run_collection(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _prometheus_history(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
-    """history.json's document from --prometheus, and the credentials' secrets (scrubbed from every file)."""
+def _prometheus_history(args: argparse.Namespace, match: str | None = None,
+                        label: str = "") -> tuple[dict[str, Any], list[str]]:
+    """history.json's document from --prometheus, and the credentials' secrets (scrubbed from every file).
+    ``match``: a --servers entry's prometheus_match, over --prometheus-match."""
     from collectors.prometheus import PrometheusClient, PrometheusOptions, collect_history, credentials, one_line
 
     auth = credentials(args.prometheus)
     if not args.quiet:
-        _progress_line(f"reading {args.history_days:g} days of history from Prometheus"
+        _progress_line(f"{label}reading {args.history_days:g} days of history from Prometheus"
                        + (f" (credentials from {auth.found_in})" if auth.header else ""))
-    options = PrometheusOptions(args.prometheus, match=args.prometheus_match or "", days=args.history_days,
-                                ca_file=args.prometheus_ca)
+    chosen = match if match is not None else args.prometheus_match or ""
+    options = PrometheusOptions(args.prometheus, match=chosen, days=args.history_days, ca_file=args.prometheus_ca)
     client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)
     document = collect_history(options, client=client)
-    print(f"ps-prechecks: {one_line(document)}", file=sys.stderr)
+    print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
     return document, auth.secrets
 
 
@@ -720,6 +719,19 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         return _usage(str(exc))
     except ValueError as exc:
         return _fail(str(exc))
+    histories: dict[str, dict[str, Any]] = {}
+    history_secrets: list[str] = []
+    if args.prometheus:  # each server's history before connecting to any: a wrong matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        for entry in entries:
+            try:
+                histories[entry.name], history_secrets = _prometheus_history(
+                    args, entry.prometheus_match, f"server {entry.name}: ")
+            except PrometheusError as exc:
+                return _fail(f"server {entry.name}: {exc}")
+    elif any(entry.prometheus_match is not None for entry in entries):
+        return _usage("prometheus_match in the --servers file needs --prometheus URL")
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
                          schema_ddl_budget=args.schema_ddl_budget)
@@ -736,6 +748,16 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     by_name = {entry.name: entry for entry in entries}
+    for index, part in enumerate(parts):  # each server's own history.json, in its folder, derived with its facts
+        if part.inputs is not None and part.derived is not None and part.name in histories:
+            import json
+
+            from prechecks.derive import derive
+
+            history = histories[part.name]
+            parts[index] = replace(part, derived=derive(part.derived.facts, history=history), inputs=replace(
+                part.inputs, extra_files={**part.inputs.extra_files,
+                                          "history.json": json.dumps(history, indent=1, sort_keys=True) + "\n"}))
     for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
         if part.inputs is not None and part.name in by_name:
             entry = by_name[part.name]
@@ -752,7 +774,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
         for note in (part.inputs.notes if part.inputs else []):
             print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
-    secrets = [secret for e in entries for secret in e.spec.secrets]
+    secrets = [secret for e in entries for secret in e.spec.secrets] + history_secrets
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
                                           attachments=attachments, earlier_map=earlier)

@@ -85,6 +85,7 @@ def stack(mariadb: MariaDBServer, tmp_path_factory: pytest.TempPathFactory) -> I
         raise
     stack = Stack(prometheus, exporter, planted, mariadb)
     try:
+        standin.wait_for("the first scrape", lambda: bool(stack.instant(f"mysql_up{{{stack.live}}}")))
         yield stack
     finally:
         prometheus.stop()
@@ -481,3 +482,46 @@ def test_cli_prometheus_faults_are_one_line_before_connecting(capsys: pytest.Cap
     assert code == cli.EXIT_USAGE
     assert capsys.readouterr().err.strip() == ("ps-prechecks: --prometheus-match and --prometheus-ca need "
                                                "--prometheus URL")
+
+
+def test_servers_file_reads_each_servers_history(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """--servers with --prometheus: each [[server]]'s prometheus_match picks its series; each folder gets its
+    own history.json and its own facts' history."""
+    server = stack.server
+    servers_file = tmp_path / "servers.toml"
+    entry = (f'host = "127.0.0.1"\nport = {server.port}\nuser = "root"\npassword_env = "PW"\n')
+    servers_file.write_text(f"[[server]]\nname = \"planted\"\n{entry}prometheus_match = '{{{PLANTED}}}'\n\n"
+                            f"[[server]]\nname = \"live\"\n{entry}prometheus_match = '{{{stack.live}}}'\n")
+    servers_file.chmod(0o600)
+    monkeypatch.setenv("PW", server.root_password)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    output = tmp_path / "out"
+    output.mkdir()
+    code = cli.main(["--servers", str(servers_file), "--sleep", "0.2", "--no-draft", "--prometheus", stack.url,
+                     "--history-days", "40", "--output", str(output)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    files: dict[str, bytes] = {}
+    with tarfile.open(Path(captured.out.strip().splitlines()[-1]), "r:gz") as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member)
+            if handle is not None:
+                files[member.name] = handle.read()
+
+    def archived(folder: str, name: str) -> Any:
+        found = [v for k, v in files.items() if k.endswith(f"/{folder}/{name}") or k == f"{folder}/{name}"]
+        assert len(found) == 1, sorted(files)
+        return json.loads(found[0])
+
+    assert archived("planted", "history.json")["series"]["queries_per_second"]["max"] == 500
+    assert archived("planted", "facts.json")["history"]["resets"] == 2
+    # the live server's own series (a minute old: at a 30-minute step the window may not reach them yet)
+    live = archived("live", "history.json")
+    assert live["series"].get("queries_per_second", {}).get("max") != 500
+    assert live["resets"] == 0 and live["gaps"] == []
+    assert archived("live", "facts.json")["history"]["window"] == live["window"]
+    servers_file.write_text(f"[[server]]\nname = \"bad\"\n{entry}prometheus_match = 'instance=\"x\"'\n")
+    assert cli.main(["--servers", str(servers_file), "--prometheus", stack.url]) == cli.EXIT_USAGE
+    assert "server 'bad': prometheus_match: 'instance=\"x\"' is not a label matcher" in capsys.readouterr().err
