@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
                       "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
                       "aws_db_cluster, gcp_instance, gcp_credentials, azure_server, azure_subscription, "
-                      "azure_resource_group, no_cloud); see README. Each server gets its own folder; "
+                      "azure_resource_group, no_cloud, prometheus_match); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -206,6 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--watch-resume", metavar="FILE",
                        help="go on with a stopped watch from its journal (the path the watch printed) until its "
                        "planned end, then write the archive; the journal must be of this server")
+    prom = parser.add_argument_group(
+        "history from Prometheus or PMM (days of load instead of --sleep seconds; written to history.json)",
+        "  any store with Prometheus' /api/v1/query_range API: Prometheus, PMM, VictoriaMetrics, Thanos, Mimir.\n"
+        "  Credentials never on the command line: PS_PRECHECKS_PROMETHEUS_TOKEN (a bearer token) or\n"
+        "  PS_PRECHECKS_PROMETHEUS_BASIC_AUTH (user:password), else the system keychain entry\n"
+        "  \"prometheus <URL>\" of the service ps-prechecks; never written to the archive")
+    prom.add_argument("--prometheus", metavar="URL",
+                      help="the store's base URL, e.g. http://prometheus:9090 or https://pmm-server/prometheus "
+                      "(TLS verified)")
+    prom.add_argument("--prometheus-match", metavar="MATCHER", type=_prometheus_match, default=None,
+                      help="the labels of this server's mysqld_exporter series, e.g. '{instance=\"db1:9104\"}' or "
+                      "'{service_name=\"db1-mysql\"}' (PMM); needed when the store has several MySQL instances")
+    prom.add_argument("--prometheus-ca", metavar="FILE", help="CA certificate file (PEM) to verify the store's TLS "
+                      "certificate with, instead of the system's CAs")
+    prom.add_argument("--history-days", metavar="DAYS", type=_history_days, default=14.0,
+                      help="days of history to read, ending now (14)")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -218,6 +234,24 @@ def _ssl_mode(value: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown --ssl-mode {value!r}: use DISABLED, PREFERRED, REQUIRED, "
                                          "VERIFY_CA or VERIFY_IDENTITY")
     return mode
+
+
+def _prometheus_match(value: str) -> str:
+    from collectors.prometheus import parse_match
+
+    try:
+        return parse_match(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _history_days(value: str) -> float:
+    from collectors.prometheus import parse_days
+
+    try:
+        return parse_days(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _redact_classes(value: str) -> tuple[str, ...]:
@@ -562,6 +596,20 @@ def run_collection(args: argparse.Namespace) -> int:
         if watch is not None:
             return _usage("--watch watches one server: run ps-prechecks --watch for each server of the file")
         return run_servers(args, output, answers, attachments, earlier)
+    if not args.prometheus and (args.prometheus_match is not None or args.prometheus_ca):
+        return _usage("--prometheus-match and --prometheus-ca need --prometheus URL")
+    if args.prometheus and watch is not None:
+        return _usage("--prometheus reads the history the store already keeps and --watch measures it now: "
+                      "give one of them")
+    history: dict[str, Any] | None = None
+    history_secrets: list[str] = []
+    if args.prometheus:  # before connecting: a wrong URL, token or matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        try:
+            history, history_secrets = _prometheus_history(args)
+        except PrometheusError as exc:
+            return _fail(str(exc))
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
@@ -585,28 +633,32 @@ def run_collection(args: argparse.Namespace) -> int:
         return _fail(exc.problem.one_line())
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
-    secrets = spec.secrets
+    secrets = [*spec.secrets, *history_secrets]
     from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                             attachments=attachments)
-    derived = result.derived
-    if slow_log_files is not None:  # a source of its own: the statements' readiness rules read it too
-        from prechecks.derive import derive
+    import json
 
-        derived = derive(result.facts, slow_log_files=slow_log_files)
     cloud = _cloud_json(args, spec.host)
     if cloud is not None:
         inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
     if watch is not None:
         try:
-            history = _watch_history(args, spec, watch, timestamp, output)
+            history = json.loads(_watch_history(args, spec, watch, timestamp, output))
         except ConnectionFailed as exc:
             return _fail(f"the watch could not connect: {exc.problem.one_line()}", watch.kept_note())
         except ValueError as exc:  # a journal that cannot be written, another server after a reconnection
             return _fail(str(exc), watch.kept_note())
-        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": history})
+    if history is not None:  # from --prometheus or the watch: one history.json
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": json.dumps(
+            history, indent=1, sort_keys=True) + "\n"})
+    derived = result.derived
+    if slow_log_files is not None or history is not None:  # sources of their own, derived with the facts
+        from prechecks.derive import derive
+
+        derived = derive(result.facts, slow_log_files=slow_log_files, history=history)
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
@@ -647,6 +699,24 @@ def run_collection(args: argparse.Namespace) -> int:
         _say_where_it_goes()
     print(archive)
     return EXIT_OK
+
+
+def _prometheus_history(args: argparse.Namespace, match: str | None = None,
+                        label: str = "") -> tuple[dict[str, Any], list[str]]:
+    """history.json's document from --prometheus, and the credentials' secrets (scrubbed from every file).
+    ``match``: a --servers entry's prometheus_match, over --prometheus-match."""
+    from collectors.prometheus import PrometheusClient, PrometheusOptions, collect_history, credentials, one_line
+
+    auth = credentials(args.prometheus)
+    if not args.quiet:
+        _progress_line(f"{label}reading {args.history_days:g} days of history from Prometheus"
+                       + (f" (credentials from {auth.found_in})" if auth.header else ""))
+    chosen = match if match is not None else args.prometheus_match or ""
+    options = PrometheusOptions(args.prometheus, match=chosen, days=args.history_days, ca_file=args.prometheus_ca)
+    client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)
+    document = collect_history(options, client=client)
+    print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
+    return document, auth.secrets
 
 
 def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
@@ -723,6 +793,19 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         return _usage(str(exc))
     except ValueError as exc:
         return _fail(str(exc))
+    histories: dict[str, dict[str, Any]] = {}
+    history_secrets: list[str] = []
+    if args.prometheus:  # each server's history before connecting to any: a wrong matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        for entry in entries:
+            try:
+                histories[entry.name], history_secrets = _prometheus_history(
+                    args, entry.prometheus_match, f"server {entry.name}: ")
+            except PrometheusError as exc:
+                return _fail(f"server {entry.name}: {exc}")
+    elif any(entry.prometheus_match is not None for entry in entries):
+        return _usage("prometheus_match in the --servers file needs --prometheus URL")
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
                          schema_ddl_budget=args.schema_ddl_budget)
@@ -739,6 +822,16 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     by_name = {entry.name: entry for entry in entries}
+    for index, part in enumerate(parts):  # each server's own history.json, in its folder, derived with its facts
+        if part.inputs is not None and part.derived is not None and part.name in histories:
+            import json
+
+            from prechecks.derive import derive
+
+            history = histories[part.name]
+            parts[index] = replace(part, derived=derive(part.derived.facts, history=history), inputs=replace(
+                part.inputs, extra_files={**part.inputs.extra_files,
+                                          "history.json": json.dumps(history, indent=1, sort_keys=True) + "\n"}))
     for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
         if part.inputs is not None and part.name in by_name:
             entry = by_name[part.name]
@@ -755,7 +848,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
         for note in (part.inputs.notes if part.inputs else []):
             print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
-    secrets = [secret for e in entries for secret in e.spec.secrets]
+    secrets = [secret for e in entries for secret in e.spec.secrets] + history_secrets
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
                                           attachments=attachments, earlier_map=earlier)

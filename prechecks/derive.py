@@ -23,7 +23,7 @@ from typing import Any
 
 from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers); no driver
 
-__all__ = ["Derived", "derive", "row_totals", "workload_rates"]
+__all__ = ["Derived", "derive", "history_fact", "row_totals", "workload_rates"]
 
 # the provenance source of each figure workload_rates computes
 SINCE_START = "SHOW GLOBAL STATUS (first sample): Questions / Uptime"
@@ -38,7 +38,8 @@ class Derived:
     readiness: dict[str, Any]
 
 
-def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None = None) -> Derived:
+def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None = None,
+           history: Mapping[str, Any] | None = None) -> Derived:
     """Every derived figure of one facts document, computed once. ``raw`` is not changed.
 
     ``slow_log_files``: the digest of slow log files read apart from the server (--slow-log, the wizard's "Add
@@ -54,6 +55,8 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
     if slow_log_files is not None:
         facts["slow_log"] = {**_map(facts.get("slow_log")), "files": json.loads(json.dumps(slow_log_files,
                                                                                           default=str))}
+    if history is not None:
+        facts["history"] = history_fact(history)
     status = facts.get("status")
     if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
         uptime = _int(_map(facts.get("server")).get("uptime_seconds"))
@@ -67,6 +70,15 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
         if provenance:
             facts["provenance"] = provenance
     return Derived(facts, evaluate(facts))
+
+
+def history_fact(history: Mapping[str, Any]) -> dict[str, Any]:
+    """facts["history"]: history.json's document without the ``points`` lists (a copy, JSON types only)."""
+    fact: dict[str, Any] = json.loads(json.dumps(history, default=str))
+    for series in _map(fact.get("series")).values():
+        if isinstance(series, dict):
+            series.pop("points", None)
+    return fact
 
 
 def workload_rates(status: Mapping[str, Any], uptime: int | None) -> dict[str, Any]:

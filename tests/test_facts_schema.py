@@ -97,9 +97,10 @@ def test_live_archive_facts_conform(logged_server: tuple[MariaDBServer, Path], t
     assert result.returncode == 0, result.stderr
     facts = archive_json(read_archive(Path(result.stdout.strip().splitlines()[-1])), "facts.json")
     assert check_facts(facts) == []
-    # every collector ran, so every section was checked: only RDS's configuration does not apply here
+    # every collector ran, so every section was checked: only RDS's configuration does not apply here (and no
+    # --prometheus was given: history is checked by tests/test_prometheus.py)
     assert non_ok(facts) == {"rds_configuration": "skipped"}
-    assert set(facts) == TOP_LEVEL - {"rds_configuration"}
+    assert set(facts) == TOP_LEVEL - {"rds_configuration", "history"}
     # and the nested lists the definition types were not empty
     objects = facts["objects"]
     for key in ("views", "routines", "triggers", "events", "foreign_keys", "check_constraints", "generated_columns",
