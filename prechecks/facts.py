@@ -47,7 +47,12 @@ class Source(TypedDict, total=False):
     ssh_host: str
     ssh_port: int
     ssh_user: str
-    path: str  # --read-samples: the samples directory
+    path: str  # --read-samples: the samples directory or tarball, as given (its name)
+    tool: str  # --read-samples: which tool wrote the capture (ps-prechecks, its bash script, pt-mysql-summary)
+    captured_at: str | None  # --read-samples: the server's clock when the capture was taken (pt-summary-internal-now)
+    captured_time_zone: str | None  # --read-samples: that clock's time zone (time_zone, else system_time_zone)
+    hostname: str | None  # --read-samples: the server's hostname variable
+    unreadable: list[str]  # --read-samples: files there but not usable ("<file> unreadable at line N (why)")
 
 
 class Server(TypedDict, total=False):
@@ -72,6 +77,7 @@ class Server(TypedDict, total=False):
     time_zone: str
     uptime_seconds: int | None
     started_at: str
+    started_local: str  # --read-samples: the start on the server's clock, to the minute (pt's current_time)
 
 
 class StatusSamples(TypedDict, total=False):

@@ -1200,7 +1200,11 @@ def evaluate(facts: Mapping[str, Any]) -> dict[str, Any]:
                       "remediation": "", "docs": _spec_docs(spec.id)}
         result["source"] = "ours" if spec.ours else "docs"
         checks.append(result)
-    return {"format_version": FORMAT_VERSION, "checks": checks}
+    document: dict[str, Any] = {"format_version": FORMAT_VERSION, "checks": checks}
+    unreadable = [str(u) for u in _seq(_map(facts.get("source")).get("unreadable"))]
+    if unreadable:  # a damaged capture (--read-samples): the verdict says what could not be judged
+        document["unreadable"] = unreadable
+    return document
 
 
 def verdict(readiness: Mapping[str, Any]) -> str:
@@ -1211,8 +1215,11 @@ def verdict(readiness: Mapping[str, Any]) -> str:
     warnings = sum(1 for c in failed if c.get("severity") == "warning")
     notices = sum(1 for c in failed if c.get("severity") == "notice")
     skipped = sum(1 for c in checks if c.get("status") == "skipped")
+    unreadable = [str(u) for u in _seq(readiness.get("unreadable"))]
     if blockers or warnings:
         text = f"{_plural(blockers, 'blocker')}, {_plural(warnings, 'warning')}"
+    elif unreadable:  # never "no blockers" from a capture that could not be read whole
+        text = "Not judged: part of the capture could not be read"
     elif skipped:
         text = "No blockers or warnings found, but not every check could run"
     else:
@@ -1222,7 +1229,11 @@ def verdict(readiness: Mapping[str, Any]) -> str:
         extras.append(_plural(notices, "notice"))
     if skipped:
         extras.append(f"{skipped} skipped")
-    return text + (f" ({', '.join(extras)})" if extras else "")
+    text += f" ({', '.join(extras)})" if extras else ""
+    if unreadable:
+        text += (f"; not judged: {'; '.join(unreadable)} — the checks that need them are skipped, capture those "
+                 "files again")
+    return text
 
 
 __all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "RULE_SPECS", "evaluate", "verdict"]

@@ -180,7 +180,16 @@ def _title(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     moment = _parse_time(facts.get("collected_at"))
     when = (f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment
             else "(not recorded: the facts document has no collected_at)")
-    return "PlanetScale Migration Pre-Check Report", [name_val("System time", when)]
+    lines = [name_val("System time", when)]
+    source = _map(facts.get("source"))
+    if source.get("via") == "read-samples":  # not a live run: say whose capture, when and where
+        taken = _text(source.get("captured_at")) or "(its date is not in the samples)"
+        if source.get("captured_at") and source.get("captured_time_zone"):
+            taken += f" ({_text(source.get('captured_time_zone'))})"
+        host = _text(source.get("hostname")) or "(host not in the samples)"
+        lines.append(name_val("Source", f"an earlier capture, {markdown(_text(source.get('path')))}, written by "
+                              f"{_text(source.get('tool')) or 'an unknown tool'}: taken {taken} on {markdown(host)}"))
+    return "PlanetScale Migration Pre-Check Report", lines
 
 
 READINESS_SHOWN = 3  # objects named per check line; readiness.json has them all
@@ -362,6 +371,8 @@ def _report_on_port(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     if started is None and moment is not None and uptime is not None:
         started = moment - timedelta(seconds=uptime)
     started_text = f"{started:%Y-%m-%d %H:%M} UTC" if started else ""
+    if not started_text and server.get("started_local"):  # a capture's: the server's clock, as pt prints it
+        started_text = _text(server.get("started_local"))
     if uptime is not None:
         started_text = f"{started_text} (up {secs_to_time(uptime)})".strip()
     started_text = started_text or unknown

@@ -66,7 +66,8 @@ def test_mariadb_ps_prechecks_sample():
     assert server["basedir"] == "/usr/"
     assert server["version_tuple"] == [10, 11, 19]
     assert server["uptime_seconds"] == 14
-    assert facts["source"] == {"via": "read-samples", "path": str(MARIADB)}
+    assert facts["source"] == {"via": "read-samples", "path": str(MARIADB), "tool": "the ps-prechecks bash script",
+                               "captured_at": "2026-11-26 07:46:57", "captured_time_zone": "UTC", "hostname": "vm"}
 
     assert facts["databases"] == [
         "bacula",
@@ -507,7 +508,7 @@ def test_truncated_status_is_skipped_and_the_rest_loads(copy_of):
     facts = read_samples(d)
     status = collectors(facts)["status"]
     assert status["status"] == "skipped"
-    assert status["reason"] == "mysql-status: unreadable (line 12: expected name<TAB>value)"
+    assert status["reason"] == "mysql-status unreadable at line 12 (expected name<TAB>value)"
     assert "status" not in facts and "workload" not in derive(facts).facts
     assert facts["server"]["version"] == "10.11.19-MariaDB-0+deb12u1-log"
     assert "uptime_seconds" not in facts["server"]
@@ -523,14 +524,15 @@ def test_binary_junk_and_non_utf8(copy_of):
     facts = read_samples(d)
     by_name = collectors(facts)
     assert by_name["variables"]["status"] == "skipped"
-    assert by_name["variables"]["reason"] == "mysql-variables: unreadable (line 2: binary data)"
-    assert by_name["databases"]["reason"] == "mysql-databases: unreadable (line 3: not UTF-8 text)"
+    assert by_name["variables"]["reason"] == "mysql-variables unreadable at line 2 (binary data)"
+    assert by_name["databases"]["status"] == "ok" and by_name["databases"]["reason"] == ""
+    assert facts["databases"] == ["mysql", "sakila", "café"]  # a latin1 line is read as latin1, not dropped
     assert by_name["binary_logs"]["status"] == "ok"  # mysql-master-status still read
-    assert by_name["binary_logs"]["reason"] == "mysql-master-logs: unreadable (line 1: expected name<TAB>size)"
+    assert by_name["binary_logs"]["reason"] == "mysql-master-logs unreadable at line 1 (expected name<TAB>size)"
     assert by_name["replication"]["status"] == "ok"
-    assert by_name["replication"]["reason"].startswith("mysql-slave-hosts: unreadable (line 1: expected")
+    assert by_name["replication"]["reason"].startswith("mysql-slave-hosts unreadable at line 1 (expected")
     assert facts["replication"]["replica_count"] is None
-    assert "variables" not in facts and "databases" not in facts
+    assert "variables" not in facts
     assert facts["binlog"]["files"] is None
     assert facts["binlog"]["current"]["file"] == "mysql-bin.000002"
     assert "enabled" not in facts["binlog"]  # no variables to say
@@ -541,18 +543,18 @@ def test_binary_junk_and_non_utf8(copy_of):
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("table-sizes", b"Total    10\na.b\t10\n", "table-sizes: unreadable (line 2: expected schema.table"),
-        ("table-sizes", b"a.b\tten\t (1 rows)\n", "table-sizes: unreadable (line 1: expected schema.table"),
-        ("mysql-processlist", b"\x00\x01\x02 junk\n", "mysql-processlist: unreadable (line 1: expected a"),
+        ("table-sizes", b"Total    10\na.b\t10\n", "table-sizes unreadable at line 2 (expected schema.table"),
+        ("table-sizes", b"a.b\tten\t (1 rows)\n", "table-sizes unreadable at line 1 (expected schema.table"),
+        ("mysql-processlist", b"\x00\x01\x02 junk\n", "mysql-processlist unreadable at line 1 (expected a"),
         ("mysql-processlist", b"", "mysql-processlist: the file is empty"),
         (
             "mysql-processlist",
             (PROCESSLIST_HEADER + "\ncommand\tSleep\t2\n").encode(),
-            "mysql-processlist: unreadable (line 2: expected group<TAB>value",
+            "mysql-processlist unreadable at line 2 (expected group<TAB>value",
         ),
-        ("mysql-status-defer", b"Uptime 14 15\nQuestions 11", "mysql-status-defer: unreadable (line 2: expected"),
-        ("mysql-master-status", b"binlog.000001\n", "mysql-master-status: unreadable (line 1: expected file"),
-        ("mysql-replica", b"Master_Host: x\n", "mysql-replica: unreadable (line 1: expected a '*** 1. row ***'"),
+        ("mysql-status-defer", b"Uptime 14 15\nQuestions 11", "mysql-status-defer unreadable at line 2 (expected"),
+        ("mysql-master-status", b"binlog.000001\n", "mysql-master-status unreadable at line 1 (expected file"),
+        ("mysql-replica", b"Master_Host: x\n", "mysql-replica unreadable at line 1 (expected a '*** 1. row ***'"),
         ("mysql-status", b"", "mysql-status: the file is empty"),
     ],
 )
