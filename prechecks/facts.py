@@ -93,8 +93,8 @@ class SchemaSummary(TypedDict):
     routines: int | None  # None: not visible to the account
     triggers: int | None
     events: int | None
-    data_bytes: int
-    index_bytes: int
+    data_bytes: int | None  # None: --read-samples without a table-sizes file (sizes not known)
+    index_bytes: int | None
     engines: dict[str, int]
 
 
@@ -419,7 +419,7 @@ class Objects(TypedDict):
     views: list[str]
     routines: list[Routine]
     triggers: list[Trigger]
-    events: list[str]
+    events: NotRequired[list[str]]  # absent from a mysqldump sample without --events (inventory.not_checked says why)
     foreign_keys: list[ForeignKey]
     check_constraints: list[str]
     generated_columns: list[str]
@@ -427,7 +427,7 @@ class Objects(TypedDict):
     unsupported_charset_columns: list[NamedCharset]
     unsupported_charset_tables: list[NamedCharset]
     wide_tables: list[WideTable]
-    user_defined_functions: list[str]
+    user_defined_functions: NotRequired[list[str]]  # absent from --read-samples: a dump holds no mysql.func rows
     mariadb_features: NotRequired[list[MariadbFeature]]  # absent in facts written before it was read
     # absent when not read (older facts; inventory.not_checked says why)
     duplicate_enum_values: NotRequired[list[str]]  # ENUM/SET columns repeating a value under their collation
@@ -463,6 +463,7 @@ class Inventory(TypedDict):
     cut: str | None
     failed_schemas: list[FailedSchema]
     not_checked: NotRequired[dict[str, str]]  # objects key -> why that list was not read
+    source: NotRequired[str]  # --read-samples: "mysqldump sample" (read from the DDL, not information_schema)
 
 
 class SlowLogDigestEntry(TypedDict):

@@ -651,7 +651,9 @@ def _objects_rule(facts: Mapping[str, Any], check: _Check, key: str, visibility:
                   names: Any, *, found: str, none: str, remediation: str, extra: Any = None) -> dict[str, Any]:
     objects = facts.get("objects")
     if not isinstance(objects, Mapping) or key not in objects:
-        return check.skipped(_why_absent(facts, f"objects.{key}", "inventory"))
+        reason = _map(_map(facts.get("inventory")).get("not_checked")).get(key)  # e.g. not in a mysqldump sample
+        return check.skipped(f"the inventory did not read them: {reason}" if reason
+                             else _why_absent(facts, f"objects.{key}", "inventory"))
     offenders = sorted(names(e) for e in _seq(objects.get(key)))
     caveats = _inventory_gaps(facts)
     if visibility is not None:
@@ -833,7 +835,8 @@ def check_database_size(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("database_size", "Schema size below ~250 GB (above it, PlanetScale recommends sharding)",
                    "notice")
     sizes: dict[str, int] = {}
-    schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
+    # a schema whose size is not known (null: --read-samples without table-sizes) is never counted as 0 bytes
+    schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping) and s.get("data_bytes") is not None]
     if schemas:
         for entry in schemas:
             sizes[str(entry.get("name"))] = as_int(entry.get("data_bytes"), 0) + as_int(entry.get("index_bytes"), 0)

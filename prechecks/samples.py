@@ -245,8 +245,14 @@ def _internal_lines(facts: Mapping[str, Any]) -> list[str]:
     config: Mapping[str, Any] = facts["config_file"] if isinstance(facts.get("config_file"), Mapping) else {}
     values = {"user": server.get("current_user"), "now": server.get("local_time"),
               "current_time": server.get("started_local"), "Config_File_path": config.get("path")}
-    return [f"pt-summary-internal-{name}    {' '.join(str(value).split())}" for name, value in values.items()
-            if isinstance(value, str) and value.strip() and not value.startswith("(")]
+    lines = [f"pt-summary-internal-{name}    {' '.join(str(value).split())}" for name, value in values.items()
+             if isinstance(value, str) and value.strip() and not value.startswith("(")]
+    visibility = facts.get("object_visibility")
+    triggers = (facts.get("objects") or {}).get("triggers") if isinstance(facts.get("objects"), Mapping) else None
+    if (isinstance(visibility, Mapping) and (visibility.get("triggers") or {}).get("complete") is True
+            and isinstance(triggers, list)):  # pt's count of every trigger: a dump holding them all says so again
+        lines.append(f"pt-summary-internal-trigger_count    {len(triggers)}")
+    return lines
 
 
 def render_samples(
@@ -288,7 +294,9 @@ def render_samples(
         put("mysql-databases", _lines(_escape(db) for db in databases))
 
     tables = facts.get("tables")
-    if isinstance(tables, list):
+    if isinstance(tables, list) and (not tables or any("data_bytes" in t for t in tables)):
+        # tables known from a mysqldump sample alone have no sizes: no table-sizes file is made up for them
+        tables = [t for t in tables if "data_bytes" in t]
         ordered = sorted(tables, key=lambda t: -(_size(t) or 0))  # stable: ties keep their order
         total = sum(_size(t) or 0 for t in ordered)
         lines = [f"Total    {total}"]
@@ -978,10 +986,17 @@ def read_samples(directory: Path) -> dict[str, Any]:
         else:
             collectors.append(_collector(collector, "skipped", f"the samples directory has no {name} file"))
     ddl = read_schema_ddl(directory)
-    if ddl is not None:  # what the report says of the mysqldump sample
+    if ddl is not None:  # what the report says of the mysqldump sample, and the inventory from its DDL
         cut = next((line[len("-- CUT:"):].strip() for line in ddl.splitlines() if line.startswith("-- CUT:")), None)
-        facts["schema_ddl"] = {"objects": len(re.findall(r"^CREATE ", ddl, re.M)), "bytes": len(ddl.encode()),
-                               "cut": cut}
+        collectors.extend(_from_dump(facts, ddl, cut=cut, internal=internal))
+    else:
+        reason = "the samples directory has no mysqldump file: tables, keys and objects are not known"
+        collectors.extend(_collector(name, "skipped", reason) for name in ("inventory", "schema_inventory"))
+        technologies = _technologies(None, facts)
+        if technologies:
+            facts["technologies"] = technologies
+            collectors.append(_collector("technologies", reason="no mysqldump file: the schema's technologies "
+                                         "(full-text, spatial, foreign keys, partitions, compression) are unknown"))
     if (directory / "mysql-config-file").is_file():
         path = internal.get("Config_File_path") or "(the samples directory's mysql-config-file)"
         facts["config_file"] = {"path": path, "found_by": "read-samples"}
@@ -1081,6 +1096,124 @@ def open_capture(path: Path) -> Iterator[Path]:
         yield _extract(path, temp)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+OUR_DUMP_HEADER = "-- Schema only (no data), written by ps-prechecks"  # collectors/schema.py's first line
+
+
+def _from_dump(facts: dict[str, Any], ddl: str, *, cut: str | None, internal: Mapping[str, str]) -> list[
+        dict[str, Any]]:
+    """The inventory, schema counts and technologies from the mysqldump sample, as the live collectors write them;
+    returns their collection records."""
+    from prechecks.dumpschema import inventory_facts, parse_dump, technology_counts
+
+    dump = parse_dump(ddl)
+    objects = len(dump.tables) + len(dump.views) + len(dump.routines) + len(dump.triggers) + len(dump.events) + len(
+        dump.sequences)
+    facts["schema_ddl"] = {"objects": objects, "bytes": len(ddl.encode()), "cut": cut}
+    # our schema_ddl collector dumps events (SHOW CREATE EVENT); pt and the bash script run mysqldump without
+    # --events. Told by the dump's own first line, not by who wrote the folder: ours may hold a pt dump read back
+    ours = ddl.lstrip().startswith(OUR_DUMP_HEADER)
+    trigger_count = _int_or_none(internal.get("trigger_count"))
+    triggers_complete = True if ours else (None if trigger_count is None else trigger_count <= len(dump.triggers))
+    inventory = inventory_facts(dump, events_dumped=ours, triggers_complete=triggers_complete)
+    for key in ("objects", "object_visibility", "schema_types", "inventory"):
+        facts[key] = inventory[key]
+    per_table, engines = inventory["per_table"], inventory["engines"]
+    tables = facts.get("tables")
+    if isinstance(tables, list):  # table-sizes: sizes and rows; the dump adds engine and keys
+        seen: set[tuple[str, str]] = set()
+        for entry in tables:
+            pair = (str(entry.get("schema")), str(entry.get("name")))
+            seen.add(pair)
+            if pair in per_table:
+                entry.update({"engine": engines.get(pair), **per_table[pair]})
+        for pair in sorted(set(per_table) - seen):
+            tables.append({"schema": pair[0], "name": pair[1], "rows": None, "data_bytes": None, "index_bytes": None,
+                           "engine": engines.get(pair), **per_table[pair]})
+    else:
+        facts["tables"] = [{"schema": k[0], "name": k[1], "engine": engines.get(k), **per_table[k]}
+                           for k in sorted(per_table)]
+    sizes: dict[str, int] = {}
+    sized = any("data_bytes" in entry for entry in facts["tables"])  # a table-sizes file was read
+    for entry in facts["tables"]:
+        sizes[str(entry.get("schema"))] = sizes.get(str(entry.get("schema")), 0) + int(entry.get("data_bytes") or 0)
+    names = dump.schemas()
+    system = ("mysql", "information_schema", "performance_schema", "sys")
+    missing = [name for name in facts.get("databases") or [] if name.lower() not in system and name not in names]
+    if missing:  # listed by mysql-databases, absent from the dump: not known, never "empty" or "clean"
+        facts["inventory"]["failed_schemas"] += [{"name": name, "reason": "not in the mysqldump sample"}
+                                                 for name in missing]
+    schemas = []
+    for name in sorted(names):
+        engine_counts: dict[str, int] = {}
+        for (schema, _table), engine in engines.items():
+            if schema == name:
+                engine_counts[str(engine or "unknown")] = engine_counts.get(str(engine or "unknown"), 0) + 1
+        schemas.append({
+            "name": name, "tables": sum(1 for s, _ in per_table if s == name),
+            "views": sum(1 for s, _ in dump.views if s == name),
+            "routines": sum(1 for s, _, _k in dump.routines if s == name),
+            "triggers": sum(1 for s, _ in dump.triggers if s == name),
+            "events": sum(1 for s, _ in dump.events if s == name) if ours else None,
+            "data_bytes": sizes.get(name, 0) if sized else None, "index_bytes": 0 if sized else None,
+            "engines": dict(sorted(engine_counts.items())),
+        })
+    facts["schemas"] = schemas
+    facts["technologies"] = _technologies(technology_counts(dump), facts)
+    facts["technology_objects"] = {"partitioning": technology_counts(dump)["partitioned"][:100],
+                                   "compression": technology_counts(dump)["compressed"][:100]}
+    gaps = [f"{key.replace('_', ' ')}: {why}" for key, why in facts["inventory"]["not_checked"].items()]
+    if dump.unparsed:
+        gaps.append("not understood: " + "; ".join(dump.unparsed[:5]))
+    if missing:
+        gaps.append(f"schemas not in the dump: {', '.join(missing)}")
+    if cut:
+        gaps.append(f"the dump was cut short ({cut})")
+    reason = "read from the mysqldump sample; not known from it: " + "; ".join(gaps)
+    schema_reason = "" if ours else "events are not in this dump (no --events): not counted"
+    return [_collector("inventory", reason=reason),  # as a live collector that could not read everything
+            _collector("schema_inventory", reason=schema_reason),
+            _collector("technologies", reason="the schema's from the mysqldump sample, the rest from mysql-status")]
+
+
+def _technologies(counts: Mapping[str, Any] | None, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Noteworthy Technologies as the live technologies collector words them: the schema's from the dump (counted
+    on the parsed DDL, not grepped: pt's grep takes ROW_FORMAT=DYNAMIC for compression and a POINT in a comment for
+    geospatial), SSL and the statement kinds from mysql-status."""
+    tech: dict[str, dict[str, Any]] = {}
+    if counts is not None:
+        spatial = counts["spatial_columns"] + counts["spatial_index"]
+        tech["fulltext"] = {"value": counts["fulltext"] > 0,
+                            "evidence": f"{counts['fulltext']} FULLTEXT indexes (mysqldump)"}
+        tech["geospatial"] = {"value": spatial > 0, "evidence": f"{counts['spatial_columns']} spatial columns, "
+                              f"{counts['spatial_index']} SPATIAL indexes (mysqldump)"}
+        tech["foreign_keys"] = {"value": counts["foreign_keys"] > 0,
+                                "evidence": f"{counts['foreign_keys']} foreign keys (mysqldump)"}
+        tech["partitioning"] = {"value": bool(counts["partitioned"]),
+                                "evidence": f"{len(counts['partitioned'])} partitioned tables (mysqldump)"}
+        tech["compression"] = {"value": bool(counts["compressed"]), "evidence": f"{len(counts['compressed'])} tables "
+                               "with ROW_FORMAT=COMPRESSED, KEY_BLOCK_SIZE or PAGE_COMPRESSED (mysqldump)"}
+    status = (facts.get("status") or {}).get("first")
+    if not isinstance(status, Mapping):
+        return tech
+    variables = facts.get("variables") or {}
+    have_ssl = variables.get("have_ssl") or variables.get("have_openssl")
+    accepts = status.get("Ssl_accepts")
+    if accepts is not None or have_ssl is not None:  # pt: Ssl_accepts > 0
+        tech["ssl"] = {"value": (_int_or_none(accepts) or 0) > 0,
+                       "evidence": f"Ssl_accepts = {accepts or 'n/a'}, have_ssl = {have_ssl or 'n/a'}"}
+    else:
+        tech["ssl"] = {"value": None, "evidence": "neither have_ssl nor Ssl_accepts is in the samples"}
+    for key, counters in (("lock_tables", ("Com_lock_tables",)), ("xa", ("Com_xa_start",)),
+                          ("prepared_statements", ("Com_stmt_prepare", "Com_prepare_sql"))):
+        present = [c for c in counters if c in status]
+        if not present:
+            tech[key] = {"value": None, "evidence": f"{' / '.join(counters)} not in mysql-status"}
+            continue
+        total = sum(_int_or_none(status[c]) or 0 for c in present)
+        tech[key] = {"value": total > 0, "evidence": " + ".join(present) + f" = {total} since startup (mysql-status)"}
+    return tech
 
 
 def _read_whole(directory: Path, name: str) -> str | None:

@@ -105,14 +105,18 @@ def test_mariadb_ps_prechecks_sample():
 
     tables = facts["tables"]
     assert len(tables) == 277
-    assert tables[0] == {
+    assert tables[0] == {  # sizes from table-sizes, engine and keys from the mysqldump sample
         "schema": "icinga",
         "name": "icinga_hoststatus",
         "data_bytes": 311296,
         "index_bytes": 0,
         "rows": 0,
+        "engine": "InnoDB", "charset": "latin1", "columns": 51, "partition_method": None,
+        "subpartition_method": None, "primary_key": ["hoststatus_id"], "unique_key": "PRIMARY",
+        "float_primary_key": [],
     }
-    assert {"schema": "cacti", "name": "colors", "data_bytes": 65536, "index_bytes": 0, "rows": 436} in tables
+    colors = next(t for t in tables if (t["schema"], t["name"]) == ("cacti", "colors"))
+    assert (colors["data_bytes"], colors["rows"], colors["engine"]) == (65536, 436, "InnoDB")
     assert sum(t["data_bytes"] for t in tables) == 11764736  # the "Total" line
 
     assert facts["processlist"]["total"] == 1
@@ -174,7 +178,12 @@ def test_pt_mysql_summary_percona_55_sample():
     by_name = collectors(facts)
     assert by_name["table_sizes"]["status"] == "skipped"
     assert by_name["table_sizes"]["reason"] == "the samples directory has no table-sizes file"
-    assert "tables" not in facts
+    # no table-sizes: the tables are the mysqldump sample's, without sizes (never 0 bytes)
+    assert [(t["schema"], t["name"], t["engine"]) for t in facts["tables"]] == [
+        ("bluh", "test", "MyISAM"), ("meh", "future`me", "InnoDB"), ("percona", "checksums", "InnoDB")]
+    assert all("data_bytes" not in t for t in facts["tables"])
+    assert {s["name"]: s["data_bytes"] for s in facts["schemas"]} == {"bluh": None, "meh": None, "percona": None}
+    assert facts["inventory"]["failed_schemas"] == [{"name": "test", "reason": "not in the mysqldump sample"}]
     assert by_name["schema_ddl"]["status"] == "ok"
     assert [c["name"] for c in facts["collection"]["collectors"]] == [
         "variables",
@@ -186,6 +195,9 @@ def test_pt_mysql_summary_percona_55_sample():
         "binary_logs",
         "schema_ddl",
         "config_file",
+        "inventory",
+        "schema_inventory",
+        "technologies",
     ]
 
 
