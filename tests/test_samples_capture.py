@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import tarfile
 import tempfile
@@ -305,3 +306,52 @@ def test_a_hostile_tarball_on_the_command_line(tmp_path: Path, capsys: pytest.Ca
     assert captured.err.startswith(f"ps-prechecks: {tarball}: member '../escaped' points outside")
     assert list(out.iterdir()) == [] and not (tmp_path / "escaped").exists()
     assert list(private_temp.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the report against pt's
+
+
+def _pt(source: Path) -> str:
+    import shutil as _shutil
+    import subprocess
+
+    if _shutil.which("pt-mysql-summary") is None:
+        pytest.skip("pt-mysql-summary not installed")
+    return subprocess.run(["pt-mysql-summary", "--read-samples", str(source)], capture_output=True, text=True,
+                          timeout=120, check=False).stdout
+
+
+def _report(source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli.main(["--read-samples", str(source), "-o", str(tmp_path)]) == cli.EXIT_OK
+    return capsys.readouterr().out
+
+
+ISSUE_COUNTERS = ("Com_begin", "Com_lock_tables", "Com_unlock_tables", "Com_stmt_prepare", "Innodb_rows_deleted",
+                  "Innodb_rows_inserted", "Innodb_rows_read", "Innodb_rows_updated", "Ssl_accepts", "Threads_cached")
+
+
+@pytest.mark.parametrize("source", [PT55, PT80], ids=lambda p: p.name)
+def test_status_counters_and_header_match_pt(source: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    pt, ours = _pt(source), _report(source, tmp_path, capsys)
+    pt_counters = {line.split()[0]: line.split()[1:] for line in
+                   pt.split("# Status Counters", 1)[1].split("\n# ", 1)[0].splitlines()[2:] if line.strip()}
+    our_counters = {line.split()[0]: line.split()[1:] for line in
+                    ours.split("## Status Counters", 1)[1].split("\n## ", 1)[0].splitlines()[2:] if line.strip()}
+    common = set(pt_counters) & set(our_counters)
+    assert {"Bytes_received", "Questions"} <= common
+    for name in common:  # figure by figure
+        assert our_counters[name] == pt_counters[name], name
+    first = read_samples(source)["status"]["first"]
+    for name in ISSUE_COUNTERS:  # the original's counters: shown whenever they moved
+        if int(first.get(name, "0") or 0) > 0 and name != "Threads_cached":
+            assert name in our_counters, name
+    # header values pt takes from its internal lines
+    def value(text: str, label: str) -> str:
+        match = re.search(rf"(?m)^\s*{label} \| (.*)$", text)
+        assert match is not None, label
+        return match.group(1).strip()
+
+    for label in ("User", "Time", "Hostname", "Version", "Databases", "Datadir", "Processes"):
+        assert value(ours, label) == value(pt, label), label
+    assert value(ours, "Started").split(" (up ")[0] == value(pt, "Started").split(" (up ")[0]
