@@ -386,3 +386,16 @@ def test_noteworthy_technologies_match_pt_mysql_summary(source: Path) -> None:
 
 def _all_columns(dump_text: str) -> list[dict[str, Any]]:
     return [c for table in parse_dump(dump_text).tables.values() for c in table.columns]
+
+
+def test_a_schema_the_dump_left_out_is_never_judged_clean() -> None:
+    """pt-temp002's mysql-databases lists `test`, its mysqldump does not hold it: what the dump cannot say about
+    `test` is skipped (naming it), never passed."""
+    facts = read_samples(PT55)
+    assert facts["inventory"]["failed_schemas"] == [{"name": "test", "reason": "not in the mysqldump sample"}]
+    checks = {c["id"]: c for c in derive(facts).readiness["checks"]}
+    for rule in ("empty_schemas", "charset", "triggers", "views", "foreign_keys"):
+        assert checks[rule]["status"] == "skipped", rule
+        assert "test (not in the mysqldump sample)" in checks[rule]["detail"], rule
+    assert checks["unique_key"]["status"] == "fail"  # what was read still fails
+    assert checks["unique_key"]["objects"] == ["bluh.test", "meh.future`me"]
