@@ -81,16 +81,31 @@ def statements(text: str) -> Iterator[str]:
     ran), split at the current DELIMITER; quotes and backquotes respected."""
     delimiter = ";"
     buf: list[str] = []
+    content = False  # the statement being read has more than blanks (DELIMITER counts only before it starts)
     i, n = 0, len(text)
     versioned = 0
+
+    def special_re(delimiter: str) -> re.Pattern[str]:  # the next character that may matter
+        return re.compile("[\n'\"`#/*-]|" + re.escape(delimiter[0]))
+
+    special = special_re(delimiter)
     while i < n:
-        if (i == 0 or text[i - 1] == "\n") and not "".join(buf).strip():
+        if not content and (i == 0 or text[i - 1] == "\n"):
             match = re.match(r"[ \t]*DELIMITER[ \t]+(\S+)[^\n]*", text[i:i + 200], re.I)
             if match:
                 delimiter = match.group(1)
+                special = special_re(delimiter)
                 buf = []
                 i += match.end()
                 continue
+        found = special.search(text, i)
+        j = n if found is None else found.start()
+        if j > i:  # ordinary text up to the next character that may matter
+            chunk = text[i:j]
+            content = content or bool(chunk.strip())
+            buf.append(chunk)
+            i = j
+            continue
         c = text[i]
         if c in "'\"`":
             j = i + 1
@@ -105,15 +120,16 @@ def statements(text: str) -> Iterator[str]:
                     break
                 j += 1
             buf.append(text[i:j + 1])
+            content = True
             i = j + 1
             continue
         if c == "-" and text.startswith("--", i) and (i + 2 >= n or text[i + 2] in " \t\r\n"):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
+            stop = text.find("\n", i)
+            i = n if stop < 0 else stop
             continue
         if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
+            stop = text.find("\n", i)
+            i = n if stop < 0 else stop
             continue
         if c == "/" and text.startswith("/*", i):
             rest = text[i + 2:i + 4]
@@ -125,8 +141,8 @@ def statements(text: str) -> Iterator[str]:
                 buf.append(" ")
                 i = j
                 continue
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
+            stop = text.find("*/", i + 2)
+            i = n if stop < 0 else stop + 2
             buf.append(" ")
             continue
         if versioned and c == "*" and text.startswith("*/", i):
@@ -139,9 +155,11 @@ def statements(text: str) -> Iterator[str]:
             if statement:
                 yield statement
             buf = []
+            content = False
             i += len(delimiter)
             continue
         buf.append(c)
+        content = content or not c.isspace()
         i += 1
     statement = "".join(buf).strip()
     if statement:
