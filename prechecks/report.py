@@ -184,8 +184,10 @@ def _title(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     moment = _parse_time(facts.get("collected_at"))
     when = (f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment
             else "(not recorded: the facts document has no collected_at)")
-    lines = [name_val("System time", when)]
     source = _map(facts.get("source"))
+    if moment is None and source.get("via") == "read-samples":
+        when = "(not a live run: an earlier capture, see Source)"
+    lines = [name_val("System time", when)]
     if source.get("via") == "read-samples":  # not a live run: say whose capture, when and where
         taken = _text(source.get("captured_at")) or "(its date is not in the samples)"
         if source.get("captured_at") and source.get("captured_time_zone"):

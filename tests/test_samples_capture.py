@@ -255,6 +255,7 @@ def test_read_samples_writes_the_archive_a_live_run_writes(tmp_path: Path, sourc
     report = files[f"ps_report_{ts}.md"].decode()
     assert stdout == report + str(archive) + "\n"
     assert "Source | an earlier capture, " + source.name in " ".join(report.split())
+    assert "System time | (not a live run: an earlier capture, see Source)" in " ".join(report.split())
     facts = json.loads(files["facts.json"])
     assert facts["source"]["via"] == "read-samples" and facts["source"]["path"] == source.name
     expected = derive(read_samples(source)).readiness
