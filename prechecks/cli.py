@@ -52,6 +52,7 @@ examples:
   ps-prechecks -- --user=root --host=db1.internal --port=3306
   ps-prechecks --defaults-file=~/.my.cnf --sleep=30 --output /tmp
   ps-prechecks --read-samples ./ps_samples_2026_11_26_07_46_57
+  ps-prechecks --read-samples ./ps_archive_2026_11_26_07_46_57.tgz --output /tmp
   ps-prechecks --servers servers.toml --sleep=30
   ps-prechecks --ssh-host=bastion.example.com --ssh-key=~/.ssh/id_ed25519 --host=10.0.0.5 --user=admin --ask-pass
 
@@ -135,9 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     out = parser.add_argument_group("output")
     out.add_argument("--output", "-o", default=".", help="directory for the archive (default: current directory)")
     out.add_argument("--save-samples", metavar="DIR", help="also keep the raw samples in DIR")
-    out.add_argument("--read-samples", metavar="DIR",
-                     help="do not connect: print the report re-rendered from a samples directory "
-                     "(ours, ps-prechecks' or pt-mysql-summary's)")
+    out.add_argument("--read-samples", metavar="PATH",
+                     help="do not connect: turn an earlier capture into the full archive in --output and print its "
+                     "report — a samples folder (ours, the bash ps-prechecks' or pt-mysql-summary --save-samples') "
+                     "or a ps_archive_<ts>.tgz / .tar.gz")
     out.add_argument("--md", action="store_true",
                      help="the report is Markdown (always; kept for ps-prechecks compatibility); with "
                      "--read-samples also write ps_report_<ts>.md into --output")
@@ -430,32 +432,58 @@ def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 
 def run_read_samples(args: argparse.Namespace) -> int:
+    """--read-samples FOLDER or TARBALL: no connection; the capture goes through the live run's pipeline (derive,
+    then prechecks.bundle.build and write_bundle) into the same archive. The report is printed (as the bash tool
+    and pt-mysql-summary do), then the archive's path on the last line; --md also writes the report beside it."""
+    from prechecks.bundle import ArchiveInputs, build, write_bundle
     from prechecks.collection import timestamp_now
     from prechecks.derive import derive
-    from prechecks.report import render_report
-    from prechecks.samples import SamplesError, read_samples
+    from prechecks.samples import SamplesError, open_capture, read_config_text, read_samples, read_schema_ddl
 
+    output = Path(args.output)
+    if not output.is_dir():
+        return _fail(f"output directory {output} does not exist", "create it or pass --output DIR")
     try:
-        derived = derive(read_samples(Path(args.read_samples)))
+        answers, attachments = _user_inputs(args)
+        earlier = _earlier_map(args)
+    except ValueError as exc:
+        return _usage(str(exc))
+    given = Path(args.read_samples)
+    try:
+        with open_capture(given) as folder:  # a tarball is unpacked into a private folder, removed on every exit
+            raw = read_samples(folder)
+            texts = {"mysqldump": read_schema_ddl(folder), "mysql-config-file": read_config_text(folder)}
     except SamplesError as exc:
         return _fail(str(exc))
-    from collectors.redact import redact_option_text
-    from prechecks.samples import read_config_text
-
-    config_text = read_config_text(Path(args.read_samples))
-    if config_text is not None:  # pt-mysql-summary's samples keep passwords in it
-        config_text, _keys = redact_option_text(config_text)
-    report = render_report(derived, config_text=config_text)
-    if args.md:
-        out = Path(args.output) / f"ps_report_{timestamp_now()}.md"
+    raw["source"] = {**raw["source"], "path": given.name or str(given)}  # not the temporary folder's
+    derived = derive(raw)
+    timestamp = timestamp_now()
+    inputs = ArchiveInputs(timestamp=timestamp, samples={k: v for k, v in texts.items() if v is not None},
+                           answers=answers, attachments=attachments,
+                           manifest_extra={"read_samples": raw["source"]})
+    try:
+        prepared = build(derived, inputs, args.redact, earlier_map=earlier)
+        archive = write_bundle(prepared, output)
+    except ValueError as exc:  # an attachment that changed or vanished since the start
+        return _fail(str(exc))
+    except OSError as exc:  # a read-only --output: one line, not a traceback
+        return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
+                     "free some space or choose another --output directory")
+    args.archive_written = archive
+    report = next(data for path, data in prepared.files.items() if path.startswith("ps_report_")).decode()
+    print(report, end="" if report.endswith("\n") else "\n")
+    if args.md:  # the bash tool's --md: the report as its own file too
+        out = output / f"ps_report_{timestamp}.md"
         try:
             out.write_text(report, encoding="utf-8")
-        except OSError as exc:  # a missing or read-only --output: one line, not a traceback
+        except OSError as exc:
             return _fail(f"could not write {out}: {exc.strerror or exc}", "create it or pass --output DIR")
-        print(report)
         print(out)
-    else:
-        print(report, end="" if report.endswith("\n") else "\n")
+    if args.redact:
+        from prechecks.bundle import redaction_map_name
+
+        print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
+    print(archive)
     return EXIT_OK
 
 

@@ -47,7 +47,12 @@ class Source(TypedDict, total=False):
     ssh_host: str
     ssh_port: int
     ssh_user: str
-    path: str  # --read-samples: the samples directory
+    path: str  # --read-samples: the samples directory or tarball, as given (its name)
+    tool: str  # --read-samples: which tool wrote the capture (ps-prechecks, its bash script, pt-mysql-summary)
+    captured_at: str | None  # --read-samples: the server's clock when the capture was taken (pt-summary-internal-now)
+    captured_time_zone: str | None  # --read-samples: that clock's time zone (time_zone, else system_time_zone)
+    hostname: str | None  # --read-samples: the server's hostname variable
+    unreadable: list[str]  # --read-samples: files there but not usable ("<file> unreadable at line N (why)")
 
 
 class Server(TypedDict, total=False):
@@ -72,6 +77,7 @@ class Server(TypedDict, total=False):
     time_zone: str
     uptime_seconds: int | None
     started_at: str
+    started_local: str  # --read-samples: the start on the server's clock, to the minute (pt's current_time)
 
 
 class StatusSamples(TypedDict, total=False):
@@ -87,8 +93,8 @@ class SchemaSummary(TypedDict):
     routines: int | None  # None: not visible to the account
     triggers: int | None
     events: int | None
-    data_bytes: int
-    index_bytes: int
+    data_bytes: int | None  # None: --read-samples without a table-sizes file (sizes not known)
+    index_bytes: int | None
     engines: dict[str, int]
 
 
@@ -413,7 +419,7 @@ class Objects(TypedDict):
     views: list[str]
     routines: list[Routine]
     triggers: list[Trigger]
-    events: list[str]
+    events: NotRequired[list[str]]  # absent from a mysqldump sample without --events (inventory.not_checked says why)
     foreign_keys: list[ForeignKey]
     check_constraints: list[str]
     generated_columns: list[str]
@@ -421,7 +427,7 @@ class Objects(TypedDict):
     unsupported_charset_columns: list[NamedCharset]
     unsupported_charset_tables: list[NamedCharset]
     wide_tables: list[WideTable]
-    user_defined_functions: list[str]
+    user_defined_functions: NotRequired[list[str]]  # absent from --read-samples: a dump holds no mysql.func rows
     mariadb_features: NotRequired[list[MariadbFeature]]  # absent in facts written before it was read
     # absent when not read (older facts; inventory.not_checked says why)
     duplicate_enum_values: NotRequired[list[str]]  # ENUM/SET columns repeating a value under their collation
@@ -457,6 +463,7 @@ class Inventory(TypedDict):
     cut: str | None
     failed_schemas: list[FailedSchema]
     not_checked: NotRequired[dict[str, str]]  # objects key -> why that list was not read
+    source: NotRequired[str]  # --read-samples: "mysqldump sample" (read from the DDL, not information_schema)
 
 
 class SlowLogDigestEntry(TypedDict):

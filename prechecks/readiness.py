@@ -651,7 +651,9 @@ def _objects_rule(facts: Mapping[str, Any], check: _Check, key: str, visibility:
                   names: Any, *, found: str, none: str, remediation: str, extra: Any = None) -> dict[str, Any]:
     objects = facts.get("objects")
     if not isinstance(objects, Mapping) or key not in objects:
-        return check.skipped(_why_absent(facts, f"objects.{key}", "inventory"))
+        reason = _map(_map(facts.get("inventory")).get("not_checked")).get(key)  # e.g. not in a mysqldump sample
+        return check.skipped(f"the inventory did not read them: {reason}" if reason
+                             else _why_absent(facts, f"objects.{key}", "inventory"))
     offenders = sorted(names(e) for e in _seq(objects.get(key)))
     caveats = _inventory_gaps(facts)
     if visibility is not None:
@@ -833,7 +835,8 @@ def check_database_size(facts: Mapping[str, Any]) -> dict[str, Any]:
     check = _Check("database_size", "Schema size below ~250 GB (above it, PlanetScale recommends sharding)",
                    "notice")
     sizes: dict[str, int] = {}
-    schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping)]
+    # a schema whose size is not known (null: --read-samples without table-sizes) is never counted as 0 bytes
+    schemas = [s for s in _seq(facts.get("schemas")) if isinstance(s, Mapping) and s.get("data_bytes") is not None]
     if schemas:
         for entry in schemas:
             sizes[str(entry.get("name"))] = as_int(entry.get("data_bytes"), 0) + as_int(entry.get("index_bytes"), 0)
@@ -917,7 +920,8 @@ def check_empty_schemas(facts: Mapping[str, Any]) -> dict[str, Any]:
     else:
         return check.skipped(_why_absent(facts, "schemas", "schema_inventory", "inventory"))
     empty = sorted(n for n, c in counts.items() if c == 0 and n.lower() not in SYSTEM_SCHEMAS)
-    return _finish(check, empty, [],
+    # a schema the inventory could not read (or a mysqldump sample left out) may be empty too: never "every"
+    return _finish(check, empty, _inventory_gaps(facts),
                    found=f"{_plural(len(empty), 'schema')} without a table (an import of it has nothing to copy)",
                    none="every schema has at least one table",
                    remediation="Leave the empty schemas out of the import plan (import only schemas that hold"
@@ -1200,7 +1204,11 @@ def evaluate(facts: Mapping[str, Any]) -> dict[str, Any]:
                       "remediation": "", "docs": _spec_docs(spec.id)}
         result["source"] = "ours" if spec.ours else "docs"
         checks.append(result)
-    return {"format_version": FORMAT_VERSION, "checks": checks}
+    document: dict[str, Any] = {"format_version": FORMAT_VERSION, "checks": checks}
+    unreadable = [str(u) for u in _seq(_map(facts.get("source")).get("unreadable"))]
+    if unreadable:  # a damaged capture (--read-samples): the verdict says what could not be judged
+        document["unreadable"] = unreadable
+    return document
 
 
 def verdict(readiness: Mapping[str, Any]) -> str:
@@ -1211,8 +1219,11 @@ def verdict(readiness: Mapping[str, Any]) -> str:
     warnings = sum(1 for c in failed if c.get("severity") == "warning")
     notices = sum(1 for c in failed if c.get("severity") == "notice")
     skipped = sum(1 for c in checks if c.get("status") == "skipped")
+    unreadable = [str(u) for u in _seq(readiness.get("unreadable"))]
     if blockers or warnings:
         text = f"{_plural(blockers, 'blocker')}, {_plural(warnings, 'warning')}"
+    elif unreadable:  # never "no blockers" from a capture that could not be read whole
+        text = "Not judged: part of the capture could not be read"
     elif skipped:
         text = "No blockers or warnings found, but not every check could run"
     else:
@@ -1222,7 +1233,11 @@ def verdict(readiness: Mapping[str, Any]) -> str:
         extras.append(_plural(notices, "notice"))
     if skipped:
         extras.append(f"{skipped} skipped")
-    return text + (f" ({', '.join(extras)})" if extras else "")
+    text += f" ({', '.join(extras)})" if extras else ""
+    if unreadable:
+        text += (f"; not judged: {'; '.join(unreadable)} — the checks that need them are skipped, capture those "
+                 "files again")
+    return text
 
 
 __all__ = ["DOCS_LINKS", "FORMAT_VERSION", "RULES", "RULE_SPECS", "evaluate", "verdict"]

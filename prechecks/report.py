@@ -80,15 +80,19 @@ PROCESSLIST_GROUPS: tuple[tuple[str, str], ...] = (
     ("command", "Command"), ("user", "User"), ("host", "Host"), ("db", "db"), ("state", "State"),
 )
 
-# The counters the original report shows (it filters pt's list down to these); a counter whose
-# first value is 0 prints no line, as in pt. The three gauges are kept because the original
-# shows them, although pt's noncounters_pattern() would drop them.
+# The counters the original report shows (it filters pt's list down to these, its counters_pattern); a
+# counter whose first value is 0 prints no line, as in pt. The gauges are kept because the original
+# shows them, although pt's noncounters_pattern() would drop them. Com_begin, the LOCK/UNLOCK TABLES and
+# prepared-statement counters, Innodb_rows_* and Ssl_accepts: issue 19's comparison with the original's list
+# (its script is not in this repository to copy the pattern from). Not Threads_cached, which the issue names
+# too: a gauge that is 0 or not from one moment to the next, so its line comes and goes between two runs.
 STATUS_COUNTERS = (
-    "Aborted_connects", "Bytes_received", "Bytes_sent", "Com_commit", "Com_delete",
-    "Com_delete_multi", "Com_insert", "Com_insert_select", "Com_rollback", "Com_select",
-    "Com_set_option", "Com_stmt_execute", "Com_update", "Com_update_multi", "Connections",
-    "Created_tmp_disk_tables", "Max_used_connections", "Queries", "Questions",
-    "Select_full_join", "Select_scan", "Slow_queries", "Sort_rows", "Sort_scan",
+    "Aborted_connects", "Bytes_received", "Bytes_sent", "Com_begin", "Com_commit", "Com_delete",
+    "Com_delete_multi", "Com_insert", "Com_insert_select", "Com_lock_tables", "Com_rollback", "Com_select",
+    "Com_set_option", "Com_stmt_execute", "Com_stmt_prepare", "Com_unlock_tables", "Com_update",
+    "Com_update_multi", "Connections", "Created_tmp_disk_tables", "Innodb_rows_deleted", "Innodb_rows_inserted",
+    "Innodb_rows_read", "Innodb_rows_updated", "Max_used_connections", "Queries", "Questions",
+    "Select_full_join", "Select_scan", "Slow_queries", "Sort_rows", "Sort_scan", "Ssl_accepts",
     "Threads_connected", "Threads_created", "Threads_running",
 )
 
@@ -180,7 +184,18 @@ def _title(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     moment = _parse_time(facts.get("collected_at"))
     when = (f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment
             else "(not recorded: the facts document has no collected_at)")
-    return "PlanetScale Migration Pre-Check Report", [name_val("System time", when)]
+    source = _map(facts.get("source"))
+    if moment is None and source.get("via") == "read-samples":
+        when = "(not a live run: an earlier capture, see Source)"
+    lines = [name_val("System time", when)]
+    if source.get("via") == "read-samples":  # not a live run: say whose capture, when and where
+        taken = _text(source.get("captured_at")) or "(its date is not in the samples)"
+        if source.get("captured_at") and source.get("captured_time_zone"):
+            taken += f" ({_text(source.get('captured_time_zone'))})"
+        host = _text(source.get("hostname")) or "(host not in the samples)"
+        lines.append(name_val("Source", f"an earlier capture, {markdown(_text(source.get('path')))}, written by "
+                              f"{_text(source.get('tool')) or 'an unknown tool'}: taken {taken} on {markdown(host)}"))
+    return "PlanetScale Migration Pre-Check Report", lines
 
 
 READINESS_SHOWN = 3  # objects named per check line; readiness.json has them all
@@ -362,6 +377,8 @@ def _report_on_port(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     if started is None and moment is not None and uptime is not None:
         started = moment - timedelta(seconds=uptime)
     started_text = f"{started:%Y-%m-%d %H:%M} UTC" if started else ""
+    if not started_text and server.get("started_local"):  # a capture's: the server's clock, as pt prints it
+        started_text = _text(server.get("started_local"))
     if uptime is not None:
         started_text = f"{started_text} (up {secs_to_time(uptime)})".strip()
     started_text = started_text or unknown
@@ -609,6 +626,7 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
                     f" {shorten(_num(schema.get('index_bytes')) or 0, 0):>7}  {engine_text}")
             lines.append(INDENT + line.rstrip())
         lines.append("")
+        lines += _schema_types(facts, [_text(s.get("name")) for s in rows], width)
     ddl = facts.get("schema_ddl")
     if isinstance(ddl, Mapping):
         cut = ddl.get("cut")
@@ -620,6 +638,50 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     else:
         lines.append(name_val("DDL in the mysqldump sample", _why_missing(facts, "schema_ddl")))
     return title, lines
+
+
+def _schema_types(facts: Mapping[str, Any], names: list[str], width: int) -> Lines:
+    """pt-mysql-summary's further Schema tables, from the inventory: foreign keys and partitioned tables, index
+    types, column types (their names written downwards, as pt does), one row per schema, blank for none."""
+    types = _map(facts.get("schema_types"))
+    if not types:
+        return []
+    objects = _map(facts.get("objects"))
+    foreign: dict[str, int] = {}
+    for fk in _seq(objects.get("foreign_keys")):
+        schema = _text(_map(fk).get("table")).split(".", 1)[0]
+        foreign[schema] = foreign.get(schema, 0) + 1
+    partitioned: dict[str, int] = {}
+    for table in _seq(facts.get("tables")):
+        if isinstance(table, Mapping) and table.get("partition_method"):
+            partitioned[_text(table.get("schema"))] = partitioned.get(_text(table.get("schema")), 0) + 1
+
+    def cell(value: float | None, size: int) -> str:
+        return f"{_int_text(value):>{size}}" if value else " " * size
+
+    lines: Lines = [INDENT + f"{'Database':<{width}} {'FKs':>5} {'Partn':>5}"]
+    lines += [INDENT + f"{markdown(n):<{width}} {cell(foreign.get(n), 5)} {cell(partitioned.get(n), 5)}".rstrip()
+              for n in names]
+    lines.append("")
+    for key, vertical in (("index_types", False), ("column_types", True)):
+        kinds = sorted({str(k) for n in names for k in _map(_map(types.get(n)).get(key))})
+        if not kinds:
+            continue
+        size = 5 if vertical else max(6, *(len(k) + 1 for k in kinds))
+        if vertical:
+            depth = max(len(k) for k in kinds)
+            for row in range(depth):
+                lines.append(INDENT + " " * width + "".join(f"{k[row] if row < len(k) else '':>{size}}"
+                                                             for k in kinds).rstrip())
+            lines.append(INDENT + f"{'Database':<{width}}" + "".join(f"{'====':>{size}}" for _ in kinds))
+        else:
+            lines.append(INDENT + f"{'Database':<{width}}" + "".join(f"{k:>{size}}" for k in kinds))
+        for name in names:
+            counts = _map(_map(types.get(name)).get(key))
+            lines.append((INDENT + f"{markdown(name):<{width}}"
+                          + "".join(cell(_num(counts.get(k)), size) for k in kinds)).rstrip())
+        lines.append("")
+    return lines
 
 
 def _binary_logging(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:

@@ -25,10 +25,15 @@ Formats (what ``mysql -ss`` prints, which is what both bash tools capture):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+import shutil
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from collectors.numbers import as_int as _int_or_none  # the one integer parser (collectors.numbers)
@@ -38,6 +43,9 @@ from collectors.server import identify
 
 __all__ = [
     "SamplesError",
+    "decode_text",
+    "is_tarball",
+    "open_capture",
     "read_config_text",
     "read_samples",
     "read_schema_ddl",
@@ -230,6 +238,23 @@ def write_samples(
                                          for name, text in files.items()})
 
 
+def _internal_lines(facts: Mapping[str, Any]) -> list[str]:
+    """The header values as pt-mysql-summary's ``pt-summary-internal-*`` lines, so that they survive --read-samples
+    (ours, pt's and the bash tool's reader alike)."""
+    server: Mapping[str, Any] = facts["server"] if isinstance(facts.get("server"), Mapping) else {}
+    config: Mapping[str, Any] = facts["config_file"] if isinstance(facts.get("config_file"), Mapping) else {}
+    values = {"user": server.get("current_user"), "now": server.get("local_time"),
+              "current_time": server.get("started_local"), "Config_File_path": config.get("path")}
+    lines = [f"pt-summary-internal-{name}    {' '.join(str(value).split())}" for name, value in values.items()
+             if isinstance(value, str) and value.strip() and not value.startswith("(")]
+    visibility = facts.get("object_visibility")
+    triggers = (facts.get("objects") or {}).get("triggers") if isinstance(facts.get("objects"), Mapping) else None
+    if (isinstance(visibility, Mapping) and (visibility.get("triggers") or {}).get("complete") is True
+            and isinstance(triggers, list)):  # pt's count of every trigger: a dump holding them all says so again
+        lines.append(f"pt-summary-internal-trigger_count    {len(triggers)}")
+    return lines
+
+
 def render_samples(
     facts: Mapping[str, Any], *, schema_ddl: str | None, config_text: str | None
 ) -> dict[str, str]:
@@ -246,6 +271,7 @@ def render_samples(
         interval = (facts.get("status") or {}).get("interval_seconds")
         if interval:  # pt's own internal-line form: the measured interval survives --read-samples
             lines.append(f"{INTERVAL_LINE} {float(interval)!r}")
+        lines += _internal_lines(facts)
         put("mysql-variables", _lines(lines))
 
     status = facts.get("status")
@@ -268,7 +294,9 @@ def render_samples(
         put("mysql-databases", _lines(_escape(db) for db in databases))
 
     tables = facts.get("tables")
-    if isinstance(tables, list):
+    if isinstance(tables, list) and (not tables or any("data_bytes" in t for t in tables)):
+        # tables known from a mysqldump sample alone have no sizes: no table-sizes file is made up for them
+        tables = [t for t in tables if "data_bytes" in t]
         ordered = sorted(tables, key=lambda t: -(_size(t) or 0))  # stable: ties keep their order
         total = sum(_size(t) or 0 for t in ordered)
         lines = [f"Total    {total}"]
@@ -336,16 +364,30 @@ def render_samples(
 # reading: file level
 
 
-def _decode(data: bytes, *, strict: bool) -> str:
-    if not strict:
-        return data.decode("utf-8", errors="replace")
-    nul = data.find(b"\0")
-    if nul >= 0:
-        raise _Unreadable(f"line {data.count(_NL, 0, nul) + 1}: binary data")
+def decode_line(raw: bytes) -> str:
+    """One line of a capture as text: UTF-8, else latin1 (captures from latin1 servers are real). Per line, so
+    one odd byte costs nothing else; latin1 maps every byte, so nothing is ever dropped or replaced."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Unreadable(f"line {data.count(_NL, 0, exc.start) + 1}: not UTF-8 text") from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def decode_text(data: bytes) -> str:
+    """A whole capture file as text, decoded line by line (decode_line); CRLF line ends become LF."""
+    return "\n".join(decode_line(line).removesuffix("\r") for line in data.split(_NL))
+
+
+def _decode_lines(data: bytes, *, strict: bool) -> list[str]:
+    raw = data.split(_NL)
+    if raw and raw[-1] == b"":
+        raw.pop()
+    lines: list[str] = []
+    for number, line in enumerate(raw, 1):
+        if strict and b"\0" in line:
+            raise _Unreadable(f"line {number}: binary data")
+        lines.append(decode_line(line).removesuffix("\r"))
+    return lines
 
 
 def _file_lines(path: Path, *, strict: bool = True) -> list[str]:
@@ -353,11 +395,7 @@ def _file_lines(path: Path, *, strict: bool = True) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise _Unreadable(exc.strerror or type(exc).__name__) from None
-    text = _decode(data, strict=strict)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+    return _decode_lines(data, strict=strict)
 
 
 def _measured_interval(path: Path | None) -> float | None:
@@ -373,6 +411,40 @@ def _measured_interval(path: Path | None) -> float | None:
             seconds = as_number(line.split(" ", 1)[1])  # "inf", "nan" or 0 in a corrupt file: not measured
             return float(seconds) if seconds is not None and 0 < seconds < 1e9 else None
     return None
+
+
+def _pt_internal(path: Path | None) -> dict[str, str]:
+    """The ``pt-summary-internal-*`` lines pt-mysql-summary and the bash ps-prechecks append to mysql-variables
+    (name, blanks, value): who ran it (user), the server's clock then (now), when the server started
+    (current_time), the option file's path (Config_File_path)..."""
+    if path is None:
+        return {}
+    try:
+        lines = _file_lines(path, strict=False)
+    except _Unreadable:
+        return {}
+    values: dict[str, str] = {}
+    prefix = "pt-summary-internal-"
+    for line in lines:
+        if line.startswith(prefix):
+            name, _, value = line[len(prefix):].partition(" ")
+            values[name] = value.strip()
+    return values
+
+
+def _tool(directory: Path, internal: Mapping[str, str]) -> str:
+    """Which tool wrote the folder, from the files only it writes."""
+    processlist = directory / "mysql-processlist"
+    try:
+        with processlist.open("rb") as handle:
+            ours = handle.readline().rstrip(b"\r\n") == PROCESSLIST_HEADER.encode()
+    except OSError:
+        ours = False
+    if ours or (not internal and (directory / "mysql-replica").is_file()):
+        return "ps-prechecks"
+    if (directory / "mysql-replica").is_file():
+        return "the ps-prechecks bash script"
+    return "pt-mysql-summary" if internal or (directory / "mysql-slave").is_file() else "an unknown tool"
 
 
 def _parse_name_value(lines: Sequence[str]) -> dict[str, str]:
@@ -663,6 +735,7 @@ class _Loader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.problems: dict[str, str] = {}
+        self.damaged: list[str] = []  # files there but not usable (not missing ones): what could not be judged
 
     def find(self, *names: str) -> str | None:
         for name in names:
@@ -683,11 +756,24 @@ class _Loader:
                 raise _Unreadable(f"line {len(lines)}: cut short, no newline at the end")
         except _Empty:
             self.problems[name] = f"{name}: the file is empty"
+            self.damaged.append(self.problems[name])
             return None
         except _Unreadable as exc:
-            self.problems[name] = f"{name}: unreadable ({exc})"
+            self.problems[name] = unreadable_text(name, str(exc))
+            self.damaged.append(self.problems[name])
             return None
         return value
+
+
+_AT_LINE_RE = re.compile(r"^line (\d+): (.*)$", re.S)
+
+
+def unreadable_text(name: str, problem: str) -> str:
+    """"mysql-variables unreadable at line 3 (binary data)": the file, the line and why, in one line."""
+    match = _AT_LINE_RE.match(problem)
+    if match:
+        return f"{name} unreadable at line {match.group(1)} ({match.group(2)})"
+    return f"{name} unreadable ({problem})"
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -786,8 +872,22 @@ def read_samples(directory: Path) -> dict[str, Any]:
     note("status", "mysql-status", "mysql-status-defer", loaded=first is not None)
 
     server = _server(variables, first)
+    found = loader.find("mysql-variables")
+    internal = _pt_internal(loader.directory / found if found and variables is not None else None)
+    if internal.get("user"):  # pt's CURRENT_USER() and NOW(), as a live run records them
+        server["current_user"] = internal["user"]
+    if internal.get("now"):
+        server["local_time"] = internal["now"]
+    if internal.get("current_time"):  # pt's NOW() - INTERVAL Uptime SECOND, to the minute
+        server["started_local"] = internal["current_time"]
     if server:
         facts["server"] = server
+    time_zone = (variables or {}).get("time_zone", "")
+    if time_zone in ("", "SYSTEM"):
+        time_zone = (variables or {}).get("system_time_zone", "") or time_zone
+    facts["source"].update({"tool": _tool(directory, internal), "captured_at": internal.get("now"),
+                            "captured_time_zone": time_zone or None,
+                            "hostname": (variables or {}).get("hostname") or None})
 
     # databases
     databases: list[str] | None = loader.load(
@@ -886,15 +986,234 @@ def read_samples(directory: Path) -> dict[str, Any]:
         else:
             collectors.append(_collector(collector, "skipped", f"the samples directory has no {name} file"))
     ddl = read_schema_ddl(directory)
-    if ddl is not None:  # what the report says of the mysqldump sample
+    if ddl is not None:  # what the report says of the mysqldump sample, and the inventory from its DDL
         cut = next((line[len("-- CUT:"):].strip() for line in ddl.splitlines() if line.startswith("-- CUT:")), None)
-        facts["schema_ddl"] = {"objects": len(re.findall(r"^CREATE ", ddl, re.M)), "bytes": len(ddl.encode()),
-                               "cut": cut}
+        collectors.extend(_from_dump(facts, ddl, cut=cut, internal=internal))
+    else:
+        reason = "the samples directory has no mysqldump file: tables, keys and objects are not known"
+        collectors.extend(_collector(name, "skipped", reason) for name in ("inventory", "schema_inventory"))
+        technologies = _technologies(None, facts)
+        if technologies:
+            facts["technologies"] = technologies
+            collectors.append(_collector("technologies", reason="no mysqldump file: the schema's technologies "
+                                         "(full-text, spatial, foreign keys, partitions, compression) are unknown"))
     if (directory / "mysql-config-file").is_file():
-        facts["config_file"] = {"path": "(the samples directory's mysql-config-file)", "found_by": "read-samples"}
+        path = internal.get("Config_File_path") or "(the samples directory's mysql-config-file)"
+        facts["config_file"] = {"path": path, "found_by": "read-samples"}
 
+    if loader.damaged:  # what could not be judged: the readiness verdict says so (never a cleaner one)
+        facts["source"]["unreadable"] = list(loader.damaged)
     facts["collection"] = {"collectors": collectors, "started_at": None, "finished_at": None, "error": None}
     return facts
+
+
+# ---------------------------------------------------------------------------
+# a capture given as a tarball (ps_archive_*.tgz of ours or of the bash ps-prechecks)
+
+MEMBER_CAP = 1024 * 1024 * 1024  # bytes per file: a schema-only mysqldump of 100,000 tables is far below
+TOTAL_CAP = 4 * MEMBER_CAP  # bytes in all
+MEMBERS_CAP = 10_000  # files and folders: a capture has a few dozen
+TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
+
+
+def is_tarball(path: Path) -> bool:
+    return Path(path).is_file() and Path(path).name.lower().endswith(TARBALL_SUFFIXES)
+
+
+def _refuse(tarball: Path, why: str) -> SamplesError:
+    return SamplesError(f"{tarball}: {why}; nothing was extracted — unpack it yourself, check what it holds, and "
+                        "pass --read-samples the ps_samples_<ts>/ folder")
+
+
+def _check_member(tarball: Path, member: tarfile.TarInfo) -> None:
+    """Our own checks, before the standard library's data filter: a capture holds plain files and folders only,
+    every one inside the archive's own tree, none absurdly large."""
+    name = member.name
+    parts = PurePosixPath(name).parts
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts or "\\" in name:
+        raise _refuse(tarball, f"member {name!r} points outside the folder it would be unpacked in")
+    if member.issym() or member.islnk():
+        raise _refuse(tarball, f"member {name!r} is a link (to {member.linkname!r}); a capture holds plain files only")
+    if not (member.isfile() or member.isdir()):
+        raise _refuse(tarball, f"member {name!r} is a device, FIFO or other special file; a capture holds plain "
+                      "files only")
+    if member.size > MEMBER_CAP:
+        raise _refuse(tarball, f"member {name!r} is {member.size} bytes, more than the {MEMBER_CAP} a sample file "
+                      "may be")
+
+
+def _sample_folders(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder in sorted([root, *(p for p in root.rglob("*") if p.is_dir() and not p.is_symlink())]):
+        if any((folder / name).is_file() for name in _KNOWN_FILES):
+            found.append(folder)
+    return found
+
+
+def _extract(tarball: Path, target: Path) -> Path:
+    """Unpack ``tarball`` into ``target`` (a fresh private folder) and return its one samples folder."""
+    total = count = 0
+    try:
+        with tarfile.open(tarball, "r:*") as tar:
+            for member in tar:  # streamed: the checks come before a byte of the member is written
+                count += 1
+                if count > MEMBERS_CAP:
+                    raise _refuse(tarball, f"it holds more than {MEMBERS_CAP} files")
+                _check_member(tarball, member)
+                total += member.size
+                if total > TOTAL_CAP:
+                    raise _refuse(tarball, f"its files add up to more than {TOTAL_CAP} bytes")
+                tar.extract(member, target, set_attrs=False, filter="data")
+    except tarfile.FilterError as exc:  # the standard library's data filter, behind our own checks
+        raise _refuse(tarball, f"a member is refused by the tar data filter ({exc})") from None
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        # tarfile's own message lists every method it tried, on several lines: one line, the first
+        why = (str(exc).splitlines() or [""])[0].rstrip(":") or type(exc).__name__
+        raise SamplesError(f"{tarball}: not a readable tar archive, or a damaged one ({why}) — copy it again from "
+                           "where it was written, or pass its unpacked ps_samples_<ts>/ folder") from None
+    folders = _sample_folders(target)
+    if not folders:
+        raise SamplesError(f"{tarball} holds no samples folder (no mysql-variables, mysql-status or other sample "
+                           "file) — pass a ps_archive_<ts>.tgz written by ps-prechecks, or a samples folder")
+    if len(folders) > 1:
+        names = ", ".join(str(f.relative_to(target)) for f in folders)
+        raise SamplesError(f"{tarball} holds {len(folders)} samples folders ({names}) — unpack it and pass "
+                           "--read-samples the folder of the server you mean")
+    return folders[0]
+
+
+@contextlib.contextmanager
+def open_capture(path: Path) -> Iterator[Path]:
+    """The samples folder of a capture: ``path`` itself when it is a folder, else the one inside the tarball
+    ``path`` (.tgz, .tar.gz, .tar), unpacked into a private temporary folder (0700) that is removed on every way
+    out, Ctrl-C included. Raises SamplesError (one line: cause and remedy)."""
+    path = Path(path)
+    if not is_tarball(path):
+        yield path
+        return
+    temp = Path(tempfile.mkdtemp(prefix="ps-prechecks-capture-"))
+    try:
+        yield _extract(path, temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+OUR_DUMP_HEADER = "-- Schema only (no data), written by ps-prechecks"  # collectors/schema.py's first line
+
+
+def _from_dump(facts: dict[str, Any], ddl: str, *, cut: str | None, internal: Mapping[str, str]) -> list[
+        dict[str, Any]]:
+    """The inventory, schema counts and technologies from the mysqldump sample, as the live collectors write them;
+    returns their collection records."""
+    from prechecks.dumpschema import inventory_facts, parse_dump, technology_counts
+
+    dump = parse_dump(ddl)
+    objects = len(dump.tables) + len(dump.views) + len(dump.routines) + len(dump.triggers) + len(dump.events) + len(
+        dump.sequences)
+    facts["schema_ddl"] = {"objects": objects, "bytes": len(ddl.encode()), "cut": cut}
+    # our schema_ddl collector dumps events (SHOW CREATE EVENT); pt and the bash script run mysqldump without
+    # --events. Told by the dump's own first line, not by who wrote the folder: ours may hold a pt dump read back
+    ours = ddl.lstrip().startswith(OUR_DUMP_HEADER)
+    trigger_count = _int_or_none(internal.get("trigger_count"))
+    triggers_complete = True if ours else (None if trigger_count is None else trigger_count <= len(dump.triggers))
+    inventory = inventory_facts(dump, events_dumped=ours, triggers_complete=triggers_complete)
+    for key in ("objects", "object_visibility", "schema_types", "inventory"):
+        facts[key] = inventory[key]
+    per_table, engines = inventory["per_table"], inventory["engines"]
+    tables = facts.get("tables")
+    if isinstance(tables, list):  # table-sizes: sizes and rows; the dump adds engine and keys
+        seen: set[tuple[str, str]] = set()
+        for entry in tables:
+            pair = (str(entry.get("schema")), str(entry.get("name")))
+            seen.add(pair)
+            if pair in per_table:
+                entry.update({"engine": engines.get(pair), **per_table[pair]})
+        for pair in sorted(set(per_table) - seen):
+            tables.append({"schema": pair[0], "name": pair[1], "rows": None, "data_bytes": None, "index_bytes": None,
+                           "engine": engines.get(pair), **per_table[pair]})
+    else:
+        facts["tables"] = [{"schema": k[0], "name": k[1], "engine": engines.get(k), **per_table[k]}
+                           for k in sorted(per_table)]
+    sizes: dict[str, int] = {}
+    sized = any("data_bytes" in entry for entry in facts["tables"])  # a table-sizes file was read
+    for entry in facts["tables"]:
+        sizes[str(entry.get("schema"))] = sizes.get(str(entry.get("schema")), 0) + int(entry.get("data_bytes") or 0)
+    names = dump.schemas()
+    system = ("mysql", "information_schema", "performance_schema", "sys")
+    missing = [name for name in facts.get("databases") or [] if name.lower() not in system and name not in names]
+    if missing:  # listed by mysql-databases, absent from the dump: not known, never "empty" or "clean"
+        facts["inventory"]["failed_schemas"] += [{"name": name, "reason": "not in the mysqldump sample"}
+                                                 for name in missing]
+    schemas = []
+    for name in sorted(names):
+        engine_counts: dict[str, int] = {}
+        for (schema, _table), engine in engines.items():
+            if schema == name:
+                engine_counts[str(engine or "unknown")] = engine_counts.get(str(engine or "unknown"), 0) + 1
+        schemas.append({
+            "name": name, "tables": sum(1 for s, _ in per_table if s == name),
+            "views": sum(1 for s, _ in dump.views if s == name),
+            "routines": sum(1 for s, _, _k in dump.routines if s == name),
+            "triggers": sum(1 for s, _ in dump.triggers if s == name),
+            "events": sum(1 for s, _ in dump.events if s == name) if ours else None,
+            "data_bytes": sizes.get(name, 0) if sized else None, "index_bytes": 0 if sized else None,
+            "engines": dict(sorted(engine_counts.items())),
+        })
+    facts["schemas"] = schemas
+    facts["technologies"] = _technologies(technology_counts(dump), facts)
+    facts["technology_objects"] = {"partitioning": technology_counts(dump)["partitioned"][:100],
+                                   "compression": technology_counts(dump)["compressed"][:100]}
+    gaps = [f"{key.replace('_', ' ')}: {why}" for key, why in facts["inventory"]["not_checked"].items()]
+    if dump.unparsed:
+        gaps.append("not understood: " + "; ".join(dump.unparsed[:5]))
+    if missing:
+        gaps.append(f"schemas not in the dump: {', '.join(missing)}")
+    if cut:
+        gaps.append(f"the dump was cut short ({cut})")
+    reason = "read from the mysqldump sample; not known from it: " + "; ".join(gaps)
+    schema_reason = "" if ours else "events are not in this dump (no --events): not counted"
+    return [_collector("inventory", reason=reason),  # as a live collector that could not read everything
+            _collector("schema_inventory", reason=schema_reason),
+            _collector("technologies", reason="the schema's from the mysqldump sample, the rest from mysql-status")]
+
+
+def _technologies(counts: Mapping[str, Any] | None, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Noteworthy Technologies as the live technologies collector words them: the schema's from the dump (counted
+    on the parsed DDL, not grepped: pt's grep takes ROW_FORMAT=DYNAMIC for compression and a POINT in a comment for
+    geospatial), SSL and the statement kinds from mysql-status."""
+    tech: dict[str, dict[str, Any]] = {}
+    if counts is not None:
+        spatial = counts["spatial_columns"] + counts["spatial_index"]
+        tech["fulltext"] = {"value": counts["fulltext"] > 0,
+                            "evidence": f"{counts['fulltext']} FULLTEXT indexes (mysqldump)"}
+        tech["geospatial"] = {"value": spatial > 0, "evidence": f"{counts['spatial_columns']} spatial columns, "
+                              f"{counts['spatial_index']} SPATIAL indexes (mysqldump)"}
+        tech["foreign_keys"] = {"value": counts["foreign_keys"] > 0,
+                                "evidence": f"{counts['foreign_keys']} foreign keys (mysqldump)"}
+        tech["partitioning"] = {"value": bool(counts["partitioned"]),
+                                "evidence": f"{len(counts['partitioned'])} partitioned tables (mysqldump)"}
+        tech["compression"] = {"value": bool(counts["compressed"]), "evidence": f"{len(counts['compressed'])} tables "
+                               "with ROW_FORMAT=COMPRESSED, KEY_BLOCK_SIZE or PAGE_COMPRESSED (mysqldump)"}
+    status = (facts.get("status") or {}).get("first")
+    if not isinstance(status, Mapping):
+        return tech
+    variables = facts.get("variables") or {}
+    have_ssl = variables.get("have_ssl") or variables.get("have_openssl")
+    accepts = status.get("Ssl_accepts")
+    if accepts is not None or have_ssl is not None:  # pt: Ssl_accepts > 0
+        tech["ssl"] = {"value": (_int_or_none(accepts) or 0) > 0,
+                       "evidence": f"Ssl_accepts = {accepts or 'n/a'}, have_ssl = {have_ssl or 'n/a'}"}
+    else:
+        tech["ssl"] = {"value": None, "evidence": "neither have_ssl nor Ssl_accepts is in the samples"}
+    for key, counters in (("lock_tables", ("Com_lock_tables",)), ("xa", ("Com_xa_start",)),
+                          ("prepared_statements", ("Com_stmt_prepare", "Com_prepare_sql"))):
+        present = [c for c in counters if c in status]
+        if not present:
+            tech[key] = {"value": None, "evidence": f"{' / '.join(counters)} not in mysql-status"}
+            continue
+        total = sum(_int_or_none(status[c]) or 0 for c in present)
+        tech[key] = {"value": total > 0, "evidence": " + ".join(present) + f" = {total} since startup (mysql-status)"}
+    return tech
 
 
 def _read_whole(directory: Path, name: str) -> str | None:
@@ -903,18 +1222,18 @@ def _read_whole(directory: Path, name: str) -> str | None:
     if not path.is_file():
         return None
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return decode_text(path.read_bytes())
     except OSError:
         return None
 
 
 def read_config_text(directory: Path) -> str | None:
-    """The ``mysql-config-file`` sample as text (undecodable bytes replaced), or None; SamplesError for a
+    """The ``mysql-config-file`` sample as text (each line UTF-8, else latin1), or None; SamplesError for a
     symlink out of the directory."""
     return _read_whole(directory, "mysql-config-file")
 
 
 def read_schema_ddl(directory: Path) -> str | None:
-    """The ``mysqldump`` sample as text (undecodable bytes replaced), or None; SamplesError for a symlink out
+    """The ``mysqldump`` sample as text (each line UTF-8, else latin1), or None; SamplesError for a symlink out
     of the directory."""
     return _read_whole(directory, "mysqldump")

@@ -827,10 +827,12 @@ def test_save_samples_into_a_file_fails_before_connecting(box: Sandbox) -> None:
 def test_read_samples_md_writes_the_report(box: Sandbox) -> None:
     result = box.run(["--read-samples", str(SAMPLES / "pt-temp002"), "--md", "-o", str(box.out)])
     assert result.returncode == 0, result.stderr
-    written = Path(result.stdout.splitlines()[-1])
+    *_, report_line, archive_line = result.stdout.splitlines()  # the archive's path last, as for a live run
+    written = Path(report_line)
     assert written.parent == box.out and written.name.startswith("ps_report_") and written.suffix == ".md"
-    assert written.read_text() + "\n" + str(written) + "\n" == result.stdout
+    assert Path(archive_line).parent == box.out and Path(archive_line).name.startswith("ps_archive_")
+    assert written.read_text() + str(written) + "\n" + archive_line + "\n" == result.stdout
     missing = box.root / "missing"
     line = one_error_line(box.run(["--read-samples", str(SAMPLES / "pt-temp002"), "--md", "-o", str(missing)]))
-    assert line.startswith(f"ps-prechecks: could not write {missing}/ps_report_") and "--output" in line
+    assert line == f"ps-prechecks: output directory {missing} does not exist — create it or pass --output DIR"
     assert not missing.exists()

@@ -66,7 +66,8 @@ def test_mariadb_ps_prechecks_sample():
     assert server["basedir"] == "/usr/"
     assert server["version_tuple"] == [10, 11, 19]
     assert server["uptime_seconds"] == 14
-    assert facts["source"] == {"via": "read-samples", "path": str(MARIADB)}
+    assert facts["source"] == {"via": "read-samples", "path": str(MARIADB), "tool": "the ps-prechecks bash script",
+                               "captured_at": "2026-11-26 07:46:57", "captured_time_zone": "UTC", "hostname": "vm"}
 
     assert facts["databases"] == [
         "bacula",
@@ -104,14 +105,18 @@ def test_mariadb_ps_prechecks_sample():
 
     tables = facts["tables"]
     assert len(tables) == 277
-    assert tables[0] == {
+    assert tables[0] == {  # sizes from table-sizes, engine and keys from the mysqldump sample
         "schema": "icinga",
         "name": "icinga_hoststatus",
         "data_bytes": 311296,
         "index_bytes": 0,
         "rows": 0,
+        "engine": "InnoDB", "charset": "latin1", "columns": 51, "partition_method": None,
+        "subpartition_method": None, "primary_key": ["hoststatus_id"], "unique_key": "PRIMARY",
+        "float_primary_key": [],
     }
-    assert {"schema": "cacti", "name": "colors", "data_bytes": 65536, "index_bytes": 0, "rows": 436} in tables
+    colors = next(t for t in tables if (t["schema"], t["name"]) == ("cacti", "colors"))
+    assert (colors["data_bytes"], colors["rows"], colors["engine"]) == (65536, 436, "InnoDB")
     assert sum(t["data_bytes"] for t in tables) == 11764736  # the "Total" line
 
     assert facts["processlist"]["total"] == 1
@@ -173,7 +178,12 @@ def test_pt_mysql_summary_percona_55_sample():
     by_name = collectors(facts)
     assert by_name["table_sizes"]["status"] == "skipped"
     assert by_name["table_sizes"]["reason"] == "the samples directory has no table-sizes file"
-    assert "tables" not in facts
+    # no table-sizes: the tables are the mysqldump sample's, without sizes (never 0 bytes)
+    assert [(t["schema"], t["name"], t["engine"]) for t in facts["tables"]] == [
+        ("bluh", "test", "MyISAM"), ("meh", "future`me", "InnoDB"), ("percona", "checksums", "InnoDB")]
+    assert all("data_bytes" not in t for t in facts["tables"])
+    assert {s["name"]: s["data_bytes"] for s in facts["schemas"]} == {"bluh": None, "meh": None, "percona": None}
+    assert facts["inventory"]["failed_schemas"] == [{"name": "test", "reason": "not in the mysqldump sample"}]
     assert by_name["schema_ddl"]["status"] == "ok"
     assert [c["name"] for c in facts["collection"]["collectors"]] == [
         "variables",
@@ -185,6 +195,9 @@ def test_pt_mysql_summary_percona_55_sample():
         "binary_logs",
         "schema_ddl",
         "config_file",
+        "inventory",
+        "schema_inventory",
+        "technologies",
     ]
 
 
@@ -507,7 +520,7 @@ def test_truncated_status_is_skipped_and_the_rest_loads(copy_of):
     facts = read_samples(d)
     status = collectors(facts)["status"]
     assert status["status"] == "skipped"
-    assert status["reason"] == "mysql-status: unreadable (line 12: expected name<TAB>value)"
+    assert status["reason"] == "mysql-status unreadable at line 12 (expected name<TAB>value)"
     assert "status" not in facts and "workload" not in derive(facts).facts
     assert facts["server"]["version"] == "10.11.19-MariaDB-0+deb12u1-log"
     assert "uptime_seconds" not in facts["server"]
@@ -523,14 +536,15 @@ def test_binary_junk_and_non_utf8(copy_of):
     facts = read_samples(d)
     by_name = collectors(facts)
     assert by_name["variables"]["status"] == "skipped"
-    assert by_name["variables"]["reason"] == "mysql-variables: unreadable (line 2: binary data)"
-    assert by_name["databases"]["reason"] == "mysql-databases: unreadable (line 3: not UTF-8 text)"
+    assert by_name["variables"]["reason"] == "mysql-variables unreadable at line 2 (binary data)"
+    assert by_name["databases"]["status"] == "ok" and by_name["databases"]["reason"] == ""
+    assert facts["databases"] == ["mysql", "sakila", "café"]  # a latin1 line is read as latin1, not dropped
     assert by_name["binary_logs"]["status"] == "ok"  # mysql-master-status still read
-    assert by_name["binary_logs"]["reason"] == "mysql-master-logs: unreadable (line 1: expected name<TAB>size)"
+    assert by_name["binary_logs"]["reason"] == "mysql-master-logs unreadable at line 1 (expected name<TAB>size)"
     assert by_name["replication"]["status"] == "ok"
-    assert by_name["replication"]["reason"].startswith("mysql-slave-hosts: unreadable (line 1: expected")
+    assert by_name["replication"]["reason"].startswith("mysql-slave-hosts unreadable at line 1 (expected")
     assert facts["replication"]["replica_count"] is None
-    assert "variables" not in facts and "databases" not in facts
+    assert "variables" not in facts
     assert facts["binlog"]["files"] is None
     assert facts["binlog"]["current"]["file"] == "mysql-bin.000002"
     assert "enabled" not in facts["binlog"]  # no variables to say
@@ -541,18 +555,18 @@ def test_binary_junk_and_non_utf8(copy_of):
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("table-sizes", b"Total    10\na.b\t10\n", "table-sizes: unreadable (line 2: expected schema.table"),
-        ("table-sizes", b"a.b\tten\t (1 rows)\n", "table-sizes: unreadable (line 1: expected schema.table"),
-        ("mysql-processlist", b"\x00\x01\x02 junk\n", "mysql-processlist: unreadable (line 1: expected a"),
+        ("table-sizes", b"Total    10\na.b\t10\n", "table-sizes unreadable at line 2 (expected schema.table"),
+        ("table-sizes", b"a.b\tten\t (1 rows)\n", "table-sizes unreadable at line 1 (expected schema.table"),
+        ("mysql-processlist", b"\x00\x01\x02 junk\n", "mysql-processlist unreadable at line 1 (expected a"),
         ("mysql-processlist", b"", "mysql-processlist: the file is empty"),
         (
             "mysql-processlist",
             (PROCESSLIST_HEADER + "\ncommand\tSleep\t2\n").encode(),
-            "mysql-processlist: unreadable (line 2: expected group<TAB>value",
+            "mysql-processlist unreadable at line 2 (expected group<TAB>value",
         ),
-        ("mysql-status-defer", b"Uptime 14 15\nQuestions 11", "mysql-status-defer: unreadable (line 2: expected"),
-        ("mysql-master-status", b"binlog.000001\n", "mysql-master-status: unreadable (line 1: expected file"),
-        ("mysql-replica", b"Master_Host: x\n", "mysql-replica: unreadable (line 1: expected a '*** 1. row ***'"),
+        ("mysql-status-defer", b"Uptime 14 15\nQuestions 11", "mysql-status-defer unreadable at line 2 (expected"),
+        ("mysql-master-status", b"binlog.000001\n", "mysql-master-status unreadable at line 1 (expected file"),
+        ("mysql-replica", b"Master_Host: x\n", "mysql-replica unreadable at line 1 (expected a '*** 1. row ***'"),
         ("mysql-status", b"", "mysql-status: the file is empty"),
     ],
 )

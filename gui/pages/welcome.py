@@ -7,11 +7,17 @@ its own, rendered: the same on every system, offline, and no .md file handed to 
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from gui.pages.base import Page, wrapped_label
-from gui.qt import QGroupBox, QTextBrowser, QtWidgets, QVBoxLayout, QWidget
+from gui.qt import QFileDialog, QGroupBox, QHBoxLayout, QPushButton, QTextBrowser, QtWidgets, QVBoxLayout, QWidget
+from gui.state import PageId
+
+log = logging.getLogger("ps_prechecks.gui")
+CAPTURE = "capture"  # result_for[0] of a run read from an earlier capture, not collected
+CAPTURE_FILTER = "Earlier captures (ps_archive_*.tgz *.tgz *.tar.gz *.tar mysql-variables mysql-status);;All files (*)"
 
 FACTS_LINK = "facts.md"
 
@@ -91,7 +97,62 @@ class WelcomePage(Page):
         self.facts_dialog: DocumentDialog | None = None
         collected_layout.addWidget(self.collected)
         layout.addWidget(collected)
+        earlier = QHBoxLayout()
+        self.open_capture_button = QPushButton("Open an earlier &capture…")
+        self.open_capture_button.setToolTip("A ps_archive_<timestamp>.tgz, or a file of a samples folder written by "
+                                            "ps-prechecks or pt-mysql-summary: no connection, straight to the findings")
+        self.open_capture_button.clicked.connect(self.choose_capture)
+        earlier.addWidget(self.open_capture_button)
+        earlier.addStretch(1)
+        layout.addLayout(earlier)
+        self.capture_status = wrapped_label()
+        self.capture_status.setAccessibleName("Earlier capture")
+        layout.addWidget(self.capture_status)
         layout.addStretch(1)
+
+    def choose_capture(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Open an earlier capture", "", CAPTURE_FILTER)
+        if chosen:
+            self.open_capture(Path(chosen))
+
+    def open_capture(self, path: Path) -> bool:
+        """Read a capture (a tarball, or a samples folder given by one of its files) and go to Findings, skipping
+        Connection and Collect; the archive is then built from it as from a live run. False, with the one-line
+        cause and remedy on the page, when it cannot be read."""
+        from collectors.runner import RunResult
+        from prechecks.collection import derived_result, timestamp_now
+        from prechecks.samples import (
+            SamplesError,
+            is_tarball,
+            read_config_text,
+            read_samples,
+            read_schema_ddl,
+        )
+        from prechecks.samples import open_capture as unpacked
+
+        given = path if path.is_dir() or is_tarball(path) else path.parent
+        try:
+            with unpacked(given) as folder:
+                facts = read_samples(folder)
+                texts = {"mysqldump": read_schema_ddl(folder), "mysql-config-file": read_config_text(folder)}
+        except SamplesError as exc:
+            self.capture_status.setText(str(exc))
+            return False
+        facts["source"] = {**facts["source"], "path": given.name}
+        result = derived_result(RunResult(facts, [], {k: v for k, v in texts.items() if v is not None}, []))
+        state = self.state
+        state.result, state.result_for, state.readiness = result, (CAPTURE, str(given)), result.derived.readiness
+        state.timestamp = timestamp_now()
+        self.capture_status.setText(f"Read {given.name}: the findings follow.")
+        log.info("welcome: an earlier capture read instead of a connection")
+        self.host.next()
+        return True
+
+    def nextId(self) -> int:
+        result_for = self.state.result_for
+        if result_for is not None and result_for[0] == CAPTURE:  # no connection to make, nothing to collect
+            return PageId.FINDINGS
+        return super().nextId()
 
     def show_facts(self, _link: str = FACTS_LINK) -> None:
         """docs/facts.md in its own window (not modal: the DBA can read it beside the wizard)."""
