@@ -38,6 +38,7 @@ class Submission:
     kept: tuple[KeptServer, ...] = ()  # the servers collected before this one: one folder each
     name: str = ""  # the current server's folder when there are kept servers
     earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
+    cloud: dict[str, Any] | None = None  # the current server's cloud.json document: a source of derive, in the archive
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -60,9 +61,20 @@ def prepare(submission: Submission) -> PreparedBundle:
         return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
-    inputs = archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                            attachments=s.attachments)
-    return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
+    inputs = _with_cloud(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
+                                        attachments=s.attachments), s.cloud)
+    return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud), inputs, s.redact, earlier_map=s.earlier_map)
+
+
+def _with_cloud(inputs: Any, cloud: dict[str, Any] | None) -> Any:
+    """cloud.json in the archive, as the CLI writes it."""
+    import json
+    from dataclasses import replace
+
+    if cloud is None:
+        return inputs
+    text = json.dumps(cloud, indent=2, sort_keys=True, default=str) + "\n"
+    return replace(inputs, extra_files={**inputs.extra_files, "cloud.json": text})
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
@@ -71,24 +83,27 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
     from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
 
-    servers = [(k.name, k.result, k.readiness, k.slow_logs) for k in s.kept] + [
-        (s.name, s.result, s.readiness, s.slow_logs)]
-    parts = [ServerPart(name, _derived(result, readiness, logs),
-                        archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False))
-             for name, result, readiness, logs in servers]
+    servers = [(k.name, k.result, k.readiness, k.slow_logs, None) for k in s.kept] + [
+        (s.name, s.result, s.readiness, s.slow_logs, s.cloud)]
+    parts = [ServerPart(name, _derived(result, readiness, logs, cloud),
+                        _with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False),
+                                    cloud))
+             for name, result, readiness, logs, cloud in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
 
 
-def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...]) -> Derived:
+def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...],
+             cloud: dict[str, Any] | None = None) -> Derived:
     """The server's derived facts and readiness as the Findings page showed them; with slow log files added since
-    (a source of their own, read by the statements' readiness rules), derived again with them."""
+    (a source of their own, read by the statements' readiness rules) or a cloud document (the sizing table's),
+    derived again with them."""
     from prechecks.derive import Derived, derive
     from prechecks.slowlog import files_fact
 
-    if not slow_logs:
+    if not slow_logs and cloud is None:
         return Derived(result.facts, readiness)
-    return derive(result.facts, slow_log_files=files_fact(slow_logs))
+    return derive(result.facts, slow_log_files=files_fact(slow_logs) if slow_logs else None, cloud=cloud)
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:
