@@ -670,8 +670,33 @@ def _binary_logging(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     return title, lines
 
 
+SIZING_TITLE = "Sizing and pricing inputs"
+
+
+def _sizing(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+    """facts["sizing"] (prechecks.sizing, built by prechecks.derive): each input PlanetScale prices on and its value,
+    then (indented) the source it was measured from, the window that covers and how; a row nobody measured says
+    what would measure it."""
+    sizing = facts.get("sizing")
+    rows = [_map(r) for r in _seq(_map(sizing).get("rows")) if isinstance(r, Mapping)]
+    if not rows:
+        return SIZING_TITLE, ["Not built: the facts document has no sizing table (derived by an older version)"]
+    lines = ["What PlanetScale prices on: each value, then where it was measured and over which window (a workload "
+             "history before the cloud's metrics before SQL). facts.json \"sizing\" has each figure as a number."]
+    for row in rows:
+        lines.append(name_val(_text(row.get("label")), markdown(_text(row.get("value")))))
+        source = _text(row.get("source"))
+        if source == "none":
+            lines.append(f"{INDENT}not measured: {markdown_prose(_text(row.get('detail')))}")
+            continue
+        window = f", window {markdown(_text(row['window']))}" if row.get("window") else ""
+        lines.append(f"{INDENT}from {markdown(source)}{window}: {markdown_prose(_text(row.get('detail')))}")
+    return SIZING_TITLE, lines
+
+
 SECTIONS: tuple[tuple[str, Section], ...] = (
     ("PlanetScale Migration Pre-Check Report", _title),
+    (SIZING_TITLE, _sizing),  # the sizing and pricing inputs head the report (issue 16)
     ("PlanetScale import readiness", _readiness),
     ("Collection", _collection),
     ("Summary", _summary),
@@ -723,30 +748,6 @@ OPTIONAL_SECTIONS: tuple[tuple[str, str, Section], ...] = (
 )
 
 
-SIZING_TITLE = "Sizing and pricing inputs"
-SIZING_SOURCES = {"sql": "SQL", "none": "—"}
-
-
-def _sizing(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
-    """facts["sizing"] (prechecks.sizing, built by prechecks.derive): each input PlanetScale prices on, its value,
-    the source it was measured from and the window that covers; a row nobody measured says what would."""
-    sizing = _map(facts.get("sizing"))
-    rows = [_map(r) for r in _seq(sizing.get("rows")) if isinstance(r, Mapping)]
-    if not rows:
-        return SIZING_TITLE, ["Not built: the facts document has no sizing rows"]
-    sources = sorted({_text(r.get("source")) for r in rows if r.get("source") not in (None, "none")})
-    lines = [f"What PlanetScale prices on, each value with where it was measured and over which window "
-             f"(sources: {markdown(', '.join(sources) or 'none')}; history over cloud metrics over SQL; facts.json "
-             "\"sizing\" has the figures as numbers).", "",
-             "| input | value | source | window | how it was measured |", "|---|---|---|---|---|"]
-    for row in rows:
-        source = _text(row.get("source"))
-        cells = [row.get("label"), row.get("value"), SIZING_SOURCES.get(source, source), row.get("window") or "—",
-                 row.get("detail")]
-        lines.append("| " + " | ".join(markdown(_text(c)) for c in cells) + " |")
-    return SIZING_TITLE, lines
-
-
 def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | None = None) -> str:
     """The ps_report_<ts>.md text for one server's derived facts and readiness; never raises on a partial one.
 
@@ -758,8 +759,6 @@ def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | 
         facts = {**facts, "config_file": {**facts["config_file"], "text": config_text}}
     blocks = []
     chosen = [*SECTIONS, *((title, section) for title, key, section in OPTIONAL_SECTIONS if key in facts)]
-    if "sizing" in facts:  # the sizing and pricing inputs head the report, right after its title
-        chosen.insert(1, (SIZING_TITLE, _sizing))
     for fallback_title, section in chosen:
         try:
             # the readiness section shows the derived readiness document; every other section the facts
