@@ -804,7 +804,8 @@ def cloud_disk(facts: Mapping[str, Any]) -> Prefill | None:
     storage = instances[writer].get("storage")
     if not isinstance(storage, Mapping):
         return None
-    allocated = as_number(storage.get("allocated_gib"))
+    aurora = str(instances[writer].get("engine") or "").startswith("aurora")
+    allocated = None if aurora else as_number(storage.get("allocated_gib"))  # AWS says 1 GiB for Aurora
     parts = []
     if allocated is not None:
         what = f"allocated {allocated:g} GiB" + (f" {storage['type']}" if storage.get("type") else "")
@@ -813,7 +814,7 @@ def cloud_disk(facts: Mapping[str, Any]) -> Prefill | None:
         if as_number(storage.get("throughput_mibps")) is not None:
             what += f", {as_number(storage.get('throughput_mibps')):g} MiB/s"
         parts.append(what)
-    elif str(instances[writer].get("engine") or "").startswith("aurora"):
+    elif aurora:
         parts.append("Aurora storage (nothing allocated: it grows with the data)")
     else:
         return None

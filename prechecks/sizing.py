@@ -443,10 +443,10 @@ def _allocated_cloud(c: _Cloud | None) -> dict[str, Any] | None:
         return None
     storage = _map(c.target.get("storage"))
     gib = as_number(storage.get("allocated_gib"))
+    if str(c.target.get("engine") or "").startswith("aurora"):  # AWS says 1 GiB for an Aurora instance
+        return _row("storage_allocated", "none: Aurora storage grows with the data (billed by GiB used)", None,
+                    None, c.source, c.instance_detail(c.target), None)
     if gib is None:
-        if str(c.target.get("engine") or "").startswith("aurora"):
-            return _row("storage_allocated", "none: Aurora storage grows with the data (billed by GiB used)", None,
-                        None, c.source, c.instance_detail(c.target), None)
         return None
     parts = [human_bytes(gib * GIB)]
     if storage.get("type"):
@@ -477,7 +477,7 @@ def _used_cloud(c: _Cloud | None) -> dict[str, Any] | None:
     average_free = as_number(series.get("avg"))
     if average_free is None:
         return None
-    used_bytes = max(0.0, allocated * GIB - average_free)
+    used_bytes = round(max(0.0, allocated * GIB - average_free))  # whole bytes
     return _row("storage_used", f"about {human_bytes(used_bytes)} (allocated minus the average free space)",
                 used_bytes, "bytes", c.source, c.metric_detail(name) + " and the allocated storage", c.window)
 
