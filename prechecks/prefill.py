@@ -749,15 +749,16 @@ def _window(facts: Mapping[str, Any], source: str) -> str:
     return f"{days:g} days of {service}" if days else service
 
 
-def _series(facts: Mapping[str, Any], source: str, names: Sequence[str]) -> tuple[str, Mapping[str, Any], str] | None:
-    """(fact path of the series, its summary, its unit) of the first of ``names`` with data."""
+def _series(facts: Mapping[str, Any], source: str,
+            names: Sequence[str]) -> tuple[str, Mapping[str, Any], str, str] | None:
+    """(fact path of the series, its summary, its unit, its name) of the first of ``names`` with data."""
     from prechecks.sizing import UNITS
 
     for name in names:
         path = key_path(source, *(("metrics", "series") if source == "cloud" else ("series",)), name)
         series = fact(facts, path)
         if isinstance(series, Mapping) and as_number(series.get("avg")) is not None:
-            return path, series, str(series.get("unit") or UNITS.get(name) or "")
+            return path, series, str(series.get("unit") or UNITS.get(name) or ""), name
     return None
 
 
@@ -873,8 +874,7 @@ def _utilisation(facts: Mapping[str, Any], history_name: str, cloud_role: str) -
             continue
         found = _series(facts, source, names)
         if found is not None:
-            path, series, unit = found
-            name = path.rsplit(".", 1)[-1].strip('[]"')
+            path, series, unit, name = found
             return f"{name} {series_text(series, unit or None)}", path + ".p95", unit, _window(facts, source)
     return None
 
@@ -939,11 +939,10 @@ def cloud_qps_peak(facts: Mapping[str, Any]) -> Prefill | None:
         found = _series(facts, source, names)
         if found is None or as_number(found[1].get("max")) is None:
             continue
-        path, series, _unit = found
+        path, series, _unit, name = found
         peak = as_number(series.get("max"))
         assert peak is not None
         when = moment(series.get("max_at"))
-        name = path.rsplit(".", 1)[-1].strip('[]"')
         return Prefill(round(peak, 1), path + ".max", "measured",
                        f"the highest {name} over {_window(facts, source)}" + (f", at {when}" if when else ""))
     return None
