@@ -504,6 +504,10 @@ def test_servers_entries_take_the_aws_keys(mariadb: MariaDBServer, moto: MotoSer
     files = read_archive(Path(proc.stdout.strip().splitlines()[-1]))
     assert [i["id"] for i in json.loads(files["shop/cloud.json"])["instances"]] == ["shop-db", "shop-db-replica"]
     assert "plain/cloud.json" not in files and "plain/facts.json" in files
+    sizing = {r["key"]: r for r in json.loads(files["shop/facts.json"])["sizing"]["rows"]}
+    assert (sizing["memory"]["value"], sizing["memory"]["source"]) == ("16 GiB (db.r6g.large)", "cloud:aws")
+    plain = {r["key"]: r for r in json.loads(files["plain/facts.json"])["sizing"]["rows"]}
+    assert plain["memory"]["source"] == "sql" and plain["compute"]["source"] == "none"
 
 
 def test_servers_file_refuses_a_bad_no_cloud(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from prechecks.collection import RunOptions, collect
+from prechecks.collection import Collected, RunOptions, collect, timestamp_now
 from prechecks.derive import derive
 from prechecks.prefill import prefill
 from prechecks.report import render_report
@@ -95,8 +95,13 @@ HISTORY: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def live_facts(mariadb: MariaDBServer) -> dict[str, Any]:
-    return collect(spec_for(mariadb), RunOptions(sleep=0.3)).facts
+def live_run(mariadb: MariaDBServer) -> Collected:
+    return collect(spec_for(mariadb), RunOptions(sleep=0.3))
+
+
+@pytest.fixture(scope="module")
+def live_facts(live_run: Collected) -> dict[str, Any]:
+    return live_run.facts
 
 
 def test_sql_only_table_from_a_live_server(live_facts: dict[str, Any]) -> None:
@@ -272,3 +277,23 @@ def test_redacted_hostnames_hide_the_instance_ids_everywhere() -> None:
     # without the class, the ids stay
     plain = build(derive(raw, cloud=cloud), inputs, ())
     assert json.loads(plain.files["cloud.json"])["instances"][0]["id"] == "shop-db"
+
+
+def test_the_wizards_submission_passes_the_cloud_document(live_run: Collected) -> None:
+    """gui/submission.py: Submission(cloud=...) is the one parameter the Cloud account step passes: the document
+    goes to derive (the sizing table, the prefill) and into the archive as cloud.json."""
+    from gui.submission import Submission, prepare
+
+    def submission(cloud: dict[str, Any] | None) -> Submission:
+        return Submission(live_run, dict(live_run.readiness), timestamp_now(), (), {}, {}, (), (), cloud=cloud)
+
+    files = prepare(submission(GCP_CLOUD)).files
+    assert json.loads(files["cloud.json"]) == GCP_CLOUD
+    rows = _rows(json.loads(files["facts.json"]))
+    assert (rows["memory"]["source"], rows["cpu"]["number"]) == ("cloud:gcp", 70)
+    answers = {a["id"]: a for a in json.loads(files["submission.json"])["answers"]}
+    assert (answers["performance.qps_peak"]["value"], answers["performance.qps_peak"]["source"]) == (
+        2200.0, 'prefill:cloud.metrics.series["cloudsql.googleapis.com/database/mysql/questions"].max')
+    without = prepare(submission(None)).files
+    assert "cloud.json" not in without
+    assert _rows(json.loads(without["facts.json"]))["memory"]["source"] == "sql"
