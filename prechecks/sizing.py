@@ -222,8 +222,8 @@ class _Cloud:
 
     def metric_detail(self, *names: str) -> str:
         service = METRICS_SERVICE.get(self.provider, "the provider's metrics")
-        instance = self.metrics.get("instance")
-        of = f" of {instance}" if instance else ""
+        instance, role = self.metrics.get("instance"), self.metrics.get("role")
+        of = (f" of the {role} {instance}" if role else f" of {instance}") if instance else ""  # the writer's
         every = " (hourly averages; max is the highest hourly maximum)" if self.provider == "aws" else ""
         return f"{service} {' + '.join(names)}{of}{every}"
 

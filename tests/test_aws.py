@@ -590,7 +590,8 @@ def test_rds_with_replica_sizing_report_and_prefill(mariadb: MariaDBServer, moto
     assert rows["cpu"] == {"key": "cpu", "label": "CPU utilisation",
                            "value": f"avg 14.0 %, p95 24 %, max 87.5 % ({when})", "number": 24, "unit": "percent",
                            "source": "cloud:aws",
-                           "detail": f"CloudWatch CPUUtilization of shop-db {cloudwatch}", "window": "14 days"}
+                           "detail": f"CloudWatch CPUUtilization of the primary shop-db {cloudwatch}",
+                           "window": "14 days"}
     assert (rows["storage_allocated"]["value"], rows["storage_allocated"]["number"]) == (
         "200 GiB io1, 3,000 provisioned IOPS", 200 * GIB)
     assert (rows["storage_used"]["value"], rows["storage_used"]["number"], rows["storage_used"]["window"]) == (
@@ -607,8 +608,9 @@ def test_rds_with_replica_sizing_report_and_prefill(mariadb: MariaDBServer, moto
                                                      "likely higher")
     assert rows["query_load_average"]["number"] == pytest.approx(facts["workload"]["qps_average_since_start"])
     assert rows["support"]["source"] == "none" and rows["support"]["value"] == "not measured"
-    assert facts["provenance"]["sizing.cpu"] == {"source": f"cloud:aws: CloudWatch CPUUtilization of shop-db "
-                                                 f"{cloudwatch}", "window_seconds": 14 * 86400}
+    assert facts["provenance"]["sizing.cpu"] == {
+        "source": f"cloud:aws: CloudWatch CPUUtilization of the primary shop-db {cloudwatch}",
+        "window_seconds": 14 * 86400}
     assert facts["cloud"]["metrics"]["role"] == "primary"
 
     report = _report(files)
@@ -619,7 +621,8 @@ def test_rds_with_replica_sizing_report_and_prefill(mariadb: MariaDBServer, moto
     assert "                             Memory | 16 GiB (db.r6g.large)\n" \
            f"    from cloud:aws: {detail}\n" in section
     assert f"                    CPU utilisation | avg 14.0 %, p95 24 %, max 87.5 % ({when})\n" \
-           f"    from cloud:aws, window 14 days: CloudWatch CPUUtilization of shop-db {cloudwatch}\n" in section
+           f"    from cloud:aws, window 14 days: CloudWatch CPUUtilization of the primary shop-db " \
+           f"{cloudwatch}\n" in section
     assert "## Cloud (AWS)" in report  # kept
 
     answers = _answers(files)
@@ -672,7 +675,7 @@ def test_aurora_with_two_readers_sizing_report_and_prefill(mariadb: MariaDBServe
         "key": "query_load_average", "label": "Query load, average",
         "value": f"avg {average:,.0f}/s, p95 123/s, max 900/s ({when})", "number": round(average, 4),
         "unit": "per_second", "source": "cloud:aws",
-        "detail": "CloudWatch Queries of orders-1 (hourly averages; max is the highest hourly maximum)",
+        "detail": "CloudWatch Queries of the writer orders-1 (hourly averages; max is the highest hourly maximum)",
         "window": "14 days"}
     assert (rows["query_load_peak"]["number"], rows["query_load_peak"]["source"]) == (900, "cloud:aws")
     report = _report(files)
