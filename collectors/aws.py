@@ -585,3 +585,113 @@ def one_line(document: Mapping[str, Any]) -> str:
     action = f" [{first['iam_action']}]" if first.get("iam_action") else ""
     more = f" (+{len(skipped) - 1} more skipped, listed in cloud.json)" if len(skipped) > 1 else ""
     return f"{head}; skipped {first['part']}: {first['reason']}{action}{more}"
+
+
+def check_access(options: CloudOptions, host: str | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+    """The wizard's *Test access*: one small call per part of the cloud part, each said readable or not.
+
+    Each item is ``{"part", "iam_action", "ok", "reason"}``: ``ok`` False names the IAM action that is missing
+    (or why the part cannot be read: not found, throttled). No credentials, a bad token, an unreachable
+    endpoint or a missing region end the check with one item saying so (``iam_action`` None). The same
+    session, retries, budget and error classification as :func:`collect_cloud`; Describe/Get calls only
+    (Cost Explorer charges USD 0.01 per request: the check makes one). Never raises for an AWS problem."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    found: list[dict[str, Any]] = []
+
+    def item(part: str, action: str | None, ok: bool, reason: str = "") -> None:
+        found.append({"part": part, "iam_action": action, "ok": ok, "reason": reason})
+
+    endpoint = parse_endpoint(host)
+    try:
+        session = boto3.session.Session(profile_name=options.profile) if options.profile else boto3.session.Session()
+    except ProfileNotFound:
+        item("aws", None, False, f"AWS profile {options.profile!r} is not in ~/.aws/config or credentials: "
+             "choose another profile")
+        return found
+    except BotoCoreError as exc:
+        item("aws", None, False, f"the AWS configuration could not be read ({type(exc).__name__}): "
+             "check ~/.aws/config")
+        return found
+    region = options.region or (endpoint.region if endpoint else None) or session.region_name
+    if not region:
+        item("aws", None, False, "no AWS region: give the region")
+        return found
+    run = _Run(session, region, clock() + options.budget, clock)
+
+    def probe(part: str, service: str, operation: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+        """``call``: the one run.call (its service and operation spelt out, as everywhere in this module)."""
+        action = CALLS[(service, operation)]
+        try:
+            answer = call()
+        except _PartSkipped as exc:
+            item(part, exc.iam_action or action, False, exc.reason)
+            return None
+        item(part, action, True)
+        return answer
+
+    try:
+        instance_id, cluster_id = options.db_instance, options.db_cluster
+        if not instance_id and not cluster_id and endpoint is not None:
+            if endpoint.kind == "instance":
+                instance_id = endpoint.name
+            elif endpoint.kind == "cluster-custom":
+                answer = probe(f"custom endpoint {endpoint.name}", "rds", "DescribeDBClusterEndpoints",
+                               lambda: run.call("rds", "DescribeDBClusterEndpoints", Filters=[
+                                   {"Name": "db-cluster-endpoint-custom-type", "Values": ["ANY", "READER"]}]))
+                for entry in (answer or {}).get("DBClusterEndpoints", []):
+                    if entry.get("DBClusterEndpointIdentifier") == endpoint.name:
+                        cluster_id = entry.get("DBClusterIdentifier")
+            else:
+                cluster_id = endpoint.name
+        if cluster_id:
+            named = cluster_id
+            answer = probe(f"cluster {named}", "rds", "DescribeDBClusters",
+                           lambda: run.call("rds", "DescribeDBClusters", DBClusterIdentifier=named))
+            members = ((answer or {}).get("DBClusters") or [{}])[0].get("DBClusterMembers", [])
+            writers = [m.get("DBInstanceIdentifier") for m in members if m.get("IsClusterWriter")]
+            instance_id = instance_id or (writers[0] if writers else None)
+        db_class = None
+        if instance_id:
+            target = instance_id
+            answer = probe(f"instance {target}", "rds", "DescribeDBInstances",
+                           lambda: run.call("rds", "DescribeDBInstances", DBInstanceIdentifier=target))
+            db_class = ((answer or {}).get("DBInstances") or [{}])[0].get("DBInstanceClass")
+            groups = [g.get("DBParameterGroupName") for g in ((answer or {}).get("DBInstances") or [{}])[0].get(
+                "DBParameterGroups", []) if g.get("DBParameterGroupName")]
+            if groups:  # the binary log settings the cloud part reads from it
+                probe("DB parameter group", "rds", "DescribeDBParameters",
+                      lambda: run.call("rds", "DescribeDBParameters", DBParameterGroupName=groups[0], MaxRecords=20))
+        elif not cluster_id:  # nothing named: can the account list instances at all?
+            probe("DB instances", "rds", "DescribeDBInstances",
+                  lambda: run.call("rds", "DescribeDBInstances", MaxRecords=20))
+        ec2_type = str(db_class).removeprefix("db.") if db_class and db_class != "db.serverless" else None
+        sizes: dict[str, Any] = {"InstanceTypes": [ec2_type]} if ec2_type else {"MaxResults": 5}
+        probe("vCPU and memory of the class", "ec2", "DescribeInstanceTypes",
+              lambda: run.call("ec2", "DescribeInstanceTypes", **sizes))
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
+        query = {"Id": "cpu", "ReturnData": True, "MetricStat": {
+            "Metric": {"Namespace": "AWS/RDS", "MetricName": "CPUUtilization",
+                       "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance_id or "-"}]},
+            "Period": PERIOD_SECONDS, "Stat": "Average"}}
+        probe("CloudWatch metrics", "cloudwatch", "GetMetricData",
+              lambda: run.call("cloudwatch", "GetMetricData", StartTime=end - timedelta(hours=1), EndTime=end,
+                               MetricDataQueries=[query]))
+        first = end.date().replace(day=1)
+        start = (first - timedelta(days=1)).replace(day=1)
+        probe("last month's RDS bill (Cost Explorer)", "ce", "GetCostAndUsage",
+              lambda: run.call("ce", "GetCostAndUsage", region="us-east-1",
+                               TimePeriod={"Start": start.isoformat(), "End": first.isoformat()},
+                               Granularity="MONTHLY", Metrics=["UnblendedCost"],
+                               Filter={"Dimensions": {"Key": "SERVICE",
+                                                      "Values": ["Amazon Relational Database Service"]}}))
+    except _Fatal as exc:
+        item("aws", exc.iam_action, False, exc.reason)
+    return found
+
+
+def document_text(document: Mapping[str, Any]) -> str:
+    """cloud.json's text: the CLI's and the wizard's archives hold the same bytes for the same document."""
+    return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"

@@ -24,6 +24,7 @@ log = logging.getLogger("ps_prechecks.gui")
 
 KEYRING_SERVICE = "ps-prechecks"
 MAX_RECENT = 8
+MAX_CLOUD_ACCOUNTS = 32  # connections whose Cloud account step is remembered
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,46 @@ class Settings:
             os.replace(tmp, self.options_path)
         except OSError as exc:  # the choice still holds for this run
             log.warning("could not remember the redaction map: %s", exc.strerror or exc)
+
+
+    # -- the Cloud account step, per connection (cloud-accounts.json): names only, never a credential ---------
+    @property
+    def cloud_path(self) -> Path:
+        return self.directory / "cloud-accounts.json"
+
+    def _cloud_accounts(self) -> dict[str, Any]:
+        try:
+            raw = json.loads(self.cloud_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def cloud_account(self, connection: str) -> dict[str, str]:
+        """What the step was given last time for this connection ({"provider": "aws", "profile": ...}); {} when
+        nothing."""
+        entry = self._cloud_accounts().get(connection)
+        if not isinstance(entry, dict):
+            return {}
+        return {k: v for k, v in entry.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def remember_cloud_account(self, connection: str, provider: str, fields: dict[str, str],
+                               names: tuple[str, ...]) -> None:
+        """Only the fields the provider names as settings (``names``: profile, region, instance id…): a key or
+        token is no field of the step and never reaches this file."""
+        accounts = self._cloud_accounts()
+        accounts.pop(connection, None)  # the newest last: the oldest go first beyond MAX_CLOUD_ACCOUNTS
+        accounts[connection] = {"provider": provider, **{k: str(v) for k, v in fields.items() if k in names}}
+        for stale in list(accounts)[:-MAX_CLOUD_ACCOUNTS]:
+            del accounts[stale]
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.cloud_path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(accounts, handle, indent=2)
+            os.replace(tmp, self.cloud_path)
+        except OSError as exc:  # the choice still holds for this run
+            log.warning("could not remember the cloud account: %s", exc.strerror or exc)
 
 
 class Keychain:

@@ -30,6 +30,20 @@ class PageId(enum.IntEnum):
     ATTACHMENTS = 6
     REVIEW = 7
     SAVE = 8
+    CLOUD = 9  # optional, RDS/Aurora only: after Options or after Collect (Wizard.nextId routes to it)
+
+
+@dataclass(frozen=True)
+class CloudChoice:
+    """The Cloud account step's choice (gui/pages/cloud.py): the provider, its fields (names such as a profile,
+    region and instance id; never a credential) and the host the connection names."""
+
+    provider: str
+    fields: tuple[tuple[str, str], ...]
+    host: str | None
+
+    def get(self, name: str) -> str:
+        return dict(self.fields).get(name, "")
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,8 @@ class KeptServer:
     spec: ConnectionSpec | None
     result_for: tuple[Any, ...] | None
     slow_logs: tuple[SlowLogFile, ...] = ()  # read while it was the current server: its digest goes in its folder
+    cloud: dict[str, Any] | None = None  # its cloud.json document (the Cloud account step), in its folder
+    cloud_choice: CloudChoice | None = None
 
     @property
     def secrets(self) -> list[str]:
@@ -74,6 +90,16 @@ class WizardState:
     # the servers collected before the current one in this submission (Findings: "Add another server")
     kept: list[KeptServer] = field(default_factory=list)
     current_label: str = ""  # the current server's folder name when the user chose one (Findings: Rename)
+    # the Cloud account step: what to read (None: skipped or not offered) and the document read for which run
+    cloud: CloudChoice | None = None
+    cloud_document: dict[str, Any] | None = None
+    cloud_for: tuple[Any, ...] | None = None  # (choice, id(result)) the document was read for
+
+    def current_cloud(self) -> dict[str, Any] | None:
+        """cloud.json's document for the current run and choice; None when skipped or read for another."""
+        if self.cloud is None or self.result is None or self.cloud_for != (self.cloud, id(self.result)):
+            return None
+        return self.cloud_document
 
     @property
     def secrets(self) -> list[str]:
@@ -91,7 +117,7 @@ class WizardState:
         kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
                 files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label,
-                id(self.earlier_map))
+                id(self.earlier_map), id(self.current_cloud()))
 
     def servers_key(self) -> tuple[Any, ...]:
         """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""
@@ -136,12 +162,14 @@ class WizardState:
             raise ValueError("nothing was collected yet")
         spec = self.result_for[0] if self.result_for else self.spec
         kept = KeptServer(self.current_name(), self.result, dict(self.readiness or {}), self.timestamp,
-                          spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs))
+                          spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs),
+                          self.current_cloud(), self.cloud if self.current_cloud() is not None else None)
         self.kept.append(kept)
         self.current_label = ""  # the next server's name comes from its own connection
         self.result = self.readiness = self.result_for = None
         self.probe = self.probed_spec = None  # Next on Connection tests the next server's connection first
         self.slow_logs = []
+        self.cloud = self.cloud_document = self.cloud_for = None  # the next server's own step
         self.archive = self.prepared = self.prepared_for = None
         return kept
 
@@ -155,6 +183,8 @@ class WizardState:
         self.current_label = kept.name  # a name the user gave stays
         if kept.spec is not None:
             self.spec = kept.spec
+        self.cloud, self.cloud_document = kept.cloud_choice, kept.cloud
+        self.cloud_for = (kept.cloud_choice, id(self.result)) if kept.cloud is not None else None
         self.archive = self.prepared = self.prepared_for = None
         return kept
 

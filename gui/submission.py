@@ -16,7 +16,7 @@ from collectors.runner import RunResult
 from gui.state import KeptServer, WizardState
 
 if TYPE_CHECKING:
-    from prechecks.bundle import PreparedBundle
+    from prechecks.bundle import ArchiveInputs, PreparedBundle
     from prechecks.derive import Derived
     from prechecks.redaction import EarlierMap
     from prechecks.slowlog import SlowLogFile
@@ -38,7 +38,7 @@ class Submission:
     kept: tuple[KeptServer, ...] = ()  # the servers collected before this one: one folder each
     name: str = ""  # the current server's folder when there are kept servers
     earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
-    cloud: dict[str, Any] | None = None  # the current server's cloud.json document: a source of derive, in the archive
+    cloud: dict[str, Any] | None = None  # cloud.json's document (the Cloud account step); None: skipped
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -48,7 +48,7 @@ def snapshot(state: WizardState) -> Submission:
                       dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
                       tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "",
-                      state.earlier_map)
+                      state.earlier_map, state.current_cloud())
 
 
 def prepare(submission: Submission) -> PreparedBundle:
@@ -66,24 +66,13 @@ def prepare(submission: Submission) -> PreparedBundle:
     return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud), inputs, s.redact, earlier_map=s.earlier_map)
 
 
-def _with_cloud(inputs: Any, cloud: dict[str, Any] | None) -> Any:
-    """cloud.json in the archive, as the CLI writes it."""
-    import json
-    from dataclasses import replace
-
-    if cloud is None:
-        return inputs
-    text = json.dumps(cloud, indent=2, sort_keys=True, default=str) + "\n"
-    return replace(inputs, extra_files={**inputs.extra_files, "cloud.json": text})
-
-
 def _prepare_servers(s: Submission) -> PreparedBundle:
     """One folder per server, one questionnaire prefilled from all of them, one manifest. A slow log's
     digest goes into the folder of the server that was current when it was added."""
     from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
 
-    servers = [(k.name, k.result, k.readiness, k.slow_logs, None) for k in s.kept] + [
+    servers = [(k.name, k.result, k.readiness, k.slow_logs, k.cloud) for k in s.kept] + [
         (s.name, s.result, s.readiness, s.slow_logs, s.cloud)]
     parts = [ServerPart(name, _derived(result, readiness, logs, cloud),
                         _with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False),
@@ -91,6 +80,17 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
              for name, result, readiness, logs, cloud in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
+
+
+def _with_cloud(inputs: ArchiveInputs, cloud: dict[str, Any] | None) -> ArchiveInputs:
+    """cloud.json beside the facts, as ``ps-prechecks`` writes it (the build adds the report's Cloud section)."""
+    if cloud is None:
+        return inputs
+    from dataclasses import replace
+
+    from collectors.aws import document_text
+
+    return replace(inputs, extra_files={**inputs.extra_files, "cloud.json": document_text(cloud)})
 
 
 def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...],

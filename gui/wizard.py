@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gui.pages.attachments import AttachmentsPage
 from gui.pages.base import Page, text_lines, text_width
+from gui.pages.cloud import CloudPage, route
 from gui.pages.collect import CollectPage
 from gui.pages.connection import ConnectionPage
 from gui.pages.findings import FindingsPage
@@ -59,6 +60,7 @@ class Wizard(QWizard):
         self.attachments = AttachmentsPage()
         self.review = ReviewPage()
         self.save = SavePage()
+        self.cloud = CloudPage(self.settings)  # RDS/Aurora only: nextId routes to it
         for page_id, page in self.pages().items():
             self.setPage(page_id, page)
         self.setStartId(PageId.WELCOME)
@@ -80,11 +82,15 @@ class Wizard(QWizard):
             PageId.COLLECT: self.collect, PageId.FINDINGS: self.findings, PageId.QUESTIONNAIRE: self.questionnaire,
             **self.questionnaire.more_sections,
             PageId.ATTACHMENTS: self.attachments, PageId.REVIEW: self.review, PageId.SAVE: self.save,
+            PageId.CLOUD: self.cloud,
         }
 
     def nextId(self) -> int:
         # the questionnaire's further sections have ids after SAVE: only its own chain leads to them
-        return -1 if self.currentId() == PageId.SAVE else super().nextId()
+        if self.currentId() == PageId.SAVE:
+            return -1
+        routed = route(self.state, self.currentId(), self.visitedIds())  # the optional Cloud account step
+        return super().nextId() if routed is None else routed
 
     def focus_current_page(self) -> None:
         """Keep the keyboard in the window: QWizard gives a new page's first Tab stop the focus even when that

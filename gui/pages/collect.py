@@ -16,6 +16,7 @@ from collectors.connection import ConnectionFailed
 from collectors.registry import collectors_for
 from collectors.runner import CollectorResult, ProgressEvent, RunAborted, RunResult
 from gui.pages.base import Page, log, wrapped_label
+from gui.pages.cloud import read_cloud, store_read
 from gui.qt import (
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +31,7 @@ from gui.qt import (
     QTreeWidgetItem,
     QVBoxLayout,
 )
-from gui.state import PageId
+from gui.state import CloudChoice, PageId
 from gui.worker import Task
 from prechecks.collection import collect, timestamp_now
 
@@ -177,12 +178,16 @@ class CollectPage(Page):
         key = state.run_key()
         log.info("collection started: %s, sampling %.0f s", spec.target, options.sleep)
 
-        def op(task: Task) -> tuple[RunResult, dict[str, Any]]:
+        cloud = state.cloud  # the Cloud account step's choice: read after the SQL part (gui/pages/cloud.py)
+
+        def op(task: Task) -> tuple[RunResult, dict[str, Any], dict[str, Any] | None]:
             result = collect(spec, options, progress=task.emit_progress, cancel=task.cancel_token)
-            return result, result.readiness  # derived once by collect(), off the GUI thread
+            document = read_cloud(cloud, task) if cloud is not None else None
+            return result, result.readiness, document  # derived once by collect(), off the GUI thread
 
         self.task = self.tasks.run_in_background(
-            op, progress=self.on_event, success=lambda value: self._succeeded(key, value), failure=self._failed,
+            op, progress=self.on_event, success=lambda value: self._succeeded(key, value, cloud),
+            failure=self._failed,
         )
 
     def cancel(self) -> None:
@@ -279,10 +284,12 @@ class CollectPage(Page):
         self.cancel_button.setEnabled(False)
         self.run_again.setEnabled(True)
 
-    def _succeeded(self, key: tuple[Any, ...], value: tuple[RunResult, dict[str, Any]]) -> None:
+    def _succeeded(self, key: tuple[Any, ...], value: tuple[RunResult, dict[str, Any], dict[str, Any] | None],
+                   cloud: CloudChoice | None = None) -> None:
         self._finish()
-        result, readiness = value
+        result, readiness, document = value
         self.state.result, self.state.result_for, self.state.readiness = result, key, readiness
+        store_read(self.state, cloud, document)
         self.show_result(result, seconds=time.monotonic() - self._started)
         log.info("collection finished")
 

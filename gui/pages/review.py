@@ -12,17 +12,19 @@ import json
 import re
 from typing import Any
 
-from gui.pages.base import Page, log, text_width, two_column_tree, wrapped_label
+from gui.pages.base import Page, log, text_lines, text_width, two_column_tree, wrapped_label
 from gui.pages.options import RedactionChoices
 from gui.qt import (
     QCheckBox,
     QFontDatabase,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
     Qt,
     QTextBrowser,
+    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -54,6 +56,8 @@ class ReviewPage(Page):
         self.summary = wrapped_label(selectable=True)
         self.summary.setAccessibleName("Archive summary")
         layout.addWidget(self.summary)
+        self.sizing = sizing_tree()  # facts["sizing"]: the pricing inputs as the archive holds them
+        layout.addWidget(self.sizing)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -190,6 +194,7 @@ class ReviewPage(Page):
             lines.append("No names are replaced: host names, addresses, accounts and schema names appear as on "
                          "the server. Secrets are always removed.")
         self.summary.setText("\n".join(lines))
+        show_sizing(self.sizing, prepared)
         self._files = {f.path: f for f in files}
         self._fill_tree(files)
 
@@ -271,6 +276,56 @@ class ReviewPage(Page):
     def _show_rendered(self, rendered: bool) -> None:
         self.rendered.setVisible(rendered)
         self.content.setVisible(not rendered)
+
+
+SIZING_COLUMNS = ["Input", "Value", "Source", "Window"]
+
+
+def sizing_tree() -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setColumnCount(len(SIZING_COLUMNS))
+    tree.setHeaderLabels(SIZING_COLUMNS)
+    tree.setAccessibleName("Sizing and pricing inputs")
+    tree.setToolTip("Sizing and pricing inputs (facts.json \"sizing\"): each value with where it comes from")
+    tree.setMaximumHeight(text_lines(tree, 12))
+    tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    tree.hide()
+    return tree
+
+
+def show_sizing(tree: QTreeWidget, prepared: PreparedBundle) -> None:
+    """The sizing rows of every facts.json of the archive (one per server folder), as saved (redaction applied);
+    the table is hidden when no facts document has one."""
+    tables: list[tuple[str, list[dict[str, Any]]]] = []
+    for path, data in sorted(prepared.files.items()):
+        if path.rsplit("/", 1)[-1] != "facts.json":
+            continue
+        try:
+            sizing = json.loads(data).get("sizing")
+        except (ValueError, AttributeError):
+            continue
+        rows = sizing.get("rows") if isinstance(sizing, dict) else None
+        if isinstance(rows, list):
+            tables.append((path.rpartition("/")[0], [r for r in rows if isinstance(r, dict)]))
+    tree.clear()
+    for folder, rows in tables:
+        parent: QTreeWidgetItem | None = None
+        if len(tables) > 1:
+            parent = QTreeWidgetItem([folder or "(top level)", "", "", ""])
+            tree.addTopLevelItem(parent)
+        for row in rows:
+            window = row.get("window")
+            item = QTreeWidgetItem([str(row.get("label") or row.get("key") or ""), str(row.get("value") or ""),
+                                    str(row.get("source") or ""), "" if window is None else str(window)])
+            if row.get("detail"):
+                for column in range(len(SIZING_COLUMNS)):
+                    item.setToolTip(column, str(row["detail"]))
+            if parent is None:
+                tree.addTopLevelItem(item)
+            else:
+                parent.addChild(item)
+    tree.expandAll()
+    tree.setVisible(bool(tables))
 
 
 def _manifest(prepared: PreparedBundle) -> dict[str, Any]:
