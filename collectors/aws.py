@@ -18,13 +18,14 @@ boto3 is imported only when the cloud part runs: ``ps-prechecks --version`` and 
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from collectors.cloudcommon import _Fatal, _number, _p95, _PartSkipped, one_line  # noqa: F401 (one_line: re-exported)
 
 FORMAT_VERSION = 1
 DEFAULT_BUDGET = 30.0
@@ -144,22 +145,6 @@ def missing_models() -> list[str]:
         names = set(model.operation_names)
         missing += [f"{service}:{operation}" for s, operation in CALLS if s == service and operation not in names]
     return missing
-
-
-class _Fatal(Exception):
-    """The cloud part cannot go on (no credentials, bad token, unreachable, out of budget): one skip."""
-
-    def __init__(self, reason: str, iam_action: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.iam_action = iam_action
-
-
-class _PartSkipped(Exception):
-    def __init__(self, reason: str, iam_action: str | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.iam_action = iam_action
 
 
 @dataclass
@@ -427,16 +412,6 @@ def _parameter_group(run: _Run, instance: Mapping[str, Any]) -> dict[str, Any] |
             "not_listed": [n for n in BINLOG_PARAMETERS if n not in values]}
 
 
-def _p95(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def _number(value: float) -> float | int:
-    rounded = round(value, 4)
-    return int(rounded) if rounded == int(rounded) else rounded
-
-
 def _metrics(run: _Run, instance_id: str, aurora: bool, now: datetime) -> dict[str, Any]:
     """14 days of hourly CloudWatch for one instance: avg and p95 of the hourly averages, the max and its hour."""
     end = now.replace(minute=0, second=0, microsecond=0)
@@ -572,19 +547,6 @@ def collect_cloud(options: CloudOptions, host: str | None = None, *, now: dateti
         run.skipped.append({"part": "aws", "reason": exc.reason, "iam_action": exc.iam_action})
     document["skipped"] = run.skipped
     return document
-
-
-def one_line(document: Mapping[str, Any]) -> str:
-    """What the CLI prints after the cloud part: what was read, or the first reason it was not."""
-    instances = document.get("instances") or []
-    skipped = document.get("skipped") or []
-    head = f"cloud: {len(instances)} instance(s) read in {document.get('region')}"
-    if not skipped:
-        return head
-    first = skipped[0]
-    action = f" [{first['iam_action']}]" if first.get("iam_action") else ""
-    more = f" (+{len(skipped) - 1} more skipped, listed in cloud.json)" if len(skipped) > 1 else ""
-    return f"{head}; skipped {first['part']}: {first['reason']}{action}{more}"
 
 
 def check_access(options: CloudOptions, host: str | None = None, *,

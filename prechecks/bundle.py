@@ -28,6 +28,7 @@ from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
 from prechecks.attachments import read_attachment
 from prechecks.derive import Derived
+from prechecks.html import text_nodes
 from prechecks.redaction import EarlierMap, Redactor
 from prechecks.slowlog import digest_files, redact_slow_log
 
@@ -168,9 +169,11 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
     texts.update(questionnaire)
     texts.update(inputs.extra_files)
+    texts.update(report_html_files(redactor.text(report), inputs.extra_files.get("history.json"), inputs.timestamp))
     # every file and file name through the text pass: the password (the writers do not know it) and
     # URL credentials always, addresses and learnt names when asked for
-    files = {redactor.path(path): redactor.text(text).encode("utf-8", "backslashreplace")
+    files = {redactor.path(path): (text_nodes(text, redactor.text) if path.endswith((".html", ".svg"))  # markup kept
+                                   else redactor.text(text)).encode("utf-8", "backslashreplace")
              for path, text in texts.items()}
     for name, source in sorted(inputs.attachments.items()):  # the user's own files, byte for byte
         files[redactor.path(f"attachments/{name}")] = read_attachment(name, source)  # only the name redacted
@@ -199,6 +202,26 @@ def _cloud_ids(facts: Mapping[str, Any], inputs: ArchiveInputs) -> list[str]:
     except ValueError:
         pass
     return names
+
+
+def report_html_files(report: str, history_text: str | None, timestamp: str) -> dict[str, str]:
+    """report.html (the report with its charts inline, one file that opens offline) and charts/*.svg when the
+    archive has history.json. ``report`` has had the text pass already: HTML escaping cannot hide a secret or
+    a name from it; the build's text pass then runs over these files like every other."""
+    from prechecks.html import report_document
+
+    charts: dict[str, str] = {}
+    if history_text is not None:
+        from prechecks.charts import history_charts
+
+        try:
+            history = json.loads(history_text)
+        except ValueError:
+            history = None
+        charts = history_charts(history) if isinstance(history, dict) else {}
+    files = {f"charts/{name}": svg for name, svg in charts.items()}
+    files["report.html"] = report_document(report, charts, title=f"ps-prechecks report {timestamp}")
+    return files
 
 
 def _with_cloud_section(report: str, cloud_text: str) -> str:

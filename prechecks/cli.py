@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="several servers in one archive: a TOML file of [[server]] tables (name, host, port or "
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
                       "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
-                      "aws_db_cluster, no_cloud); see README. Each server gets its own folder; "
+                      "aws_db_cluster, gcp_instance, gcp_credentials, azure_server, azure_subscription, "
+                      "azure_resource_group, no_cloud); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -167,9 +168,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the RDS DB instance identifier (default: from the endpoint)")
     aws.add_argument("--aws-db-cluster", metavar="ID",
                      help="the Aurora DB cluster identifier (default: from the endpoint)")
-    aws.add_argument("--no-cloud", action="store_true", help="do not call AWS, even for an RDS endpoint")
+    aws.add_argument("--no-cloud", action="store_true",
+                     help="do not call AWS, Google or Azure, even for an RDS or Azure endpoint")
     aws.add_argument("--aws-policy", action="store_true",
                      help="print the minimal read-only IAM policy the cloud part needs, and exit")
+    gcp = parser.add_argument_group(
+        "Google Cloud SQL (read-only Google APIs: instance facts, 14 days of Cloud Monitoring)",
+        "  used when one of these is given; credentials from Application Default Credentials (gcloud auth\n"
+        "  application-default login) or --gcp-credentials, never stored; written to cloud.json")
+    gcp.add_argument("--gcp-instance", metavar="PROJECT:REGION:INSTANCE",
+                     help="the instance's connection name (the console's Connection name)")
+    gcp.add_argument("--gcp-credentials", metavar="FILE",
+                     help="a service account key (JSON) instead of Application Default Credentials")
+    gcp.add_argument("--gcp-policy", action="store_true",
+                     help="print the roles and permissions the Cloud SQL part needs, and exit")
+    az = parser.add_argument_group(
+        "Azure Database for MySQL flexible server (read-only Azure API: server facts, 14 days of Azure Monitor)",
+        "  used when one of these is given or --host is NAME.mysql.database.azure.com; credentials from\n"
+        "  azure-identity's default chain (environment, managed identity, az login), never stored; to cloud.json")
+    az.add_argument("--azure-server", metavar="NAME", help="the flexible server's name (default: from the endpoint)")
+    az.add_argument("--azure-subscription", metavar="ID",
+                    help="its subscription id (default: AZURE_SUBSCRIPTION_ID)")
+    az.add_argument("--azure-resource-group", metavar="NAME",
+                    help="its resource group (default: found by listing the subscription's flexible servers)")
+    az.add_argument("--azure-policy", action="store_true",
+                    help="print a read-only custom role with the actions the Azure part needs, and exit")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -597,23 +620,41 @@ def run_collection(args: argparse.Namespace) -> int:
 
 def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
                 label: str = "") -> str | None:
-    """cloud.json's text when the cloud part applies (a cloud flag, or an RDS endpoint); its outcome in one line.
-    ``entry``: a --servers entry's aws_* keys, over the flags."""
+    """cloud.json's text when a cloud part applies (a cloud flag, or an RDS / Azure endpoint); its outcome in
+    one line. ``entry``: a --servers entry's cloud keys, over the flags. Google, then Azure, then AWS."""
+    from collectors import azure, gcp
     from collectors.aws import CloudOptions, wanted
 
-    given = {**{k: getattr(args, k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster",
-                                               "no_cloud")}, **(entry or {})}
+    keys = ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster", "gcp_instance", "gcp_credentials",
+            "azure_server", "azure_subscription", "azure_resource_group", "no_cloud")
+    given = {**{k: getattr(args, k, None) for k in keys}, **(entry or {})}
+    no_cloud = bool(given["no_cloud"])
+    google = gcp.GcpOptions(instance=given["gcp_instance"], credentials=given["gcp_credentials"])
+    azure_options = azure.AzureOptions(server=given["azure_server"], subscription=given["azure_subscription"],
+                                       resource_group=given["azure_resource_group"])
     options = CloudOptions(profile=given["aws_profile"], region=given["aws_region"],
                            db_instance=given["aws_db_instance"], db_cluster=given["aws_db_cluster"])
-    if not wanted(options, host, no_cloud=bool(given["no_cloud"])):
+    document: dict[str, Any]
+    if gcp.wanted(google, no_cloud=no_cloud):
+        if not args.quiet:
+            _progress_line(f"{label}reading the Cloud SQL instance from Google Cloud (read-only; --no-cloud to skip)")
+        document = gcp.collect_cloud(google)
+    elif azure.wanted(azure_options, host, no_cloud=no_cloud):
+        if not args.quiet:
+            _progress_line(f"{label}reading the flexible server from Azure (read-only; --no-cloud to skip)")
+        document = azure.collect_cloud(azure_options, host)
+    elif wanted(options, host, no_cloud=no_cloud):
+        from collectors.aws import collect_cloud
+
+        if not args.quiet:
+            _progress_line(f"{label}reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
+        document = collect_cloud(options, host)
+    else:
         return None
     import json
 
-    from collectors.aws import collect_cloud, one_line
+    from collectors.cloudcommon import one_line
 
-    if not args.quiet:
-        _progress_line(f"{label}reading the RDS/Aurora instance from AWS (read-only; --no-cloud to skip)")
-    document = collect_cloud(options, host)
     print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
     return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
@@ -748,6 +789,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _fail(f"AWS service models missing from this installation: {', '.join(missing)}",
                              "reinstall ps-prechecks (the cloud part cannot run without them)")
             print(policy_json(), end="")
+            return EXIT_OK
+        if args.gcp_policy:  # no connection, no Google call
+            from collectors.gcp import policy_text
+
+            print(policy_text(), end="")
+            return EXIT_OK
+        if args.azure_policy:  # no connection, no Azure call
+            from collectors.azure import policy_json as azure_policy_json
+
+            print(azure_policy_json(), end="")
             return EXIT_OK
         if args.read_samples:
             return run_read_samples(args)

@@ -774,10 +774,12 @@ def render_report(derived: Derived, *, top_tables: int = 20, config_text: str | 
 
 
 def render_cloud_section(cloud: Mapping[str, Any]) -> str:
-    """The report's "Cloud (AWS)" section from a cloud.json document (collectors/aws.py); every AWS value
-    escaped as any server value is. Never raises on a partial document."""
+    """The report's "Cloud (AWS)" / "Cloud (Google Cloud SQL)" / "Cloud (Azure)" section from a cloud.json
+    document (collectors/aws.py, gcp.py, azure.py); every cloud value escaped as any server value is. Never
+    raises on a partial document."""
     doc = _map(cloud)
-    lines = [f"From the AWS API in {markdown(doc.get('region') or 'an unknown region')} (cloud.json has every "
+    title, api, monitor, grant = _CLOUD_PROVIDERS.get(str(doc.get("provider") or "aws"), _CLOUD_PROVIDERS["aws"])
+    lines = [f"From the {api} in {markdown(doc.get('region') or 'an unknown region')} (cloud.json has every "
              "value; docs/facts.md explains them)."]
     instances = [i for i in doc.get("instances") or [] if isinstance(i, Mapping)]
     if instances:
@@ -793,11 +795,13 @@ def render_cloud_section(cloud: Mapping[str, Any]) -> str:
     metrics = _map(doc.get("metrics"))
     series = _map(metrics.get("series"))
     if series:
-        lines += ["", f"CloudWatch for {markdown(metrics.get('instance'))} over {markdown(metrics.get('window_days'))} "
+        keys = ("avg", "p95", "max", "max_at") + (("unit",) if title != "AWS" else ())
+        lines += ["", f"{monitor} for {markdown(metrics.get('instance'))} over {markdown(metrics.get('window_days'))} "
                   "days, hourly: avg and p95 of the hourly averages, the highest hourly maximum and its hour (UTC).",
-                  "", "| metric | avg | p95 | max | max at |", "|---|---|---|---|---|"]
+                  "", "| metric | avg | p95 | max | max at |" + (" unit |" if "unit" in keys else ""),
+                  "|---|---|---|---|---|" + ("---|" if "unit" in keys else "")]
         for name, values in series.items():
-            cells = [name, *(_map(values).get(k) for k in ("avg", "p95", "max", "max_at"))]
+            cells = [name, *(_map(values).get(k) for k in keys)]
             lines.append("| " + " | ".join(markdown("" if c is None else c) for c in cells) + " |")
     bill = _map(doc.get("bill"))
     if bill:
@@ -811,6 +815,12 @@ def render_cloud_section(cloud: Mapping[str, Any]) -> str:
     if skipped:
         lines += ["", "Not read:"]
         for item in skipped:
-            action = f" (IAM action {markdown(item['iam_action'])})" if item.get("iam_action") else ""
+            action = f" ({grant} {markdown(item['iam_action'])})" if item.get("iam_action") else ""
             lines.append(f"- {markdown(item.get('part'))}: {markdown_prose(item.get('reason'))}{action}")
-    return "\n".join(["## Cloud (AWS)", *(visible(line) for line in lines)])
+    return "\n".join([f"## Cloud ({title})", *(visible(line) for line in lines)])
+
+
+# provider -> (the section's title, whose API, whose metrics, what a skip names)
+_CLOUD_PROVIDERS = {"aws": ("AWS", "AWS API", "CloudWatch", "IAM action"),
+                    "gcp": ("Google Cloud SQL", "Cloud SQL Admin API", "Cloud Monitoring", "role"),
+                    "azure": ("Azure", "Azure Resource Manager API", "Azure Monitor", "role")}

@@ -47,6 +47,7 @@ KNOWN_KEYS = frozenset({
     "name", "host", "port", "socket", "user", "password", "password_env", "keychain", "ssl_mode", "ssl_ca",
     "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key", "ssh_accept_new_host_key",
     "aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster", "no_cloud",  # as the --aws-* flags
+    "gcp_instance", "gcp_credentials", "azure_server", "azure_subscription", "azure_resource_group",  # --gcp/azure-*
 })
 
 
@@ -60,7 +61,7 @@ class ServerEntry:
     spec: ConnectionSpec  # with the password, when one was found
     found_in: str  # "password", "password_env NAME", "keychain ENTRY", "option file", "none"
     ssh: Mapping[str, Any]  # ssh_host, ssh_port, ssh_user, ssh_key when given
-    cloud: Mapping[str, Any] = field(default_factory=dict)  # aws_profile, aws_region, aws_db_*, no_cloud when given
+    cloud: Mapping[str, Any] = field(default_factory=dict)  # aws_*, gcp_*, azure_*, no_cloud when given
 
     def __repr__(self) -> str:  # the spec's repr never shows the password; say where it came from
         return f"ServerEntry(name={self.name!r}, target={self.spec.target!r}, found_in={self.found_in!r})"
@@ -262,8 +263,11 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         ssl_key=text("ssl_key"),
         ssh=ssh_spec,
     )
-    cloud: dict[str, Any] = {k: text(k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster")
-                             if k in server}
+    cloud: dict[str, Any] = {k: text(k) for k in ("aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster",
+                                                  "gcp_instance", "gcp_credentials", "azure_server",
+                                                  "azure_subscription", "azure_resource_group") if k in server}
+    if cloud.get("gcp_credentials"):
+        cloud["gcp_credentials"] = os.path.expanduser(cloud["gcp_credentials"])
     if "no_cloud" in server:
         if not isinstance(server["no_cloud"], bool):
             raise ServersFileError(f"{label}: no_cloud must be true or false")

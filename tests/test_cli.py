@@ -186,7 +186,7 @@ def test_run_writes_one_archive_with_manifest(mariadb: MariaDBServer, box: Sandb
         members = tar.getmembers()
     top = {m.name.split("/")[0] for m in members}
     assert top == {f"ps_report_{ts}.md", f"ps_samples_{ts}", "freeform_questions.md", "submission.json",
-                   "facts.json", "readiness.json", "manifest.json"}  # attachments/ only with --attach
+                   "facts.json", "readiness.json", "manifest.json", "report.html"}  # attachments/ only with --attach
     assert all(not m.name.startswith(("/", "..")) and ".." not in m.name.split("/") for m in members)
     assert next(m for m in members if m.name == f"ps_samples_{ts}").isdir()
 

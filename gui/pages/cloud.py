@@ -215,7 +215,7 @@ class AwsProvider(CloudProvider):
         return collect_cloud(self.options(choice), choice.host, clock=clock)
 
     def one_line(self, document: Mapping[str, Any]) -> str:
-        from collectors.aws import one_line
+        from collectors.cloudcommon import one_line
 
         return one_line(document)
 

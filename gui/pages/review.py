@@ -7,14 +7,13 @@ a result made for older choices (another submission_key) is dropped.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from typing import Any
 
 from gui.pages.base import Page, log, text_lines, text_width, two_column_tree, wrapped_label
 from gui.pages.options import RedactionChoices
 from gui.qt import (
+    QByteArray,
     QCheckBox,
     QFontDatabase,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from gui.qt import (
     QLabel,
     QPlainTextEdit,
     QSplitter,
+    QSvgWidget,
     Qt,
     QTextBrowser,
     QTreeWidget,
@@ -33,12 +33,10 @@ from gui.submission import prepare, snapshot
 from gui.worker import Task
 from prechecks.attachments import AttachmentError, format_size
 from prechecks.bundle import PreparedBundle, PreviewFile
-from prechecks.readiness import DOCS_LINKS
+from prechecks.html import report_body  # the report.html layout, for the rendered view
 from prechecks.summary import REDACTION_CLASSES
 
 ROLE = Qt.ItemDataRole.UserRole
-_PAIR = re.compile(r"^\s*(\S.*?)\s+\|\s?(.*)$")  # the report's right-aligned "name | value" lines
-_NOTE = re.compile(r"^ {4}(fix|see): (.*)$")  # a readiness check's remedy and docs link, under its line
 SHOWN_CHARS = 2_000_000  # a bigger text file is shown in part: the archive still holds all of it
 Prepared = tuple[PreparedBundle, list[PreviewFile]]
 
@@ -97,6 +95,11 @@ class ReviewPage(Page):
         self.rendered.setAccessibleName("File content, rendered")
         right_layout.addWidget(self.rendered, 1)
         self.rendered.hide()
+        self.chart = QSvgWidget()  # a chart (charts/*.svg) drawn as the archive's report.html shows it
+        self.chart.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.chart.setAccessibleName("Chart, rendered")
+        right_layout.addWidget(self.chart, 1)
+        self.chart.hide()
         splitter.addWidget(right)
         left.setMinimumWidth(text_width(left, 58))  # the file names whole, not only their first letters
         splitter.setStretchFactor(0, 1)
@@ -247,7 +250,8 @@ class ReviewPage(Page):
         self._current = path
         file = self._files.get(path) if path is not None else None
         markdown = file is not None and file.text is not None and file.path.endswith(".md")
-        self.rendered_toggle.setVisible(markdown)
+        chart = file is not None and file.text is not None and file.path.endswith(".svg")
+        self.rendered_toggle.setVisible(markdown or chart)
         if file is None:
             self.file_heading.setText("Select a file to see its content.")
             self.content.setPlainText("")
@@ -266,16 +270,20 @@ class ReviewPage(Page):
         if markdown and self.rendered_toggle.isChecked():
             report = file.path.rsplit("/", 1)[-1].startswith("ps_report_")
             if report:  # the report's own layout, made readable
-                self.rendered.setHtml(report_html(file.text or ""))
+                self.rendered.setHtml(report_body(file.text or ""))
             else:
                 self.rendered.setMarkdown(file.text or "")
             self._show_rendered(True)
+        elif chart and self.rendered_toggle.isChecked():
+            self.chart.load(QByteArray((file.text or "").encode("utf-8")))
+            self._show_rendered(False, chart=True)
         else:
             self._show_rendered(False)
 
-    def _show_rendered(self, rendered: bool) -> None:
+    def _show_rendered(self, rendered: bool, *, chart: bool = False) -> None:
         self.rendered.setVisible(rendered)
-        self.content.setVisible(not rendered)
+        self.chart.setVisible(chart)
+        self.content.setVisible(not rendered and not chart)
 
 
 SIZING_COLUMNS = ["Input", "Value", "Source", "Window"]
@@ -334,64 +342,3 @@ def _manifest(prepared: PreparedBundle) -> dict[str, Any]:
     except ValueError:
         return {}
     return document if isinstance(document, dict) else {}
-
-
-_CODE_SPAN = re.compile(r"(?<!\\)`([^`]*)`")
-_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # the report escapes names as Markdown: \[ is [
-
-
-def _inline(text: str) -> str:
-    """HTML-escaped text with its `code` spans as code and its Markdown escapes undone (a name reads as
-    on the server); never a link or a tag."""
-    parts = _CODE_SPAN.split(text.strip())
-    return "".join(f"<code>{html.escape(part)}</code>" if index % 2
-                   else html.escape(_MARKDOWN_ESCAPE.sub(r"\1", part)) for index, part in enumerate(parts))
-
-
-def report_html(text: str) -> str:
-    """The report laid out for reading: its ``name | value`` lines as tables, its column blocks as code.
-
-    The report keeps pt-mysql-summary's fixed-width layout, which a Markdown view would run together
-    into paragraphs; only the rendered view uses this, the raw view shows the file as saved."""
-    out: list[str] = []
-    mode = ""  # "" | "table" | "code"
-
-    def switch(to: str) -> None:
-        nonlocal mode
-        while mode == "code" and out and out[-1] == "\n":
-            out.pop()
-        out.append({"table": "</table>", "code": "</pre>"}.get(mode, ""))
-        out.append({"table": '<table cellspacing="0" cellpadding="3">', "code": "<pre>"}.get(to, ""))
-        mode = to
-
-    for line in text.splitlines():
-        pair, note = _PAIR.match(line), _NOTE.match(line)
-        if line.startswith("#"):
-            switch("")
-            level = 2 if line.startswith("# ") else 3
-            out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
-        elif mode == "table" and note:
-            value = note.group(2)
-            shown = (f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
-                     if note.group(1) == "see" and value in DOCS_LINKS else _inline(value))
-            out.append(f'<tr><td align="right" valign="top"><i>{note.group(1)}</i></td><td>{shown}</td></tr>')
-        elif pair:
-            if mode != "table":
-                switch("table")
-            name = html.escape(pair.group(1))
-            name = f"<b>{name}</b>" if name.startswith("FAIL") else name
-            out.append(f'<tr><td align="right" valign="top">{name}</td><td>{_inline(pair.group(2))}</td></tr>')
-        elif line.startswith("    ") and line.strip():
-            if mode != "code":
-                switch("code")
-            out.append(html.escape(line[4:]) + "\n")
-        elif not line.strip():
-            if mode == "table":
-                switch("")
-            elif mode == "code":
-                out.append("\n")
-        else:
-            switch("")
-            out.append(f"<p>{_inline(line)}</p>")
-    switch("")
-    return "".join(piece for piece in out if piece)

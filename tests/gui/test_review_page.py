@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from gui.pages.review import report_html
 from gui.qt import QApplication, Qt, QTreeWidgetItem, QWidget
 from gui.state import PageId
 from gui.wizard import Wizard
 from prechecks.bundle import redaction_map_name
 from prechecks.collection import RunOptions, collect
 from prechecks.escape import visible
+from prechecks.html import report_body as report_html  # the report layout of report.html and Review
 from prechecks.readiness import DOCS_IMPORTS, DOCS_LINKS
 from tests.gui.conftest import fill_connection
 from tests.gui.submission_helpers import (
@@ -364,3 +364,34 @@ def test_hostile_names_make_no_link_of_their_own(qtbot, wizard: Wizard, mariadb_
     text = detail.toPlainText()
     assert visible(f"{MAIN}.{TABLES[0]}") in text and "\u202e" not in text
     assert findings.remediation_text() == engine.data(0, Qt.ItemDataRole.UserRole)["remediation"]  # copied exactly
+
+
+def test_a_chart_is_drawn(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
+    """charts/*.svg (an archive with history.json) is drawn on Review as report.html draws it: the weekly
+    profile's busiest bars in their colour."""
+    from prechecks.bundle import ArchiveInputs, build
+    from prechecks.charts import BUSIEST_COLOUR
+    from prechecks.derive import derive
+    from tests.test_report_html import FACTS, history
+
+    open_at(wizard, collected(mariadb), PageId.REVIEW)
+    page = wizard.review
+    _wait_ready(qtbot, page)
+    prepared = build(derive(FACTS), ArchiveInputs("2026_12_06_00_00_00",
+                                                  extra_files={"history.json": json.dumps(history())}))
+    page.show_prepared(prepared, prepared.preview())
+    page.tree.setCurrentItem(_file_items(page)["charts/weekly_profile.svg"])
+    assert page.rendered_toggle.isVisible() and page.rendered_toggle.isChecked()
+    assert page.chart.isVisible() and not page.content.isVisible() and not page.rendered.isVisible()
+    assert page.chart.renderer().isValid()
+    image = page.chart.grab().toImage()
+    red = (int(BUSIEST_COLOUR[1:3], 16), int(BUSIEST_COLOUR[3:5], 16), int(BUSIEST_COLOUR[5:7], 16))
+    hits = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            colour = image.pixelColor(x, y)
+            hits += max(abs(colour.red() - red[0]), abs(colour.green() - red[1]), abs(colour.blue() - red[2])) < 24
+    assert hits > 50
+    page.rendered_toggle.setChecked(False)  # the SVG's text, as saved
+    assert page.content.isVisible() and not page.chart.isVisible()
+    assert page.content.toPlainText().encode() == prepared.files["charts/weekly_profile.svg"]
