@@ -60,6 +60,7 @@ class KeptServer:
     slow_logs: tuple[SlowLogFile, ...] = ()  # read while it was the current server: its digest goes in its folder
     cloud: dict[str, Any] | None = None  # its cloud.json document (the Cloud account step), in its folder
     cloud_choice: CloudChoice | None = None
+    history: str | None = None  # its history.json (Collect: Keep watching)
 
     @property
     def secrets(self) -> list[str]:
@@ -90,6 +91,7 @@ class WizardState:
     # the servers collected before the current one in this submission (Findings: "Add another server")
     kept: list[KeptServer] = field(default_factory=list)
     current_label: str = ""  # the current server's folder name when the user chose one (Findings: Rename)
+    history: str | None = None  # history.json's text from Collect's "Keep watching", once the watch stopped
     # the Cloud account step: what to read (None: skipped or not offered) and the document read for which run
     cloud: CloudChoice | None = None
     cloud_document: dict[str, Any] | None = None
@@ -114,10 +116,10 @@ class WizardState:
     def submission_key(self) -> tuple[Any, ...]:
         """Everything the archive's bytes depend on besides the run: a change invalidates `prepared`."""
         files = tuple((a.name, str(a.path), a.size) for a in self.attachments)
-        kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs)) for k in self.kept)
+        kept = tuple((k.name, id(k.result), tuple(id(log) for log in k.slow_logs), id(k.history)) for k in self.kept)
         return (id(self.result), self.timestamp, json.dumps(self.answers, sort_keys=True, default=str),
                 files, self.redact, tuple(id(log) for log in self.slow_logs), kept, self.current_label,
-                id(self.earlier_map), id(self.current_cloud()))
+                id(self.earlier_map), id(self.current_cloud()), id(self.history))
 
     def servers_key(self) -> tuple[Any, ...]:
         """Which runs the submission holds: the questionnaire's prefill is made again when it changes."""
@@ -163,8 +165,10 @@ class WizardState:
         spec = self.result_for[0] if self.result_for else self.spec
         kept = KeptServer(self.current_name(), self.result, dict(self.readiness or {}), self.timestamp,
                           spec if isinstance(spec, ConnectionSpec) else None, self.result_for, tuple(self.slow_logs),
-                          self.current_cloud(), self.cloud if self.current_cloud() is not None else None)
+                          self.current_cloud(), self.cloud if self.current_cloud() is not None else None,
+                          history=self.history)
         self.kept.append(kept)
+        self.history = None
         self.current_label = ""  # the next server's name comes from its own connection
         self.result = self.readiness = self.result_for = None
         self.probe = self.probed_spec = None  # Next on Connection tests the next server's connection first
@@ -180,6 +184,7 @@ class WizardState:
         kept = self.kept.pop()
         self.result, self.readiness, self.timestamp = kept.result, dict(kept.readiness), kept.timestamp
         self.result_for, self.slow_logs = kept.result_for, list(kept.slow_logs)
+        self.history = kept.history
         self.current_label = kept.name  # a name the user gave stays
         if kept.spec is not None:
             self.spec = kept.spec

@@ -8,7 +8,7 @@ server (prechecks.multi.prepare_servers_bundle), as `ps-prechecks --servers` wri
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ class Submission:
     name: str = ""  # the current server's folder when there are kept servers
     earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
     cloud: dict[str, Any] | None = None  # cloud.json's document (the Cloud account step); None: skipped
+    history: str | None = None  # history.json's text (Collect: Keep watching)
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -48,7 +49,7 @@ def snapshot(state: WizardState) -> Submission:
                       dict(state.answers),
                       state.attachments.as_mapping(), tuple(state.redact), state.submission_key(),
                       tuple(state.slow_logs), tuple(state.kept), state.current_name() if state.kept else "",
-                      state.earlier_map, state.current_cloud())
+                      state.earlier_map, state.current_cloud(), state.history)
 
 
 def prepare(submission: Submission) -> PreparedBundle:
@@ -61,9 +62,16 @@ def prepare(submission: Submission) -> PreparedBundle:
         return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
-    inputs = _with_cloud(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets), answers=s.answers,
-                                        attachments=s.attachments), s.cloud)
-    return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud), inputs, s.redact, earlier_map=s.earlier_map)
+    inputs = _with_history(_with_cloud(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets),
+                                                      answers=s.answers, attachments=s.attachments), s.cloud),
+                           s.history)
+    return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud, s.history), inputs, s.redact,
+                 earlier_map=s.earlier_map)
+
+
+def _with_history(inputs: ArchiveInputs, history: str | None) -> ArchiveInputs:
+    """The watch's samples (Collect: Keep watching) as history.json, as the CLI's --watch puts them."""
+    return inputs if history is None else replace(inputs, extra_files={**inputs.extra_files, "history.json": history})
 
 
 def _prepare_servers(s: Submission) -> PreparedBundle:
@@ -72,12 +80,12 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
     from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
 
-    servers = [(k.name, k.result, k.readiness, k.slow_logs, k.cloud) for k in s.kept] + [
-        (s.name, s.result, s.readiness, s.slow_logs, s.cloud)]
-    parts = [ServerPart(name, _derived(result, readiness, logs, cloud),
-                        _with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets), questionnaire=False),
-                                    cloud))
-             for name, result, readiness, logs, cloud in servers]
+    servers = [(k.name, k.result, k.readiness, k.slow_logs, k.cloud, k.history) for k in s.kept] + [
+        (s.name, s.result, s.readiness, s.slow_logs, s.cloud, s.history)]
+    parts = [ServerPart(name, _derived(result, readiness, logs, cloud, history),
+                        _with_history(_with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets),
+                                                                 questionnaire=False), cloud), history))
+             for name, result, readiness, logs, cloud, history in servers]
     return prepare_servers_bundle(parts, s.timestamp, secrets=s.secrets, redact=s.redact, answers=s.answers,
                                   attachments=s.attachments, earlier_map=s.earlier_map)
 
@@ -94,16 +102,19 @@ def _with_cloud(inputs: ArchiveInputs, cloud: dict[str, Any] | None) -> ArchiveI
 
 
 def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...],
-             cloud: dict[str, Any] | None = None) -> Derived:
+             cloud: dict[str, Any] | None = None, history: str | None = None) -> Derived:
     """The server's derived facts and readiness as the Findings page showed them; with slow log files added since
-    (a source of their own, read by the statements' readiness rules) or a cloud document (the sizing table's),
-    derived again with them."""
+    (a source of their own, read by the statements' readiness rules), a cloud document or the watch's history
+    (the sizing table's), derived again with them."""
+    import json
+
     from prechecks.derive import Derived, derive
     from prechecks.slowlog import files_fact
 
-    if not slow_logs and cloud is None:
+    if not slow_logs and cloud is None and history is None:
         return Derived(result.facts, readiness)
-    return derive(result.facts, slow_log_files=files_fact(slow_logs) if slow_logs else None, cloud=cloud)
+    return derive(result.facts, slow_log_files=files_fact(slow_logs) if slow_logs else None, cloud=cloud,
+                  history=json.loads(history) if history is not None else None)
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:

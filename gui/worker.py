@@ -51,7 +51,7 @@ class Task(QThread):
     _progressed = Signal(object)
 
     def __init__(self, op: Callable[[Task], Any], success: Success, failure: Failure,
-                 progress: Callable[[ProgressEvent], None] | None, parent: TaskRunner) -> None:
+                 progress: Callable[[Any], None] | None, parent: TaskRunner) -> None:
         super().__init__(parent)
         self._runner = parent
         self.cancel_token = CancelToken()
@@ -67,6 +67,10 @@ class Task(QThread):
         """Called on the worker thread (the runner's progress callback)."""
         self._progressed.emit(event)
 
+    def emit_update(self, value: Any) -> None:
+        """Called on the worker thread: any value for the progress callback (a watch's samples, one by one)."""
+        self._progressed.emit(value)
+
     def run(self) -> None:  # the worker thread
         try:
             value = self._op(self)
@@ -76,7 +80,7 @@ class Task(QThread):
         self._delivered.emit(value, None)
 
     @Slot(object)
-    def _forward_progress(self, event: ProgressEvent) -> None:
+    def _forward_progress(self, event: Any) -> None:
         if self._progress is not None:
             self._progress(event)
 
@@ -108,7 +112,7 @@ class TaskRunner(QObject):
 
     def run_in_background(self, op: Callable[[Task], Any], *, success: Success,
                           failure: Failure | None = None,
-                          progress: Callable[[ProgressEvent], None] | None = None) -> Task:
+                          progress: Callable[[Any], None] | None = None) -> Task:
         task = Task(op, success, failure or self.log_failure, progress, self)
         self._tasks.add(task)
         task.start()

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "socket, user, password_env / keychain / password, ssl_mode, ssl_ca, ssh_host, ssh_port, "
                       "ssh_user, ssh_key, ssh_accept_new_host_key, aws_profile, aws_region, aws_db_instance, "
                       "aws_db_cluster, gcp_instance, gcp_credentials, azure_server, azure_subscription, "
-                      "azure_resource_group, no_cloud); see README. Each server gets its own folder; "
+                      "azure_resource_group, no_cloud, prometheus_match); see README. Each server gets its own folder; "
                       "one questionnaire covers them all")
     run = parser.add_argument_group("what to collect")
     run.add_argument("--sleep", type=float, default=10.0,
@@ -193,6 +193,35 @@ def build_parser() -> argparse.ArgumentParser:
                     help="its resource group (default: found by listing the subscription's flexible servers)")
     az.add_argument("--azure-policy", action="store_true",
                     help="print a read-only custom role with the actions the Azure part needs, and exit")
+    watch = parser.add_argument_group(
+        "watch mode (a server with no history: days of load from SHOW GLOBAL STATUS, into history.json)",
+        "  after the collection, stays connected and takes one SHOW GLOBAL STATUS per interval; each sample is\n"
+        "  journalled (0600) in ps-prechecks-watch/ beside the archive, so a dropped connection reconnects and a\n"
+        "  stopped run resumes. Ctrl-C ends the watch early and still writes the archive. The journal is removed\n"
+        "  once the archive holds its samples (a journal given to --watch-resume is yours and is kept)")
+    watch.add_argument("--watch", metavar="DURATION",
+                       help="watch for this long after the collection: 90m, 24h, 7d (s, m, h, d; at most 31d)")
+    watch.add_argument("--watch-interval", metavar="SECONDS", default="60",
+                       help="seconds between two samples (60; at least 1; 5m also works)")
+    watch.add_argument("--watch-resume", metavar="FILE",
+                       help="go on with a stopped watch from its journal (the path the watch printed) until its "
+                       "planned end, then write the archive; the journal must be of this server")
+    prom = parser.add_argument_group(
+        "history from Prometheus or PMM (days of load instead of --sleep seconds; written to history.json)",
+        "  any store with Prometheus' /api/v1/query_range API: Prometheus, PMM, VictoriaMetrics, Thanos, Mimir.\n"
+        "  Credentials never on the command line: PS_PRECHECKS_PROMETHEUS_TOKEN (a bearer token) or\n"
+        "  PS_PRECHECKS_PROMETHEUS_BASIC_AUTH (user:password), else the system keychain entry\n"
+        "  \"prometheus <URL>\" of the service ps-prechecks; never written to the archive")
+    prom.add_argument("--prometheus", metavar="URL",
+                      help="the store's base URL, e.g. http://prometheus:9090 or https://pmm-server/prometheus "
+                      "(TLS verified)")
+    prom.add_argument("--prometheus-match", metavar="MATCHER", type=_prometheus_match, default=None,
+                      help="the labels of this server's mysqld_exporter series, e.g. '{instance=\"db1:9104\"}' or "
+                      "'{service_name=\"db1-mysql\"}' (PMM); needed when the store has several MySQL instances")
+    prom.add_argument("--prometheus-ca", metavar="FILE", help="CA certificate file (PEM) to verify the store's TLS "
+                      "certificate with, instead of the system's CAs")
+    prom.add_argument("--history-days", metavar="DAYS", type=_history_days, default=14.0,
+                      help="days of history to read, ending now (14)")
     misc = parser.add_argument_group("other")
     misc.add_argument("--help", action="help", help="show this help and exit")
     misc.add_argument("--version", action="version", version=f"ps-prechecks {__version__}")
@@ -205,6 +234,24 @@ def _ssl_mode(value: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown --ssl-mode {value!r}: use DISABLED, PREFERRED, REQUIRED, "
                                          "VERIFY_CA or VERIFY_IDENTITY")
     return mode
+
+
+def _prometheus_match(value: str) -> str:
+    from collectors.prometheus import parse_match
+
+    try:
+        return parse_match(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _history_days(value: str) -> float:
+    from collectors.prometheus import parse_days
+
+    try:
+        return parse_days(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _redact_classes(value: str) -> tuple[str, ...]:
@@ -539,17 +586,38 @@ def run_collection(args: argparse.Namespace) -> int:
         answers, attachments = _user_inputs(args)  # a bad answers file or attachment: before connecting
         _check_slow_logs(args.slow_log)  # missing, unreadable or not a slow log: before connecting
         earlier = _earlier_map(args)  # not a map, another user's, a newer format: before connecting
+        watch = _watch_plan(args)  # a bad duration or journal: before connecting
     except ValueError as exc:
         return _usage(str(exc))
     ssh_problem = _ssh_usage(args)
     if ssh_problem:
         return _usage(ssh_problem)
     if args.servers:
+        if watch is not None:
+            return _usage("--watch watches one server: run ps-prechecks --watch for each server of the file")
         return run_servers(args, output, answers, attachments, earlier)
+    if not args.prometheus and (args.prometheus_match is not None or args.prometheus_ca):
+        return _usage("--prometheus-match and --prometheus-ca need --prometheus URL")
+    if args.prometheus and watch is not None:
+        return _usage("--prometheus reads the history the store already keeps and --watch measures it now: "
+                      "give one of them")
+    history: dict[str, Any] | None = None
+    history_secrets: list[str] = []
+    if args.prometheus:  # before connecting: a wrong URL, token or matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        try:
+            history, history_secrets = _prometheus_history(args)
+        except PrometheusError as exc:
+            return _fail(str(exc))
     try:
         spec = build_spec(args)
     except (OptionFileError, ValueError) as exc:
         return _fail(str(exc))
+    if watch is not None and watch.journal is not None:  # another server's journal: refused before collecting
+        problem = _watch_server_problem(spec, watch.journal)
+        if problem:
+            return _fail(problem)
     draft = _draft_answers(args, spec, answers)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
@@ -565,30 +633,45 @@ def run_collection(args: argparse.Namespace) -> int:
         return _fail(exc.problem.one_line())
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
-    secrets = spec.secrets
+    secrets = [*spec.secrets, *history_secrets]
     from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
                             attachments=attachments)
-    derived = result.derived
-    cloud = _cloud_json(args, spec.host)
-    if slow_log_files is not None or cloud is not None:  # sources of their own (readiness, the sizing table)
-        from prechecks.derive import derive
+    import json
 
-        derived = derive(result.facts, slow_log_files=slow_log_files, cloud=_loads(cloud))
+    cloud = _cloud_json(args, spec.host)
     if cloud is not None:
         inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
+    if watch is not None:
+        try:
+            history = json.loads(_watch_history(args, spec, watch, timestamp, output))
+        except ConnectionFailed as exc:
+            return _fail(f"the watch could not connect: {exc.problem.one_line()}", watch.kept_note())
+        except ValueError as exc:  # a journal that cannot be written, another server after a reconnection
+            return _fail(str(exc), watch.kept_note())
+    if history is not None:  # from --prometheus or the watch: one history.json
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": json.dumps(
+            history, indent=1, sort_keys=True) + "\n"})
+    derived = result.derived
+    if slow_log_files is not None or history is not None or cloud is not None:  # sources of their own
+        from prechecks.derive import derive
+
+        derived = derive(result.facts, slow_log_files=slow_log_files, history=history, cloud=_loads(cloud))
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
         archive = write_bundle(build(derived, inputs, args.redact, earlier_map=earlier), output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
-        return _fail(str(exc))
+        return _fail(str(exc) + (f" ({watch.kept_note()})" if watch is not None else ""))
     except OSError as exc:
         return _fail(f"could not write the archive in {output}: {exc.strerror or exc}",
-                     "free some space or choose another --output directory")
+                     "free some space or choose another --output directory"
+                     + (f" ({watch.kept_note()})" if watch is not None else ""))
     args.archive_written = archive  # an interrupt from here on must not claim nothing was written
+    if watch is not None:
+        watch.archived(args.quiet)
     if args.save_samples:
         from prechecks.samples import SamplesError
 
@@ -616,6 +699,24 @@ def run_collection(args: argparse.Namespace) -> int:
         _say_where_it_goes()
     print(archive)
     return EXIT_OK
+
+
+def _prometheus_history(args: argparse.Namespace, match: str | None = None,
+                        label: str = "") -> tuple[dict[str, Any], list[str]]:
+    """history.json's document from --prometheus, and the credentials' secrets (scrubbed from every file).
+    ``match``: a --servers entry's prometheus_match, over --prometheus-match."""
+    from collectors.prometheus import PrometheusClient, PrometheusOptions, collect_history, credentials, one_line
+
+    auth = credentials(args.prometheus)
+    if not args.quiet:
+        _progress_line(f"{label}reading {args.history_days:g} days of history from Prometheus"
+                       + (f" (credentials from {auth.found_in})" if auth.header else ""))
+    chosen = match if match is not None else args.prometheus_match or ""
+    options = PrometheusOptions(args.prometheus, match=chosen, days=args.history_days, ca_file=args.prometheus_ca)
+    client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)
+    document = collect_history(options, client=client)
+    print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
+    return document, auth.secrets
 
 
 def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
@@ -698,6 +799,19 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         return _usage(str(exc))
     except ValueError as exc:
         return _fail(str(exc))
+    histories: dict[str, dict[str, Any]] = {}
+    history_secrets: list[str] = []
+    if args.prometheus:  # each server's history before connecting to any: a wrong matcher is said at once
+        from collectors.prometheus import PrometheusError
+
+        for entry in entries:
+            try:
+                histories[entry.name], history_secrets = _prometheus_history(
+                    args, entry.prometheus_match, f"server {entry.name}: ")
+            except PrometheusError as exc:
+                return _fail(f"server {entry.name}: {exc}")
+    elif any(entry.prometheus_match is not None for entry in entries):
+        return _usage("prometheus_match in the --servers file needs --prometheus URL")
     databases = [d.strip() for d in args.databases.split(",") if d.strip()] if args.databases else None
     options = RunOptions(sleep=args.sleep, databases=databases, schema_ddl=not args.no_schema_ddl,
                          schema_ddl_budget=args.schema_ddl_budget)
@@ -714,6 +828,16 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     by_name = {entry.name: entry for entry in entries}
+    for index, part in enumerate(parts):  # each server's own history.json, in its folder, derived with its facts
+        if part.inputs is not None and part.derived is not None and part.name in histories:
+            import json
+
+            from prechecks.derive import derive
+
+            history = histories[part.name]
+            parts[index] = replace(part, derived=derive(part.derived.facts, history=history), inputs=replace(
+                part.inputs, extra_files={**part.inputs.extra_files,
+                                          "history.json": json.dumps(history, indent=1, sort_keys=True) + "\n"}))
     for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
         if part.inputs is not None and part.name in by_name:
             entry = by_name[part.name]
@@ -733,7 +857,7 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     for part in parts:  # a common password: redaction by value is unsafe (prechecks.redaction.secret_warnings)
         for note in (part.inputs.notes if part.inputs else []):
             print(f"ps-prechecks: server {part.name}: warning: {note}", file=sys.stderr)
-    secrets = [secret for e in entries for secret in e.spec.secrets]
+    secrets = [secret for e in entries for secret in e.spec.secrets] + history_secrets
     try:
         prepared = prepare_servers_bundle(parts, timestamp, secrets=secrets, redact=args.redact, answers=answers,
                                           attachments=attachments, earlier_map=earlier)
@@ -750,6 +874,127 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
         _say_where_it_goes()
     print(archive)
     return EXIT_PARTIAL if missing else EXIT_OK
+
+
+class _Watch:
+    """--watch / --watch-resume, checked before connecting; ``journal`` is the one to resume (else None)."""
+
+    def __init__(self, duration: float, interval: float, journal: Any) -> None:
+        self.duration, self.interval, self.journal = duration, interval, journal
+        self.path: Path | None = journal.path if journal is not None else None
+
+    def kept_note(self) -> str:
+        if self.path is None or not self.path.exists():
+            return ""
+        return f"the watch journal {self.path} keeps the samples: write the archive with --watch-resume {self.path}"
+
+    def archived(self, quiet: bool) -> None:
+        """The archive holds the samples: a journal this run made is removed; one the DBA named is kept."""
+        if self.path is None:
+            return
+        if self.journal is not None:
+            print(f"ps-prechecks: the watch journal {self.path} is kept (you named it); the archive holds its "
+                  "samples, delete it when you no longer need it", file=sys.stderr)
+            return
+        try:
+            self.path.unlink()
+            self.path.parent.rmdir()  # only when no other journal is in it
+        except OSError:
+            pass
+        if not quiet:
+            print(f"ps-prechecks: the watch journal {self.path} was removed: the archive holds its samples "
+                  "(history.json)", file=sys.stderr)
+
+
+def _watch_plan(args: argparse.Namespace) -> _Watch | None:
+    """The watch flags, strictly (WatchUsageError / JournalError: one line, exit 2)."""
+    if not args.watch and not args.watch_resume:
+        if args.watch_interval != "60":
+            raise ValueError("--watch-interval needs --watch DURATION (or --watch-resume FILE)")
+        return None
+    from collectors.watch import parse_duration, parse_interval, read_journal
+
+    if args.watch_resume:
+        if args.watch or args.watch_interval != "60":
+            raise ValueError("--watch-resume goes on with the journal's own duration and interval: leave out --watch "
+                             "and --watch-interval")
+        journal = read_journal(Path(os.path.expanduser(args.watch_resume)))
+        return _Watch(float(journal.header["duration_seconds"]), journal.interval, journal)
+    return _Watch(parse_duration(args.watch), parse_interval(args.watch_interval), None)
+
+
+def _watch_server_problem(spec: ConnectionSpec, journal: Any) -> str | None:
+    """Why this server is not the journal's (one line), None when it is. Connects once."""
+    from collectors.watch import describe_server, identify, same_server
+
+    try:
+        identity = identify(spec)
+    except ConnectionFailed as exc:
+        return exc.problem.one_line()
+    if same_server(identity, journal.header["server"]):
+        return None
+    return (f"--watch-resume {journal.path}: the journal is of {describe_server(journal.header['server'])}, but "
+            f"{spec.target} is {describe_server(identity)} — connect to the server the watch was started on, or "
+            "start a new watch with --watch")
+
+
+def _watch_history(args: argparse.Namespace, spec: ConnectionSpec, watch: _Watch, timestamp: str,
+                   output: Path) -> str:
+    """Watch (or go on watching) and return history.json's text. Ctrl-C ends the watch, not the run."""
+    import json
+    import math
+    import time
+
+    from collectors.watch import (
+        Journal,
+        JournalWriter,
+        describe_seconds,
+        history_from_journal,
+        identify,
+        journal_path,
+        new_header,
+        run_watch,
+        summary_line,
+    )
+
+    journal = watch.journal
+    if journal is None:
+        header = new_header(spec, identify(spec), duration=watch.duration, interval=watch.interval, start=time.time())
+        writer = JournalWriter.create(journal_path(output, timestamp), header)
+        journal = Journal(writer.path, {"type": "watch", "format_version": 1, **header})
+        watch.path = writer.path
+    else:
+        for note in journal.notes():
+            print(f"ps-prechecks: watch: {note}", file=sys.stderr)
+        writer = JournalWriter.resume(journal)
+    every = max(1, math.ceil(60 / journal.interval))  # about a line a minute
+    taken = [0]
+
+    def on_sample(_sample: dict[str, Any]) -> None:
+        taken[0] += 1
+        if not args.quiet and taken[0] % every == 0:
+            left = max(0.0, journal.until - time.time())
+            _progress_line(f"         watch: {len(journal.samples)} samples, {describe_seconds(left)} left")
+
+    try:
+        left = journal.until - time.time()
+        if left > 0:
+            if not args.quiet:
+                _progress_line(f"watching {spec.target}: one SHOW GLOBAL STATUS every {journal.interval:g} s for "
+                               f"{describe_seconds(left)} (Ctrl-C stops it and writes the archive); journal: "
+                               f"{journal.path} (--watch-resume {journal.path} goes on after a stop)")
+            outcome = run_watch(spec, writer, journal, cancel=CancelToken(), on_sample=on_sample,
+                                on_event=lambda text: print(f"ps-prechecks: watch: {text}", file=sys.stderr,
+                                                            flush=True))
+            if outcome.reason == "stopped":
+                print(f"ps-prechecks: watch stopped after {outcome.samples_taken} samples: the archive is written "
+                      "from what it has", file=sys.stderr, flush=True)
+    finally:
+        writer.close()
+    document = history_from_journal(journal)
+    if not args.quiet:
+        _progress_line(f"watch: {summary_line(document)}")
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def _save_samples(archive: Path, destination: Path, timestamp: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers); no driver
 
-__all__ = ["Derived", "derive", "row_totals", "workload_rates"]
+__all__ = ["Derived", "derive", "history_fact", "row_totals", "workload_rates"]
 
 # the provenance source of each figure workload_rates computes
 SINCE_START = "SHOW GLOBAL STATUS (first sample): Questions / Uptime"
@@ -61,6 +61,8 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
     if slow_log_files is not None:
         facts["slow_log"] = {**_map(facts.get("slow_log")), "files": json.loads(json.dumps(slow_log_files,
                                                                                           default=str))}
+    if history is not None:
+        facts["history"] = history_fact(history)
     status = facts.get("status")
     if isinstance(status, Mapping) and isinstance(status.get("first"), Mapping):
         uptime = _int(_map(facts.get("server")).get("uptime_seconds"))
@@ -73,23 +75,17 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
         provenance = {**_map(facts.get("provenance")), **_workload_provenance(rates, since_start)}
         if provenance:
             facts["provenance"] = provenance
-    _sizing(facts, cloud, history)
+    _sizing(facts, cloud)
     return Derived(facts, evaluate(facts))
 
 
-def _sizing(facts: dict[str, Any], cloud: Mapping[str, Any] | None, history: Mapping[str, Any] | None) -> None:
-    """The cloud and history documents as sources (a JSON copy; the history without its points), and the sizing
-    table from them and the SQL facts, with each row's provenance."""
+def _sizing(facts: dict[str, Any], cloud: Mapping[str, Any] | None) -> None:
+    """The cloud document as a source (a JSON copy; the history is facts["history"] already: history_fact), and
+    the sizing table from them and the SQL facts, with each row's provenance."""
     from prechecks.sizing import sizing_table, window_seconds
 
     if cloud is not None:
         facts["cloud"] = json.loads(json.dumps(cloud, default=str))
-    if history is not None:
-        copy = json.loads(json.dumps(history, default=str))
-        for series in _map(copy.get("series")).values():
-            if isinstance(series, dict):
-                series.pop("points", None)  # days of samples stay in history.json, not in every facts.json
-        facts["history"] = copy
     cloud_doc, history_doc = _map(facts.get("cloud")) or None, _map(facts.get("history")) or None
     table = sizing_table(facts, cloud_doc, history_doc)
     facts["sizing"] = table
@@ -100,6 +96,15 @@ def _sizing(facts: dict[str, Any], cloud: Mapping[str, Any] | None, history: Map
                 "source": f"{row['source']}: {row['detail']}",
                 "window_seconds": window_seconds(row, facts, cloud_doc, history_doc)}
     facts["provenance"] = provenance
+
+
+def history_fact(history: Mapping[str, Any]) -> dict[str, Any]:
+    """facts["history"]: history.json's document without the ``points`` lists (a copy, JSON types only)."""
+    fact: dict[str, Any] = json.loads(json.dumps(history, default=str))
+    for series in _map(fact.get("series")).values():
+        if isinstance(series, dict):
+            series.pop("points", None)
+    return fact
 
 
 def workload_rates(status: Mapping[str, Any], uptime: int | None) -> dict[str, Any]:

@@ -548,6 +548,66 @@ class SlowLog(TypedDict, total=False):
     files: SlowLogFiles
 
 
+HistoryUnit = Literal["per_second", "count", "percent", "bytes", "bytes_per_second"]
+
+
+class HistoryWindow(TypedDict):
+    start: str  # ISO-8601 UTC, "2026-11-22T00:00:00Z"
+    end: str
+    step_seconds: float
+
+
+class HistorySeries(TypedDict):
+    """One series' figures over the window (history.json also has its ``points``; facts.json does not)."""
+
+    unit: HistoryUnit
+    avg: float
+    p95: float
+    p99: float
+    max: float
+    max_at: str
+
+
+class BusiestHourOfWeek(TypedDict):
+    day: str
+    hour: int
+    avg: float | None
+
+
+class WeeklyProfile(TypedDict):
+    series: str
+    timezone: Literal["UTC"]
+    by_hour: list[float | None]  # 24 averages, hour 0 first
+    by_weekday: list[float | None]  # 7 averages, Monday first
+    busiest_hour: int
+    busiest_day: str
+    busiest_hour_of_week: BusiestHourOfWeek
+
+
+class HistoryMissing(TypedDict):
+    series: str
+    reason: str
+
+
+class HistoryGap(TypedDict):
+    start: str
+    end: str
+    seconds: int
+
+
+class History(TypedDict):
+    """history.json without the points (prechecks.derive.history_fact): days of load from one source."""
+
+    format_version: Literal[1]
+    source: str  # "prometheus", "watch", "cloudwatch", ...
+    window: HistoryWindow
+    series: dict[str, HistorySeries]
+    weekly_profile: WeeklyProfile | None
+    missing: list[HistoryMissing]
+    gaps: list[HistoryGap]
+    resets: int
+
+
 class CollectorRecord(TypedDict):
     name: str
     status: CollectorStatus
@@ -599,9 +659,9 @@ class Facts(TypedDict, total=False):
     schema_types: dict[str, SchemaTypes]
     inventory: Inventory
     slow_log: SlowLog
+    history: History  # days of load (--prometheus, watch mode, cloud metrics): history.json without the points
     rds_configuration: dict[str, str | None]
     cloud: dict[str, Any]  # the cloud.json document derive() was given (docs/facts.md "cloud.json")
-    history: dict[str, Any]  # the history.json document derive() was given, without its points
     sizing: Sizing  # the sizing and pricing inputs (prechecks.sizing, built by prechecks.derive)
     collection: Required[Collection]
 

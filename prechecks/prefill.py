@@ -500,7 +500,38 @@ def downstream(facts: Mapping[str, Any]) -> Prefill | None:
                    "ETL jobs that read with queries are not visible")
 
 
+HISTORY_SOURCES = {"prometheus": "Prometheus", "watch": "watching the server", "cloudwatch": "CloudWatch"}
+
+
+def history_caption(facts: Mapping[str, Any]) -> str | None:
+    """"14 days from Prometheus (2026-11-22 to 2026-12-06 UTC, every 15 min)": where facts["history"] comes from."""
+    window = fact(facts, "history.window")
+    if not isinstance(window, Mapping):
+        return None
+    from datetime import datetime
+
+    try:
+        start = datetime.fromisoformat(str(window.get("start")).replace("Z", "+00:00"))
+        end = datetime.fromisoformat(str(window.get("end")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    source = str(fact(facts, "history.source") or "history")
+    days = (end - start).total_seconds() / 86400
+    span = f"{days:.0f} days" if days >= 1.95 else _duration((end - start).total_seconds())
+    step = as_number(window.get("step_seconds"))
+    every = f", every {_duration(step)}" if step else ""
+    return (f"{span} from {HISTORY_SOURCES.get(source, source)} ({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} "
+            f"UTC{every})")
+
+
 def qps_average(facts: Mapping[str, Any]) -> Prefill | None:
+    history = as_number(fact(facts, "history.series.queries_per_second.avg"))
+    caption = history_caption(facts)
+    if history is not None and caption:
+        resets, gaps = as_int(fact(facts, "history.resets")) or 0, fact(facts, "history.gaps") or []
+        left_out = (f"; {len(gaps)} gap(s) and {resets} restart(s) left out of the rate" if gaps or resets else "")
+        return Prefill(round(history, 1), "history.series.queries_per_second.avg", "measured",
+                       f"{caption}: the average of Questions per second{left_out}")
     qps = as_number(fact(facts, "workload.qps_average_since_start"))
     if qps is None:
         return None
@@ -589,7 +620,11 @@ WRITE_COUNTERS = ("Com_insert", "Com_insert_select", "Com_update", "Com_update_m
 
 
 def traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
-    """The read/write mix of statements since start, from the Com_* counters of the first sample."""
+    """The busiest hours and days and the read/write mix over days (facts["history"]), else the read/write mix
+    of statements since start from the Com_* counters of the first sample."""
+    from_history = _history_traffic_pattern(facts)
+    if from_history is not None:
+        return from_history
     reads = [as_number(fact(facts, f"status.first.{name}")) for name in READ_COUNTERS]
     writes = [as_number(fact(facts, f"status.first.{name}")) for name in WRITE_COUNTERS]
     if any(r is None for r in reads) or all(w is None for w in writes):
@@ -605,6 +640,48 @@ def traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
              f"({read_total:.0f} SELECT, {write_total:.0f} INSERT/UPDATE/DELETE/REPLACE)")
     return Prefill(value, "status.first.Com_select", "measured",
                    "from the Com_* counters; daily or weekly peaks need your monitoring: please add them")
+
+
+def _history_traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
+    profile = fact(facts, "history.weekly_profile")
+    caption = history_caption(facts)
+    if not isinstance(profile, Mapping) or caption is None:
+        return None
+    by_hour = [as_number(v) for v in profile.get("by_hour") or []]
+    by_day = [as_number(v) for v in profile.get("by_weekday") or []]
+    week = profile.get("busiest_hour_of_week") or {}
+    hour = as_int(profile.get("busiest_hour"))
+    if hour is None or not isinstance(week, Mapping):
+        return None
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    parts = [f"busiest hour of the week {week.get('day')} {as_int(week.get('hour')) or 0:02d}:00-"
+             f"{(as_int(week.get('hour')) or 0) + 1:02d}:00 UTC (avg {as_number(week.get('avg')) or 0:.1f} queries/s)"]
+    hours = [(h, v) for h, v in enumerate(by_hour) if v is not None]
+    if hours:
+        quiet = min(hours, key=lambda item: item[1])
+        parts.append(f"by hour of day busiest {hour:02d}:00 (avg {by_hour[hour] or 0:.1f}/s), quietest "
+                     f"{quiet[0]:02d}:00 ({quiet[1]:.1f}/s)")
+    known_days = [(d, v) for d, v in enumerate(by_day[:7]) if v is not None]
+    if known_days:
+        busy, quiet_day = max(known_days, key=lambda i: i[1]), min(known_days, key=lambda i: i[1])
+        parts.append(f"busiest day {days[busy[0]]} (avg {busy[1]:.1f}/s), quietest {days[quiet_day[0]]} "
+                     f"({quiet_day[1]:.1f}/s)")
+    peak, peak_at = as_number(fact(facts, "history.series.queries_per_second.max")), fact(
+        facts, "history.series.queries_per_second.max_at")
+    if peak is not None:
+        parts.append(f"peak {peak:.1f} queries/s at {peak_at}")
+    reads = fact(facts, "history.series.reads_per_second")
+    writes = fact(facts, "history.series.writes_per_second")
+    if isinstance(reads, Mapping) and isinstance(writes, Mapping):
+        read_avg, write_avg = as_number(reads.get("avg")) or 0.0, as_number(writes.get("avg")) or 0.0
+        if read_avg + write_avg > 0:
+            share = read_avg / (read_avg + write_avg) * 100
+            parts.append(f"read/write mix {share:.0f}% reads, {100 - share:.0f}% writes on average (reads avg "
+                         f"{read_avg:.1f}/s, max {as_number(reads.get('max')) or 0:.1f}/s at {reads.get('max_at')}; "
+                         f"writes avg {write_avg:.1f}/s, max {as_number(writes.get('max')) or 0:.1f}/s at "
+                         f"{writes.get('max_at')})")
+    return Prefill("; ".join(parts), "history.weekly_profile.busiest_hour", "measured",
+                   f"{caption}: queries per second by hour and weekday (UTC), SELECT vs INSERT/UPDATE/DELETE/REPLACE")
 
 
 def tls(facts: Mapping[str, Any]) -> Prefill | None:

@@ -18,6 +18,7 @@
                                      # file, else a prompt
     ssh_accept_new_host_key = true   # trust this bastion's host key if it is not known yet (after checking
                                      # the fingerprint a run without it printed); per server, never for all
+    prometheus_match = '{instance="db1:9104"}'  # with --prometheus: this server's series (--prometheus-match)
 
 Passwords are read into memory only: they are scrubbed from everything the run writes and never
 copied to the archive. Every error names the file, the server and the key, with the remedy.
@@ -48,6 +49,7 @@ KNOWN_KEYS = frozenset({
     "ssl_cert", "ssl_key", "ssh_host", "ssh_port", "ssh_user", "ssh_key", "ssh_accept_new_host_key",
     "aws_profile", "aws_region", "aws_db_instance", "aws_db_cluster", "no_cloud",  # as the --aws-* flags
     "gcp_instance", "gcp_credentials", "azure_server", "azure_subscription", "azure_resource_group",  # --gcp/azure-*
+    "prometheus_match",  # this server's series in --prometheus, as --prometheus-match
 })
 
 
@@ -62,6 +64,7 @@ class ServerEntry:
     found_in: str  # "password", "password_env NAME", "keychain ENTRY", "option file", "none"
     ssh: Mapping[str, Any]  # ssh_host, ssh_port, ssh_user, ssh_key when given
     cloud: Mapping[str, Any] = field(default_factory=dict)  # aws_*, gcp_*, azure_*, no_cloud when given
+    prometheus_match: str | None = None  # the inside of the braces (collectors.prometheus.parse_match)
 
     def __repr__(self) -> str:  # the spec's repr never shows the password; say where it came from
         return f"ServerEntry(name={self.name!r}, target={self.spec.target!r}, found_in={self.found_in!r})"
@@ -272,4 +275,13 @@ def _entry(server: Any, number: int, where: str, environ: Mapping[str, str], def
         if not isinstance(server["no_cloud"], bool):
             raise ServersFileError(f"{label}: no_cloud must be true or false")
         cloud["no_cloud"] = server["no_cloud"]
-    return ServerEntry(name, spec, found_in, ssh, cloud)
+    prometheus_match = None
+    if "prometheus_match" in server:
+        from collectors.prometheus import parse_match
+
+        try:
+            prometheus_match = parse_match(text("prometheus_match") or "")
+        except ValueError as exc:
+            raise ServersFileError(f"{label}: prometheus_match: {str(exc).removeprefix('--prometheus-match ')}") \
+                from None
+    return ServerEntry(name, spec, found_in, ssh, cloud, prometheus_match)

@@ -7,24 +7,35 @@ and breaks a statement in flight, so the run ends within a second.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from collectors.connection import ConnectionFailed
+import platformdirs
+
+from collectors.connection import ConnectionFailed, ConnectionSpec
 from collectors.registry import collectors_for
 from collectors.runner import CollectorResult, ProgressEvent, RunAborted, RunResult
+from collectors.series import bucket, counter_rates
 from gui.pages.base import Page, log, wrapped_label
 from gui.pages.cloud import read_cloud, store_read
 from gui.qt import (
+    QByteArray,
+    QComboBox,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QSplitter,
+    QSvgWidget,
     Qt,
     QTimer,
     QTreeWidget,
@@ -33,11 +44,13 @@ from gui.qt import (
 )
 from gui.state import CloudChoice, PageId
 from gui.worker import Task
+from prechecks.charts import line_chart
 from prechecks.collection import collect, timestamp_now
 
 STATE_WORDS = {"started": "running…", "finished": "ok", "skipped": "skipped", "failed": "failed"}
 FITTED_COLUMNS = (0, 1, 2)  # Part, State, Time: as wide as their contents
 REDRAW_MS = 100  # progress is drawn at most ten times a second
+CHART_POINTS = 600  # the live chart averages days of samples into this many points
 
 
 class CollectPage(Page):
@@ -90,6 +103,7 @@ class CollectPage(Page):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self._watch_panel())
 
         buttons = QHBoxLayout()
         self.back_to_connection = QPushButton("Back to &Connection")
@@ -119,8 +133,223 @@ class CollectPage(Page):
         self.redraw.setInterval(REDRAW_MS)
         self.redraw.timeout.connect(self.draw_pending)
 
+    def _watch_panel(self) -> QGroupBox:
+        """Keep watching: after a run, one SHOW GLOBAL STATUS per interval for hours or days (collectors.watch), a
+        live chart of the query rate, Stop; the samples go into the archive as history.json."""
+        self.watch_task: Task | None = None
+        self.watched: RunResult | None = None
+        self.watch_samples: list[dict[str, Any]] = []
+        self.watch_rates: list[tuple[float, float]] = []  # the live chart's: queries per second between samples
+        self.watch_interval = 60.0
+        self.watch_svg = ""
+        self.watch_journal: Path | None = None
+        self.journals: dict[Path, str] = {}  # each ended watch's journal -> its history.json text
+        self._follows_wizard = False
+        self.watch_dir = Path(platformdirs.user_state_dir("ps-prechecks", appauthor=False))
+        box = QGroupBox("Keep watching: days of load for a server with no monitoring history")
+        box.setVisible(False)
+        column = QVBoxLayout(box)
+        row = QHBoxLayout()
+        label = QLabel("Fo&r:")
+        self.watch_for = QComboBox()
+        for text, value in (("1 hour", "1h"), ("24 hours", "24h"), ("7 days", "7d")):
+            self.watch_for.addItem(text, value)
+        self.watch_for.setCurrentIndex(1)
+        self.watch_for.setAccessibleName("How long to watch")
+        label.setBuddy(self.watch_for)
+        row.addWidget(label)
+        row.addWidget(self.watch_for)
+        every = QLabel("&every")
+        self.watch_every = QSpinBox()
+        self.watch_every.setRange(1, 3600)
+        self.watch_every.setValue(60)
+        self.watch_every.setSuffix(" s")
+        self.watch_every.setAccessibleName("Seconds between two samples")
+        every.setBuddy(self.watch_every)
+        row.addWidget(every)
+        row.addWidget(self.watch_every)
+        self.watch_button = QPushButton("Keep &watching")
+        self.watch_button.setAccessibleName("Keep watching the server")
+        self.watch_button.clicked.connect(self.start_watch)
+        row.addWidget(self.watch_button)
+        self.stop_watch_button = QPushButton("S&top watching")
+        self.stop_watch_button.setAccessibleName("Stop watching")
+        self.stop_watch_button.setEnabled(False)
+        self.stop_watch_button.clicked.connect(self.stop_watch)
+        row.addWidget(self.stop_watch_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        self.watch_status = wrapped_label("One SHOW GLOBAL STATUS per interval, read-only; you can go on through "
+                                          "the wizard meanwhile. Stop puts the samples into the archive "
+                                          "(history.json).", selectable=True)
+        self.watch_status.setAccessibleName("Watch status")
+        column.addWidget(self.watch_status)
+        self.watch_chart = QSvgWidget()
+        self.watch_chart.setAccessibleName("Queries per second while watching")
+        self.watch_chart.setMinimumHeight(150)
+        self.watch_chart.setVisible(False)
+        column.addWidget(self.watch_chart)
+        self.watch_box = box
+        return box
+
+    @property
+    def watching(self) -> bool:
+        return self.watch_task is not None and self.watch_task.isRunning()
+
+    def start_watch(self) -> None:
+        """Watch the server of the finished run in a worker; each sample comes back to on_watch_update."""
+        from collectors.watch import (
+            Journal,
+            JournalWriter,
+            history_from_journal,
+            identify,
+            journal_path,
+            new_header,
+            parse_duration,
+            run_watch,
+        )
+
+        state = self.state
+        ran_with = state.result_for[0] if state.result_for else None
+        spec = ran_with if isinstance(ran_with, ConnectionSpec) else state.spec
+        if state.result is None or spec is None or self.watching:
+            return
+        duration, interval = parse_duration(self.watch_for.currentData()), float(self.watch_every.value())
+        path = journal_path(self.watch_dir, timestamp_now())
+        state.history = None  # the archive gets this watch's samples once it stops
+        self.watched = state.result  # whose samples they are, should another run or server come meanwhile
+        self.watch_samples, self.watch_rates, self.watch_interval = [], [], interval
+        self.watch_journal = None
+        self.watch_button.setEnabled(False)
+        self.stop_watch_button.setEnabled(True)
+        self.watch_chart.setVisible(True)
+        self._draw_watch()
+        self.watch_status.setText(f"Watching {spec.target}: one SHOW GLOBAL STATUS every {interval:g} s for "
+                                  f"{self.watch_for.currentText()}…")
+        log.info("watch started: %s every %g s for %s", spec.target, interval, self.watch_for.currentText())
+
+        def op(task: Task) -> tuple[Any, str, dict[str, Any]]:
+            header = new_header(spec, identify(spec, task.cancel_token), duration=duration, interval=interval,
+                                start=time.time())
+            writer = JournalWriter.create(path, header)
+            journal = Journal(writer.path, {"type": "watch", "format_version": 1, **header})
+            task.emit_update(("journal", writer.path))
+            try:
+                outcome = run_watch(spec, writer, journal, cancel=task.cancel_token, on_sample=task.emit_update,
+                                    on_event=lambda text: task.emit_update(("event", text)))
+            finally:
+                writer.close()
+            document = history_from_journal(journal)
+            return outcome, json.dumps(document, indent=2, sort_keys=True) + "\n", document
+
+        self.watch_task = self.tasks.run_in_background(op, progress=self.on_watch_update,
+                                                       success=self._watch_ended, failure=self._watch_failed)
+
+    def stop_watch(self) -> None:
+        if self.watching and self.watch_task is not None:
+            self.stop_watch_button.setEnabled(False)
+            self.watch_status.setText("Stopping the watch…")
+            self.watch_task.cancel()
+
+    def stop_watch_and_join(self) -> None:
+        if self.watch_task is not None:
+            self.watch_task.cancel()
+            self.watch_task.wait()
+
+    def on_watch_update(self, value: Any) -> None:
+        """A sample (dict), the journal's path or a line about the connection, from the watch's worker."""
+        if isinstance(value, tuple) and value[0] == "journal":
+            self.watch_journal = Path(value[1])
+            return
+        if isinstance(value, tuple):
+            self.watch_status.setText(f"Watching: {value[1]}")
+            log.info("watch: %s", value[1])
+            return
+        self.watch_samples.append(value)
+        rate = self._add_rate()
+        self._draw_watch()
+        now = f"; {rate:,.1f} queries/s now" if rate is not None else ""
+        self.watch_status.setText(
+            f"Watching: {len(self.watch_samples)} samples, the last at {time.strftime('%H:%M:%S')}{now}. You can go "
+            f"on through the wizard; Stop puts the samples into the archive (history.json). Journal: "
+            f"{self.watch_journal}")
+
+    def _add_rate(self) -> float | None:
+        """The query rate since the sample before the newest, added to the chart's points (one pair per sample:
+        days of samples are not gone through again each time); None across a restart or a gap."""
+        if len(self.watch_samples) < 2:
+            return None
+        before, last = self.watch_samples[-2], self.watch_samples[-1]
+        if last["status"].get("Uptime", 0) < before["status"].get("Uptime", 0):
+            return None  # the server restarted in between
+        pair = [(float(s["t"]), s["status"].get("Questions")) for s in (before, last)]
+        rates = counter_rates(pair, max_gap=self.watch_interval * 3 + 5).points
+        self.watch_rates.extend(rates)
+        return rates[0][1] if rates else None
+
+    def _draw_watch(self) -> None:
+        points = bucket(self.watch_rates, CHART_POINTS)
+        self.watch_svg = line_chart("Queries per second (watching)", {"queries_per_second": points}, "per_second",
+                                    width=800, height=200)
+        self.watch_chart.load(QByteArray(self.watch_svg.encode()))
+
+    def _watch_ended(self, value: tuple[Any, str, dict[str, Any]]) -> None:
+        from collectors.watch import summary_line
+
+        outcome, text, document = value
+        self.watch_task = None
+        self._keep_history(text)
+        self.watch_button.setEnabled(True)
+        self.stop_watch_button.setEnabled(False)
+        self.watch_status.setText(f"{outcome.message[:1].upper()}{outcome.message[1:]}: {summary_line(document)}. "
+                                  "They go into the archive as history.json when you save.")
+        log.info("watch ended: %s", summary_line(document))
+
+    def _keep_history(self, text: str) -> None:
+        """history.json for the run that was watched: the current one, a server kept by "Add another server", or
+        none (a new run replaced it: its journal stays on disk)."""
+        state = self.state
+        if self.watch_journal is not None:
+            self.journals[self.watch_journal] = text
+        if state.result is not None and state.result is self.watched:
+            state.history = text
+            return
+        for index, kept in enumerate(state.kept):
+            if kept.result is self.watched:
+                state.kept[index] = replace(kept, history=text)
+                return
+        log.info("watch ended after its run was replaced: its samples stay in %s", self.watch_journal)
+
+    def _forget_journals(self, _result: int = 0) -> None:
+        """The window closed: a journal whose samples are in the archive just saved is removed; any other stays
+        (its samples are nowhere else; ps-prechecks --watch-resume FILE writes an archive from it)."""
+        state = self.state
+        if state.archive is None or state.prepared_for != state.submission_key():
+            return  # not saved, or changed since
+        archived = [state.history, *(k.history for k in state.kept)]
+        for path, text in list(self.journals.items()):
+            if any(text is h for h in archived):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                del self.journals[path]
+                log.info("watch journal %s removed: the saved archive holds its samples", path)
+
+    def _watch_failed(self, exc: BaseException) -> None:
+        self.watch_task = None
+        self.watch_button.setEnabled(True)
+        self.stop_watch_button.setEnabled(False)
+        problem = exc.problem.one_line() if isinstance(exc, ConnectionFailed) else str(exc)
+        kept = f" The samples so far are in {self.watch_journal}." if self.watch_journal else ""
+        self.watch_status.setText(f"The watch stopped: {problem}.{kept}")
+        log.warning("watch failed: %s: %s", type(exc).__name__, exc)
+
     # -- lifecycle -----------------------------------------------------------------------------
     def initializePage(self) -> None:
+        if not self._follows_wizard:  # connected once
+            self.host.finished.connect(self._forget_journals)
+            self._follows_wizard = True
         state = self.state
         if state.result is not None and state.result_for == state.run_key():
             self.show_result(state.result)  # back and next again: keep the run
@@ -131,6 +360,7 @@ class CollectPage(Page):
         self.stop_and_join()
 
     def stop_and_join(self) -> None:
+        self.stop_watch_and_join()
         if self.task is not None:
             self.task.cancel()
             self.task.wait()
@@ -155,11 +385,13 @@ class CollectPage(Page):
         spec, options = state.spec, state.options
         if spec is None or (self.task is not None and self.task.isRunning()):
             return
+        self.stop_watch_and_join()  # a new run: the watch was of the last one
+        self.watch_box.setVisible(False)
         self._set_done(False)
         if state.result_for is None or state.result_for[0] != spec:
             state.current_label = ""  # another server: its folder name comes from its own connection
         state.result = state.readiness = None
-        state.archive = None
+        state.archive = state.history = None
         state.timestamp = timestamp_now()
         self._reset_rows(options.sleep)
         self.redraw.stop()
@@ -331,6 +563,7 @@ class CollectPage(Page):
         self.headline.setText(f"Done{took}: {ok} parts ok, {skipped} skipped, {failed} failed "
                               "(each with its reason below). Next: the findings.")
         self.eta.setText("finished")
+        self.watch_box.setVisible(True)
         self._set_done(True)
 
     def _show_row(self, item: CollectorResult) -> None:
