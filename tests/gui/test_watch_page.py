@@ -4,7 +4,6 @@ meanwhile, Stop puts the samples into the archive as history.json (pytest-qt, of
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from collectors.watch import read_journal
@@ -15,11 +14,12 @@ from tests.gui.conftest import fill_connection, save_through
 from tests.gui.submission_helpers import collected
 from tests.helpers import read_archive
 from tests.servers import MariaDBServer
+from tests.test_charts import line_paths, parse, vertices
 
 
 def _chart_points(svg: str) -> int:
-    found = re.search(r'<polyline [^>]*points="([^"]*)"', svg)
-    return len(found.group(1).split()) if found else 0
+    """The vertices of the chart's lines (prechecks.charts draws each piece of a series as one path)."""
+    return sum(vertices(line) for line in line_paths(parse(svg))) if svg else 0
 
 
 def test_keep_watching_draws_each_sample_and_stop_puts_history_into_the_archive(
