@@ -181,7 +181,8 @@ JSON_RULES: tuple[JsonRule, ...] = (
     *(rule for key in ("iops", "write_rate", "query_load_average", "query_load_peak", "connections") for rule in (
         JsonRule("facts.json", f"sizing.rows[key={key}].value", "rate", "computed from the status counters",
                  sub=(_N, "<n>")),
-        JsonRule("facts.json", f"sizing.rows[key={key}].number", "rate", "computed from the status counters"),
+        JsonRule("facts.json", f"sizing.rows[key={key}].number", "rate", "computed from the status counters (a "
+                 "whole number is written as an int)", any_number=True),
         JsonRule("facts.json", f"sizing.rows[key={key}].window", "duration",
                  "the uptime or the measured interval between the two status samples", sub=(_N, "<n>")))),
     # --- submission.json: the prefilled answers computed from the status counters
