@@ -39,6 +39,7 @@ CALLS: dict[tuple[str, str], str] = {
     ("rds", "DescribeDBInstances"): "rds:DescribeDBInstances",
     ("rds", "DescribeDBClusters"): "rds:DescribeDBClusters",
     ("rds", "DescribeDBClusterEndpoints"): "rds:DescribeDBClusterEndpoints",
+    ("rds", "DescribeDBParameters"): "rds:DescribeDBParameters",
     ("ec2", "DescribeInstanceTypes"): "ec2:DescribeInstanceTypes",
     ("cloudwatch", "GetMetricData"): "cloudwatch:GetMetricData",
     ("ce", "GetCostAndUsage"): "ce:GetCostAndUsage",
@@ -60,7 +61,12 @@ _BAD_CREDENTIALS = {"ExpiredToken", "ExpiredTokenException", "InvalidClientToken
 _THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
               "RequestThrottled", "RequestThrottledException", "SlowDown", "LimitExceededException"}
 _NOT_FOUND = {"DBInstanceNotFound", "DBInstanceNotFoundFault", "DBClusterNotFoundFault", "DBClusterNotFound",
-              "InvalidInstanceType", "DBClusterEndpointNotFoundFault"}
+              "InvalidInstanceType", "DBClusterEndpointNotFoundFault", "DBParameterGroupNotFound",
+              "DBParameterGroupNotFoundFault"}
+# The binary log settings of the writer's DB parameter group (what SQL shows as variables, when it could not read
+# them). RDS keeps `binlog retention hours` in mysql.rds_configuration, not in a parameter group: no API reads it.
+BINLOG_PARAMETERS = ("binlog_format", "binlog_row_image", "binlog_expire_logs_seconds", "expire_logs_days",
+                     "gtid-mode", "enforce_gtid_consistency")
 
 
 @dataclass(frozen=True)
@@ -381,6 +387,31 @@ def _class_sizes(run: _Run, instances: list[dict[str, Any]]) -> None:
         instance["vcpu"], instance["memory_gib"] = vcpu, memory
 
 
+def _parameter_group(run: _Run, instance: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The binary log parameters of the instance's DB parameter group (DescribeDBParameters, every page)."""
+    groups = [g for g in instance.get("parameter_groups") or [] if isinstance(g, str) and g]
+    if not groups:
+        return None
+    values: dict[str, Any] = {}
+    sources: dict[str, Any] = {}
+    marker: str | None = None
+    while True:
+        params: dict[str, Any] = {"DBParameterGroupName": groups[0], "MaxRecords": 100}
+        if marker:
+            params["Marker"] = marker
+        answer = run.call("rds", "DescribeDBParameters", **params)
+        for item in answer.get("Parameters", []):
+            name = item.get("ParameterName")
+            if name in BINLOG_PARAMETERS:
+                values[name] = item.get("ParameterValue")
+                sources[name] = item.get("Source")
+        marker = answer.get("Marker")
+        if not marker:
+            break
+    return {"name": groups[0], "instance": instance.get("id"), "values": values, "sources": sources,
+            "not_listed": [n for n in BINLOG_PARAMETERS if n not in values]}
+
+
 def _metrics(run: _Run, instance_id: str, aurora: bool, now: datetime) -> dict[str, Any]:
     """14 days of hourly CloudWatch for one instance: avg and p95 of the hourly averages, the max and its hour."""
     end = now.replace(minute=0, second=0, microsecond=0)
@@ -478,7 +509,8 @@ def collect_cloud(options: CloudOptions, host: str | None = None, *, now: dateti
     document: dict[str, Any] = {"format_version": FORMAT_VERSION, "provider": "aws", "region": region,
                                 "endpoint": {"host": host, "kind": endpoint.kind, "name": endpoint.name}
                                 if endpoint else None,
-                                "instances": [], "cluster": None, "metrics": None, "bill": None, "skipped": []}
+                                "instances": [], "cluster": None, "metrics": None, "parameter_group": None,
+                                "bill": None, "skipped": []}
     now = now or datetime.now(UTC)
     try:
         session = boto3.session.Session(profile_name=options.profile) if options.profile else boto3.session.Session()
@@ -502,10 +534,12 @@ def collect_cloud(options: CloudOptions, host: str | None = None, *, now: dateti
         document["instances"] = instances
         document["cluster"] = cluster or None
         _class_sizes(run, instances)
-        if instances:
-            target = instances[0]
+        if instances:  # the writer's metrics and settings (a replica's endpoint lists its source too)
+            target = next((i for i in instances if i.get("role") in ("primary", "writer")), instances[0])
             aurora = str(target.get("engine") or "").startswith("aurora")
-            document["metrics"] = run.part("metrics", lambda: _metrics(run, str(target["id"]), aurora, now))
+            document["metrics"] = run.part("metrics", lambda: {
+                **_metrics(run, str(target["id"]), aurora, now), "role": target.get("role")})
+            document["parameter_group"] = run.part("parameter group", lambda: _parameter_group(run, target))
         document["bill"] = run.part("bill", lambda: _bill(run, now.date()))
     except _PartSkipped as exc:
         run.skipped.append({"part": "instances", "reason": exc.reason, "iam_action": exc.iam_action})
@@ -587,6 +621,11 @@ def check_access(options: CloudOptions, host: str | None = None, *,
             answer = probe(f"instance {target}", "rds", "DescribeDBInstances",
                            lambda: run.call("rds", "DescribeDBInstances", DBInstanceIdentifier=target))
             db_class = ((answer or {}).get("DBInstances") or [{}])[0].get("DBInstanceClass")
+            groups = [g.get("DBParameterGroupName") for g in ((answer or {}).get("DBInstances") or [{}])[0].get(
+                "DBParameterGroups", []) if g.get("DBParameterGroupName")]
+            if groups:  # the binary log settings the cloud part reads from it
+                probe("DB parameter group", "rds", "DescribeDBParameters",
+                      lambda: run.call("rds", "DescribeDBParameters", DBParameterGroupName=groups[0], MaxRecords=20))
         elif not cluster_id:  # nothing named: can the account list instances at all?
             probe("DB instances", "rds", "DescribeDBInstances",
                   lambda: run.call("rds", "DescribeDBInstances", MaxRecords=20))

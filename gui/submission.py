@@ -65,7 +65,8 @@ def prepare(submission: Submission) -> PreparedBundle:
     inputs = _with_history(_with_cloud(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets),
                                                       answers=s.answers, attachments=s.attachments), s.cloud),
                            s.history)
-    return build(_derived(s.result, s.readiness, s.slow_logs), inputs, s.redact, earlier_map=s.earlier_map)
+    return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud, s.history), inputs, s.redact,
+                 earlier_map=s.earlier_map)
 
 
 def _with_history(inputs: ArchiveInputs, history: str | None) -> ArchiveInputs:
@@ -81,7 +82,7 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
 
     servers = [(k.name, k.result, k.readiness, k.slow_logs, k.cloud, k.history) for k in s.kept] + [
         (s.name, s.result, s.readiness, s.slow_logs, s.cloud, s.history)]
-    parts = [ServerPart(name, _derived(result, readiness, logs),
+    parts = [ServerPart(name, _derived(result, readiness, logs, cloud, history),
                         _with_history(_with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets),
                                                                  questionnaire=False), cloud), history))
              for name, result, readiness, logs, cloud, history in servers]
@@ -100,15 +101,20 @@ def _with_cloud(inputs: ArchiveInputs, cloud: dict[str, Any] | None) -> ArchiveI
     return replace(inputs, extra_files={**inputs.extra_files, "cloud.json": document_text(cloud)})
 
 
-def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...]) -> Derived:
+def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[SlowLogFile, ...],
+             cloud: dict[str, Any] | None = None, history: str | None = None) -> Derived:
     """The server's derived facts and readiness as the Findings page showed them; with slow log files added since
-    (a source of their own, read by the statements' readiness rules), derived again with them."""
+    (a source of their own, read by the statements' readiness rules), a cloud document or the watch's history
+    (the sizing table's), derived again with them."""
+    import json
+
     from prechecks.derive import Derived, derive
     from prechecks.slowlog import files_fact
 
-    if not slow_logs:
+    if not slow_logs and cloud is None and history is None:
         return Derived(result.facts, readiness)
-    return derive(result.facts, slow_log_files=files_fact(slow_logs))
+    return derive(result.facts, slow_log_files=files_fact(slow_logs) if slow_logs else None, cloud=cloud,
+                  history=json.loads(history) if history is not None else None)
 
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:

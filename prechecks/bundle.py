@@ -139,6 +139,8 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     # learn every name first (facts, option file, DDL), then rewrite the facts everything renders from
     redactor.learn_vocabulary(facts)
     redactor.learn_facts(facts)
+    for name in _cloud_ids(facts, inputs):  # --redact hostnames: the bare instance and cluster ids, as the endpoint
+        redactor.host(name)
     redactor.learn_config(config_text)
     if redactor.classes:  # names in the DDL get pseudonyms; without classes nothing is renamed
         redactor.learn_sql(schema_ddl)
@@ -189,6 +191,17 @@ def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
     if inputs.notes:  # a common password: the report says what it means for redaction
         facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
     return facts
+
+
+def _cloud_ids(facts: Mapping[str, Any], inputs: ArchiveInputs) -> list[str]:
+    from prechecks.sizing import cloud_names
+
+    names = cloud_names(facts.get("cloud") if isinstance(facts.get("cloud"), Mapping) else None)
+    try:
+        names += cloud_names(json.loads(inputs.extra_files.get("cloud.json") or "null"))
+    except ValueError:
+        pass
+    return names
 
 
 def report_html_files(report: str, history_text: str | None, timestamp: str) -> dict[str, str]:

@@ -683,10 +683,10 @@ def run_collection(args: argparse.Namespace) -> int:
         inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": json.dumps(
             history, indent=1, sort_keys=True) + "\n"})
     derived = result.derived
-    if slow_log_files is not None or history is not None:  # sources of their own, derived with the facts
+    if slow_log_files is not None or history is not None or cloud is not None:  # sources of their own
         from prechecks.derive import derive
 
-        derived = derive(result.facts, slow_log_files=slow_log_files, history=history)
+        derived = derive(result.facts, slow_log_files=slow_log_files, history=history, cloud=_loads(cloud))
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
@@ -788,6 +788,12 @@ def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, 
     return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
+def _loads(text: str | None) -> dict[str, Any] | None:
+    import json
+
+    return json.loads(text) if text is not None else None
+
+
 def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path],
                 earlier: EarlierMap | None = None) -> int:
     """--servers FILE: each server in turn, one archive. A server that cannot be collected is named in
@@ -865,7 +871,10 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
             entry = by_name[part.name]
             cloud = _cloud_json(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
             if cloud is not None:
-                parts[index] = replace(part, inputs=replace(part.inputs, extra_files={
+                from prechecks.derive import derive
+
+                derived = derive(part.derived.facts, cloud=_loads(cloud)) if part.derived is not None else None
+                parts[index] = replace(part, derived=derived, inputs=replace(part.inputs, extra_files={
                     **part.inputs.extra_files, "cloud.json": cloud}))
     missing = [p for p in parts if p.derived is None]
     for part in missing:

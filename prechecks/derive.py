@@ -39,12 +39,18 @@ class Derived:
 
 
 def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None = None,
-           history: Mapping[str, Any] | None = None) -> Derived:
+           cloud: Mapping[str, Any] | None = None, history: Mapping[str, Any] | None = None) -> Derived:
     """Every derived figure of one facts document, computed once. ``raw`` is not changed.
 
     ``slow_log_files``: the digest of slow log files read apart from the server (--slow-log, the wizard's "Add
     slow query log…"; prechecks.slowlog.files_fact), a source beside the collectors': it becomes
     ``slow_log.files`` and the readiness rules on statements read it.
+
+    ``cloud``: the cloud.json document (collectors/aws.py, or GCP/Azure in the same shape), and ``history``:
+    a history.json document (days of samples), two more sources: they become ``cloud`` and ``history`` (the
+    latter without its points) and, with the SQL facts, the sizing and pricing inputs table ``sizing``
+    (prechecks.sizing), each row's source and window in ``provenance`` as ``sizing.<key>``. A document
+    derived already keeps the cloud and history it was derived with when none is given.
 
     The workload rates need the first status sample (``status.first``); without it ``workload`` holds only
     what the workload collectors wrote (or is absent). A facts document that was derived already (read
@@ -69,7 +75,27 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
         provenance = {**_map(facts.get("provenance")), **_workload_provenance(rates, since_start)}
         if provenance:
             facts["provenance"] = provenance
+    _sizing(facts, cloud)
     return Derived(facts, evaluate(facts))
+
+
+def _sizing(facts: dict[str, Any], cloud: Mapping[str, Any] | None) -> None:
+    """The cloud document as a source (a JSON copy; the history is facts["history"] already: history_fact), and
+    the sizing table from them and the SQL facts, with each row's provenance."""
+    from prechecks.sizing import sizing_table, window_seconds
+
+    if cloud is not None:
+        facts["cloud"] = json.loads(json.dumps(cloud, default=str))
+    cloud_doc, history_doc = _map(facts.get("cloud")) or None, _map(facts.get("history")) or None
+    table = sizing_table(facts, cloud_doc, history_doc)
+    facts["sizing"] = table
+    provenance = {k: v for k, v in _map(facts.get("provenance")).items() if not k.startswith("sizing.")}
+    for row in table["rows"]:
+        if row["source"] != "none":
+            provenance[f"sizing.{row['key']}"] = {
+                "source": f"{row['source']}: {row['detail']}",
+                "window_seconds": window_seconds(row, facts, cloud_doc, history_doc)}
+    facts["provenance"] = provenance
 
 
 def history_fact(history: Mapping[str, Any]) -> dict[str, Any]:

@@ -279,6 +279,24 @@ class Provenance(TypedDict):
     window_seconds: float | None
 
 
+class SizingRow(TypedDict):
+    """One row of the sizing and pricing inputs table (prechecks.sizing; docs/facts.md "sizing")."""
+
+    key: str  # memory, compute, cpu, storage_allocated, ... support (prechecks.sizing.ROW_KEYS, in that order)
+    label: str
+    value: str  # what a DBA reads: "32 GiB (db.r6g.xlarge)", "avg 23 %, p95 61 %, max 88 % (... UTC)"
+    number: float | None  # the headline figure, in ``unit``; None when there is none
+    unit: str | None  # bytes, vcpu, percent, per_second, count, bytes_per_day, bytes_per_second
+    source: str  # cloud:aws|gcp|azure, history:<source>, sql, none
+    detail: str  # where exactly (the API call or metric, the statement), or what would measure it
+    window: str | None  # "14 days", "10 s", "since start-up (3 days)"; None for a static fact
+
+
+class Sizing(TypedDict):
+    format_version: Literal[1]
+    rows: list[SizingRow]
+
+
 class SchemaDdl(TypedDict):
     objects: int
     bytes: int
@@ -650,6 +668,8 @@ class Facts(TypedDict, total=False):
     slow_log: SlowLog
     history: History  # days of load (--prometheus, watch mode, cloud metrics): history.json without the points
     rds_configuration: dict[str, str | None]
+    cloud: dict[str, Any]  # the cloud.json document derive() was given (docs/facts.md "cloud.json")
+    sizing: Sizing  # the sizing and pricing inputs (prechecks.sizing, built by prechecks.derive)
     collection: Required[Collection]
 
 

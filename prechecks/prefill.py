@@ -39,23 +39,60 @@ SHORT_UPTIME = 86400
 Rule = Callable[[Mapping[str, Any]], Prefill | None]
 
 
-def fact(facts: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path of facts.json (``status.second.Threads_running``), or None."""
-    node: Any = facts
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+_PATH_PART = re.compile(r'\.?(?:\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|([^.\[\]]+))')
+
+
+def _path_parts(path: str) -> list[str | int] | None:
+    """``cloud.instances[0].class`` -> ["cloud", "instances", 0, "class"]; a key holding dots or slashes is
+    quoted: ``cloud.metrics.series["cloudsql.googleapis.com/database/cpu/utilization"].p95``."""
+    parts: list[str | int] = []
+    at = 0
+    while at < len(path):
+        match = _PATH_PART.match(path, at)
+        if match is None or match.end() == at:
             return None
+        quoted, index, plain = match.groups()
+        parts.append(int(index) if index is not None else (plain if plain is not None else
+                                                             re.sub(r"\\(.)", r"\1", quoted)))
+        at = match.end()
+    return parts
+
+
+def _walk(facts: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    node: Any = facts
+    parts = _path_parts(path)
+    if not parts:
+        return False, None
+    for part in parts:
+        found = (isinstance(part, int) and isinstance(node, list) and part < len(node)) or (
+            isinstance(part, str) and isinstance(node, Mapping) and part in node)
+        if not found:
+            return False, None
         node = node[part]
-    return node
+    return True, node
+
+
+def fact(facts: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of facts.json (``status.second.Threads_running``, ``cloud.instances[0].class``),
+    or None."""
+    return _walk(facts, path)[1]
 
 
 def fact_exists(facts: Mapping[str, Any], path: str) -> bool:
-    node: Any = facts
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return _walk(facts, path)[0]
+
+
+def key_path(*parts: str | int) -> str:
+    """The path of :func:`fact` for these keys and indexes (a key with a dot, slash or bracket is quoted)."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[^.\[\]\"/]+", part):
+            out += f".{part}" if out else part
+        else:
+            out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out
 
 
 def human_bytes(n: float) -> str:
@@ -754,6 +791,268 @@ RULES: dict[str, Rule] = {
 }
 
 
+# ------------------------------------------------------------------------ from the cloud and the history
+# When derive() was given a cloud document (facts "cloud", cloud.json) or a workload history (facts "history"),
+# these answer first; the SQL rules above answer when they find nothing. The fact path names the cloud value
+# (``cloud.instances[0].class``) and the note says the window ("14 days of CloudWatch").
+
+CLOUD_SERVICES = {"aws": ("RDS", "CloudWatch"), "gcp": ("Cloud SQL", "Cloud Monitoring"),
+                  "azure": ("Azure Database for MySQL", "Azure Monitor")}
+
+
+def _cloud(facts: Mapping[str, Any]) -> tuple[Mapping[str, Any], str, list[Mapping[str, Any]], int] | None:
+    """(cloud document, provider, instances, index of the writer) when derive() was given one with instances."""
+    cloud = fact(facts, "cloud")
+    if not isinstance(cloud, Mapping):
+        return None
+    instances = [i for i in cloud.get("instances") or [] if isinstance(i, Mapping)]
+    if not instances:
+        return None
+    writer = next((n for n, i in enumerate(instances) if i.get("role") in ("primary", "writer")), 0)
+    return cloud, str(cloud.get("provider") or "aws"), instances, writer
+
+
+def _window(facts: Mapping[str, Any], source: str) -> str:
+    """ "14 days of CloudWatch" for a cloud series, "14 days of Prometheus history" for a history one."""
+    from prechecks.sizing import _History
+
+    if source == "history":
+        history = fact(facts, "history")
+        found = _History(history) if isinstance(history, Mapping) else None
+        name = found.name if found else "history"
+        return f"{found.window} of {name} history" if found and found.window else f"the {name} history"
+    days = as_number(fact(facts, "cloud.metrics.window_days"))
+    service = CLOUD_SERVICES.get(str(fact(facts, "cloud.provider") or "aws"), ("", "the provider's metrics"))[1]
+    return f"{days:g} days of {service}" if days else service
+
+
+def _series(facts: Mapping[str, Any], source: str,
+            names: Sequence[str]) -> tuple[str, Mapping[str, Any], str, str] | None:
+    """(fact path of the series, its summary, its unit, its name) of the first of ``names`` with data."""
+    from prechecks.sizing import UNITS
+
+    for name in names:
+        path = key_path(source, *(("metrics", "series") if source == "cloud" else ("series",)), name)
+        series = fact(facts, path)
+        if isinstance(series, Mapping) and as_number(series.get("avg")) is not None:
+            return path, series, str(series.get("unit") or UNITS.get(name) or ""), name
+    return None
+
+
+def _cloud_names(facts: Mapping[str, Any], role: str) -> list[str]:
+    from prechecks.sizing import CLOUD_SERIES
+
+    return list(CLOUD_SERIES.get(str(fact(facts, "cloud.provider") or "aws"), {}).get(role, ()))
+
+
+def _class_text(instance: Mapping[str, Any]) -> str:
+    vcpu, memory = instance.get("vcpu"), instance.get("memory_gib")
+    sizes = ", ".join(x for x in (f"{vcpu} vCPU" if as_number(vcpu) is not None else "",
+                                  f"{memory:g} GiB memory" if isinstance(memory, int | float) else "") if x)
+    return f"{instance.get('class')}" + (f" ({sizes})" if sizes else " (vCPU and memory unknown)")
+
+
+def cloud_instance_size(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    if found is None:
+        return None
+    _cloud_doc, provider, instances, writer = found
+    if not instances[writer].get("class"):
+        return None
+    parts = [f"{instances[writer].get('role') or 'instance'} {_class_text(instances[writer])}"]
+    others: dict[str, int] = {}
+    for index, instance in enumerate(instances):
+        if index != writer:
+            key = f"{instance.get('role') or 'instance'}: {_class_text(instance)}"
+            others[key] = others.get(key, 0) + 1
+    parts += [f"{count} × {what}" for what, count in others.items()]
+    serverless = fact(facts, "cloud.cluster.serverless_v2")
+    if isinstance(serverless, Mapping):
+        parts.append(f"Serverless v2 {serverless.get('min_acu')}–{serverless.get('max_acu')} ACU")
+    service = CLOUD_SERVICES.get(provider, (provider, ""))[0]
+    return Prefill("; ".join(parts), key_path("cloud", "instances", writer, "class"), "measured",
+                   f"the instance classes {service} reports (cloud.json), read at the run")
+
+
+def cloud_disk(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    if found is None:
+        return None
+    _cloud_doc, _provider, instances, writer = found
+    storage = instances[writer].get("storage")
+    if not isinstance(storage, Mapping):
+        return None
+    aurora = str(instances[writer].get("engine") or "").startswith("aurora")
+    allocated = None if aurora else as_number(storage.get("allocated_gib"))  # AWS says 1 GiB for Aurora
+    parts = []
+    if allocated is not None:
+        what = f"allocated {allocated:g} GiB" + (f" {storage['type']}" if storage.get("type") else "")
+        if as_number(storage.get("iops")) is not None:
+            what += f", {as_number(storage.get('iops')):g} provisioned IOPS"
+        if as_number(storage.get("throughput_mibps")) is not None:
+            what += f", {as_number(storage.get('throughput_mibps')):g} MiB/s"
+        parts.append(what)
+    elif aurora:
+        parts.append("Aurora storage (nothing allocated: it grows with the data)")
+    else:
+        return None
+    used = next((r for r in fact(facts, "sizing.rows") or [] if isinstance(r, Mapping)
+                 and r.get("key") == "storage_used" and r.get("source") != "none"), None)
+    if used is not None:
+        parts.append(f"used {used.get('value')}" + (f" over {used['window']}" if used.get("window") else ""))
+    window = _window(facts, "cloud") if used is not None and str(used.get("source")).startswith("cloud:") else ""
+    return Prefill("; ".join(parts), key_path("cloud", "instances", writer, "storage", "allocated_gib")
+                   if allocated is not None else key_path("cloud", "instances", writer, "storage"), "measured",
+                   "the writer's storage as the provider reports it (cloud.json)" + (f"; used from {window}"
+                                                                                    if window else ""))
+
+
+def cloud_regions(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    if found is None:
+        return None
+    cloud, _provider, instances, _writer = found
+    regions: list[str] = []
+    for instance in instances:
+        region = instance.get("region") or cloud.get("region")
+        if isinstance(region, str) and region and region not in regions:
+            regions.append(region)
+    if not regions:
+        return None
+    zones = sorted({str(i["availability_zone"]) for i in instances if isinstance(i.get("availability_zone"), str)})
+    value = ", ".join(regions) + (f" (zones {', '.join(zones)})" if zones else "")
+    path = "cloud.region" if fact(facts, "cloud.region") else key_path("cloud", "instances", 0, "region")
+    return Prefill(value, path, "measured", f"the region and zone of each of the {len(instances)} instance(s) the "
+                   "provider lists (cloud.json); other applications' databases are for you to add")
+
+
+def cloud_instance_count(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    if found is None:
+        return None
+    _cloud_doc, _provider, instances, writer = found
+    roles: dict[str, int] = {}
+    for instance in instances:
+        role = str(instance.get("role") or "instance")
+        roles[role] = roles.get(role, 0) + 1
+    note = ", ".join(f"{n} {role}" for role, n in roles.items()) + " as the provider lists them (cloud.json)"
+    if instances[writer].get("multi_az"):
+        note += "; plus a Multi-AZ standby that takes no traffic"
+    return Prefill(len(instances), "cloud.instances", "measured",
+                   note + "; other applications' databases are for you to add")
+
+
+def _utilisation(facts: Mapping[str, Any], history_name: str, cloud_role: str) -> tuple[str, str, str, str] | None:
+    """(text, fact path, unit, window) of a series from the history, else from the cloud."""
+    from prechecks.sizing import series_text
+
+    for source, names in (("history", [history_name]), ("cloud", _cloud_names(facts, cloud_role))):
+        if not fact_exists(facts, source):
+            continue
+        found = _series(facts, source, names)
+        if found is not None:
+            path, series, unit, name = found
+            return f"{name} {series_text(series, unit or None)}", path + ".p95", unit, _window(facts, source)
+    return None
+
+
+def cloud_cpu(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _utilisation(facts, "cpu_percent", "cpu")
+    if found is None:
+        return None
+    text, path, _unit, window = found
+    vcpu = fact(facts, "sizing.rows")
+    compute = next((r.get("value") for r in vcpu or [] if isinstance(r, Mapping) and r.get("key") == "compute"
+                    and r.get("source") != "none"), None)
+    value = text + (f" on {compute}" if compute else "")
+    return Prefill(value, path, "measured", f"{window}: avg and p95 of the averages, the highest maximum and when")
+
+
+def cloud_memory(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    memory = None
+    path = ""
+    if found is not None:
+        _doc, _provider, instances, writer = found
+        if isinstance(instances[writer].get("memory_gib"), int | float):
+            memory = f"{instances[writer]['memory_gib']:g} GiB on the instance"
+            path = key_path("cloud", "instances", writer, "memory_gib")
+    usage = None
+    for history_name, role in (("memory_used_bytes", "memory_used"), ("", "memory_free"), ("", "memory_percent")):
+        usage = _utilisation(facts, history_name or "-", role)
+        if usage is not None:
+            break
+    if memory is None and usage is None:
+        return None
+    parts = [p for p in (memory, usage[0] if usage else None) if p]
+    note = (f"{usage[3]}: avg and p95 of the averages, the highest maximum and when" if usage
+            else "the instance's memory as the provider reports it (cloud.json)")
+    return Prefill("; ".join(parts), usage[1] if usage and not path else path, "measured", note)
+
+
+def cloud_io(facts: Mapping[str, Any]) -> Prefill | None:
+    parts = []
+    path = ""
+    window = ""
+    for history_name, role in (("read_iops", "read_iops"), ("write_iops", "write_iops"),
+                               ("", "read_bytes"), ("", "write_bytes"), ("", "io_percent")):
+        found = _utilisation(facts, history_name or "-", role)
+        if found is not None:
+            parts.append(found[0])
+            path, window = path or found[1], window or found[3]
+    if not parts:
+        return None
+    return Prefill("; ".join(parts), path, "measured", f"{window}: avg and p95 of the averages, the highest maximum "
+                   "and when; the provisioned IOPS are in architecture.disk")
+
+
+def cloud_qps_peak(facts: Mapping[str, Any]) -> Prefill | None:
+    """Only where a query metric exists (history queries_per_second, Aurora's Queries, Cloud SQL's, Azure's)."""
+    from prechecks.sizing import moment
+
+    for source, names in (("history", ["queries_per_second"]), ("cloud", _cloud_names(facts, "queries"))):
+        if not fact_exists(facts, source):
+            continue
+        found = _series(facts, source, names)
+        if found is None or as_number(found[1].get("max")) is None:
+            continue
+        path, series, _unit, name = found
+        peak = as_number(series.get("max"))
+        assert peak is not None
+        when = moment(series.get("max_at"))
+        return Prefill(round(peak, 1), path + ".max", "measured",
+                       f"the highest {name} over {_window(facts, source)}" + (f", at {when}" if when else ""))
+    return None
+
+
+def cloud_replicas(facts: Mapping[str, Any]) -> Prefill | None:
+    found = _cloud(facts)
+    if found is None:
+        return None
+    cloud, _provider, instances, writer = found
+    replicas = [i for i in instances if i.get("role") in ("replica", "reader")]
+    regions = sorted({str(i.get("region") or cloud.get("region")) for i in replicas})
+    kind = "reader" if any(i.get("role") == "reader" for i in replicas) else "read replica"
+    value = f"today {len(replicas)} {kind}(s)" + (f" in {', '.join(regions)}" if replicas else "")
+    if instances[writer].get("multi_az"):
+        value += ", and a Multi-AZ standby"
+    return Prefill(value, "cloud.instances", "estimate", "what runs today as the provider lists it (cloud.json), as a "
+                   "starting point; read-only regions are for you to add")
+
+
+CLOUD_RULES: dict[str, Rule] = {
+    "architecture.instance_count": cloud_instance_count,
+    "architecture.instance_size": cloud_instance_size,
+    "architecture.disk": cloud_disk,
+    "architecture.regions": cloud_regions,
+    "performance.cpu": cloud_cpu,
+    "performance.memory": cloud_memory,
+    "performance.io": cloud_io,
+    "performance.qps_peak": cloud_qps_peak,
+    "plan.replicas": cloud_replicas,
+}
+
+
 # ------------------------------------------------------------------------ what the archive carries
 # These rules read the archive's attachments (their safe names, as attachments/ holds them) besides the facts.
 # A prefill resting on the attachments names ATTACHMENTS as its source: the manifest lists that folder.
@@ -782,7 +1081,12 @@ def slow_log_attached(facts: Mapping[str, Any], attachments: Sequence[str] | Non
                    "no --slow-log file, no slow_log table digest and no attachment named like a slow log")
 
 
-def bill_attached(_facts: Mapping[str, Any], attachments: Sequence[str] | None) -> Prefill | None:
+def bill_attached(facts: Mapping[str, Any], attachments: Sequence[str] | None) -> Prefill | None:
+    bill = fact(facts, "cloud.bill")
+    if isinstance(bill, Mapping) and bill.get("items"):
+        return Prefill(YES, "cloud.bill", "measured",
+                       f"the itemised {bill.get('service') or 'database'} bill for {bill.get('month')} read from the "
+                       f"provider ({bill.get('total')} {bill.get('currency') or ''}, cloud.json)".replace(" ,", ","))
     if attachments is None:
         return None
     named = [a for a in attachments if BILL_NAME.search(a)]
@@ -812,7 +1116,11 @@ def prefill(facts: Mapping[str, Any], questionnaire: Questionnaire | None = None
     for question in questionnaire.questions:
         rule = RULES.get(question.id)
         attachment_rule = ATTACHMENT_RULES.get(question.id)
-        if rule is not None:
+        cloud_rule = CLOUD_RULES.get(question.id)
+        found = cloud_rule(facts) if cloud_rule is not None else None
+        if found is not None:
+            pass
+        elif rule is not None:
             found = rule(facts)
         elif attachment_rule is not None:
             found = attachment_rule(facts, attachments)

@@ -440,7 +440,8 @@ def _rds_retention(check: _Check, facts: Mapping[str, Any], platform: str) -> di
     if not isinstance(config, Mapping):
         return check.result("skipped", f"on {name} the retention is `binlog retention hours` from CALL"
                             " mysql.rds_show_configuration, and " +
-                            _why_absent(facts, "rds_configuration", "rds_configuration"), docs=docs)
+                            _why_absent(facts, "rds_configuration", "rds_configuration") +
+                            _parameter_group_note(facts), docs=docs)
     remediation = (f"CALL mysql.rds_set_configuration('binlog retention hours', {MIN_RETENTION_HOURS});"
                    " (as the master user; make sure the storage can hold that much binary log)")
     if "binlog retention hours" not in config:
@@ -457,6 +458,20 @@ def _rds_retention(check: _Check, facts: Mapping[str, Any], platform: str) -> di
         return check.result("pass", f"binlog retention hours = {value}", docs=docs)
     return check.result("fail", f"binlog retention hours = {value}: fewer than {MIN_RETENTION_HOURS}",
                         remediation=remediation, docs=docs)
+
+
+def _parameter_group_note(facts: Mapping[str, Any]) -> str:
+    """What the DB parameter group read from AWS (cloud.json, collectors/aws.py) says where SQL could not read the
+    retention: its binary log settings, and that the retention itself is not among them."""
+    cloud = facts.get("cloud")
+    group = cloud.get("parameter_group") if isinstance(cloud, Mapping) else None
+    if not isinstance(group, Mapping):
+        return ""
+    values: Mapping[str, Any] = group["values"] if isinstance(group.get("values"), Mapping) else {}
+    shown = ", ".join(f"{k} = {v}" for k, v in sorted(values.items()) if v is not None)
+    return (f"; the DB parameter group {group.get('name')} (read from AWS: rds:DescribeDBParameters) does not hold"
+            " the retention, RDS keeps it only there" + (f"; it sets {shown}" if shown else "") +
+            ": grant EXECUTE ON PROCEDURE mysql.rds_show_configuration to read it")
 
 
 def _sql_modes(value: str) -> list[str]:

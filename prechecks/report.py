@@ -732,8 +732,33 @@ def _binary_logging(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
     return title, lines
 
 
+SIZING_TITLE = "Sizing and pricing inputs"
+
+
+def _sizing(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+    """facts["sizing"] (prechecks.sizing, built by prechecks.derive): each input PlanetScale prices on and its value,
+    then (indented) the source it was measured from, the window that covers and how; a row nobody measured says
+    what would measure it."""
+    sizing = facts.get("sizing")
+    rows = [_map(r) for r in _seq(_map(sizing).get("rows")) if isinstance(r, Mapping)]
+    if not rows:
+        return SIZING_TITLE, ["Not built: the facts document has no sizing table (derived by an older version)"]
+    lines = ["What PlanetScale prices on: each value, then where it was measured and over which window (a workload "
+             "history before the cloud's metrics before SQL). facts.json \"sizing\" has each figure as a number."]
+    for row in rows:
+        lines.append(name_val(_text(row.get("label")), markdown(_text(row.get("value")))))
+        source = _text(row.get("source"))
+        if source == "none":
+            lines.append(f"{INDENT}not measured: {markdown_prose(_text(row.get('detail')))}")
+            continue
+        window = f", window {markdown(_text(row['window']))}" if row.get("window") else ""
+        lines.append(f"{INDENT}from {markdown(source)}{window}: {markdown_prose(_text(row.get('detail')))}")
+    return SIZING_TITLE, lines
+
+
 SECTIONS: tuple[tuple[str, Section], ...] = (
     ("PlanetScale Migration Pre-Check Report", _title),
+    (SIZING_TITLE, _sizing),  # the sizing and pricing inputs head the report (issue 16)
     ("PlanetScale import readiness", _readiness),
     ("Collection", _collection),
     ("Summary", _summary),

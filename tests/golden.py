@@ -177,6 +177,14 @@ JSON_RULES: tuple[JsonRule, ...] = (
                                                           "pending_reads", "pending_writes", "pending_fsyncs")),
     JsonRule("facts.json", "innodb_status.per_second_window_seconds", "duration",
              "the window InnoDB's per-second averages cover (seconds since its last report)"),
+    # --- facts.json sizing: the rows computed from the status counters (SQL only: no cloud, no history here)
+    *(rule for key in ("iops", "write_rate", "query_load_average", "query_load_peak", "connections") for rule in (
+        JsonRule("facts.json", f"sizing.rows[key={key}].value", "rate", "computed from the status counters",
+                 sub=(_N, "<n>")),
+        JsonRule("facts.json", f"sizing.rows[key={key}].number", "rate", "computed from the status counters (a "
+                 "whole number is written as an int)", any_number=True),
+        JsonRule("facts.json", f"sizing.rows[key={key}].window", "duration",
+                 "the uptime or the measured interval between the two status samples", sub=(_N, "<n>")))),
     # --- submission.json: the prefilled answers computed from the status counters
     JsonRule("submission.json", "answers[id=performance.qps_average].value", "rate", "Questions / Uptime",
              any_number=True),
@@ -302,6 +310,20 @@ TEXT_RULES: tuple[TextRule, ...] = (
       for name, tag in (("Rows written since startup", "status counter"), ("Rows read since startup", "status counter"),
                         ("Daily average rows written", "rate"), ("Daily average rows read", "rate"),
                         ("Queries per second (average)", "rate"), ("Queries per second (sampled)", "rate"))),
+    # Sizing and pricing inputs: the rows computed from the status counters, and their windows
+    TextRule("report.md", "## Sizing and pricing inputs$", rf"^(\s*IOPS \| InnoDB data reads ){_N}/s, writes {_N}/s "
+             r"(\(sampled.*)$", r"\1<n>/s, writes <n>/s \2", "Innodb_data_reads/writes over the interval"),
+    TextRule("report.md", "## Sizing and pricing inputs$", rf"^(\s*Write rate \(sharding signal\) \| ){_N}/s rows "
+             rf"written on average \({_N} a day\)$", r"\1<n>/s rows written on average (<n> a day)",
+             "rows written over the uptime"),
+    TextRule("report.md", "## Sizing and pricing inputs$", rf"^(\s*Query load, (?:average|peak) \| ){_N}/s (.*)$",
+             r"\1<n>/s \2", "Questions over the uptime or the interval"),
+    TextRule("report.md", "## Sizing and pricing inputs$", rf"^(\s*Connections \| ){_N} connected during the run, "
+             rf"at most {_N} at once (.*)$", r"\1<n> connected during the run, at most <n> at once \2",
+             "Threads_connected and Max_used_connections"),
+    TextRule("report.md", "## Sizing and pricing inputs$", rf"^(    from sql, window )(?:{_N} s|since start-up "
+             rf"\({_UPTIME}\)|since start-up \({_N} s\))(: .*)$", r"\1<window>\2",
+             "the uptime or the measured interval between the two status samples"),
     TextRule("report.md", None, r"^## Report On Port [0-9]+$", "## Report On Port <port>",
              "a free port picked for each throwaway server"),
     TextRule("report.md", "## Report On Port", _NV.format(name="Time") + r"[0-9-]+ [0-9:]+ \([A-Za-z0-9_/+:-]+\)$",

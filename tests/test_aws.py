@@ -159,7 +159,7 @@ def _called_operations() -> set[tuple[Any, Any]]:
 
 def test_policy_names_exactly_the_actions_called() -> None:
     called = _called_operations()
-    assert len(called) == 6
+    assert len(called) == 7
     actions = aws.policy_document()["Statement"][0]["Action"]
     assert sorted(actions) == sorted({aws.CALLS[c] for c in called})
     assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in actions)
@@ -251,6 +251,7 @@ def test_unknown_class_says_unknown(moto: MotoServer, aws_env: dict[str, str]) -
     ("DescribeInstanceTypes", "class db.r6g.large", "ec2:DescribeInstanceTypes"),
     ("GetMetricData", "metrics", "cloudwatch:GetMetricData"),
     ("GetCostAndUsage", "bill", "ce:GetCostAndUsage"),
+    ("DescribeDBParameters", "parameter group", "rds:DescribeDBParameters"),
 ])
 def test_access_denied_skips_one_part_naming_the_action(moto: MotoServer, aws_env: dict[str, str],
                                                         monkeypatch: pytest.MonkeyPatch, action: str, part: str,
@@ -503,6 +504,10 @@ def test_servers_entries_take_the_aws_keys(mariadb: MariaDBServer, moto: MotoSer
     files = read_archive(Path(proc.stdout.strip().splitlines()[-1]))
     assert [i["id"] for i in json.loads(files["shop/cloud.json"])["instances"]] == ["shop-db", "shop-db-replica"]
     assert "plain/cloud.json" not in files and "plain/facts.json" in files
+    sizing = {r["key"]: r for r in json.loads(files["shop/facts.json"])["sizing"]["rows"]}
+    assert (sizing["memory"]["value"], sizing["memory"]["source"]) == ("16 GiB (db.r6g.large)", "cloud:aws")
+    plain = {r["key"]: r for r in json.loads(files["plain/facts.json"])["sizing"]["rows"]}
+    assert plain["memory"]["source"] == "sql" and plain["compute"]["source"] == "none"
 
 
 def test_servers_file_refuses_a_bad_no_cloud(tmp_path: Path) -> None:
@@ -513,3 +518,213 @@ def test_servers_file_refuses_a_bad_no_cloud(tmp_path: Path) -> None:
     servers.chmod(0o600)
     with pytest.raises(ServersFileError, match=r"server 'a': no_cloud must be true or false"):
         load_servers(servers)
+
+
+# ----------------------------------------------------------------- the sizing table and the prefill from cloud.json
+
+
+def _seed_aurora_metrics(env: dict[str, str]) -> None:
+    """The Aurora writer orders-1: Queries/s 100..123 over the last 24 hours with one spike of 900 (and 300 in
+    the same hour), CPU 40 % flat; a reader gets a higher CPU that must not be read as the writer's."""
+    cloudwatch = _client("cloudwatch", env)
+    data = []
+    for hour in range(1, 25):
+        stamp = NOW - timedelta(hours=hour)
+        for instance, cpu in (("orders-1", 40.0), ("orders-2", 95.0)):
+            data.append({"MetricName": "CPUUtilization", "Timestamp": stamp, "Value": cpu, "Unit": "Percent",
+                         "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance}]})
+        dimension = [{"Name": "DBInstanceIdentifier", "Value": "orders-1"}]
+        if stamp == MAX_HOUR:
+            data += [{"MetricName": "Queries", "Dimensions": dimension, "Value": v, "Unit": "Count/Second",
+                      "Timestamp": stamp + timedelta(minutes=m)} for m, v in ((5, 300.0), (35, 900.0))]
+        else:
+            data.append({"MetricName": "Queries", "Dimensions": dimension, "Timestamp": stamp,
+                         "Value": float(99 + hour), "Unit": "Count/Second"})
+    cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=data)
+
+
+def _cli_archive(mariadb: MariaDBServer, env: dict[str, str], tmp_path: Path, *flags: str) -> dict[str, bytes]:
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    proc = subprocess.run([*CLI, *server_args(mariadb), "--sleep=0", "--no-schema-ddl", "--output", str(out), *flags],
+                          capture_output=True, text=True, env=_cli_env({**env, "MYSQL_PWD": mariadb.root_password},
+                                                                       tmp_path),
+                          timeout=180, check=False, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    return read_archive(Path(proc.stdout.strip().splitlines()[-1]))
+
+
+def _rows(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    rows = facts["sizing"]["rows"]
+    assert [r["key"] for r in rows] == ["memory", "compute", "cpu", "storage_allocated", "storage_used",
+                                        "storage_growth", "iops", "replicas", "regions", "data_size", "largest_table",
+                                        "write_rate", "query_load_average", "query_load_peak", "connections",
+                                        "support"]
+    return {r["key"]: r for r in rows}
+
+
+def _answers(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    return {a["id"]: a for a in json.loads(files["submission.json"])["answers"]}
+
+
+def _report(files: dict[str, bytes]) -> str:
+    (name,) = [n for n in files if n.startswith("ps_report_")]
+    return files[name].decode()
+
+
+def test_rds_with_replica_sizing_report_and_prefill(mariadb: MariaDBServer, moto: MotoServer,
+                                                    aws_env: dict[str, str], tmp_path: Path) -> None:
+    _seed(moto, aws_env)
+    files = _cli_archive(mariadb, aws_env, tmp_path, "--aws-region", REGION, "--aws-db-instance", "shop-db")
+    facts = json.loads(files["facts.json"])
+    rows = _rows(facts)
+    detail = "RDS DescribeDBInstances shop-db (primary) db.r6g.large + EC2 DescribeInstanceTypes"
+    cloudwatch = "(hourly averages; max is the highest hourly maximum)"
+    when = f"{MAX_HOUR:%Y-%m-%d %H:%M} UTC"
+    # free storage: 49 hourly values 100 GiB - n/24 GiB (n = 0..48, in whole bytes): on average 99 GiB free
+    assert rows["memory"] == {"key": "memory", "label": "Memory", "value": "16 GiB (db.r6g.large)",
+                              "number": 16 * GIB, "unit": "bytes", "source": "cloud:aws", "detail": detail,
+                              "window": None}
+    assert (rows["compute"]["value"], rows["compute"]["number"], rows["compute"]["unit"]) == (
+        "2 vCPU (db.r6g.large)", 2, "vcpu")
+    assert rows["cpu"] == {"key": "cpu", "label": "CPU utilisation",
+                           "value": f"avg 14.0 %, p95 24 %, max 87.5 % ({when})", "number": 24, "unit": "percent",
+                           "source": "cloud:aws",
+                           "detail": f"CloudWatch CPUUtilization of the primary shop-db {cloudwatch}",
+                           "window": "14 days"}
+    assert (rows["storage_allocated"]["value"], rows["storage_allocated"]["number"]) == (
+        "200 GiB io1, 3,000 provisioned IOPS", 200 * GIB)
+    assert (rows["storage_used"]["value"], rows["storage_used"]["number"], rows["storage_used"]["window"]) == (
+        "about 101 GiB (allocated minus the average free space)", 101 * GIB, "14 days")
+    assert (rows["storage_growth"]["value"], rows["storage_growth"]["number"], rows["storage_growth"]["source"]) == (
+        "1 GiB/day", GIB, "cloud:aws")
+    assert (rows["replicas"]["value"], rows["replicas"]["number"]) == (
+        "1 replica (shop-db-replica db.r6g.large); Multi-AZ standby", 1)
+    assert rows["regions"]["value"] == "eu-west-1 (zones eu-west-1a, eu-west-1b)"
+    # no IOPS, connection or query metric was put: those rows come from SQL, said for what they are
+    for key in ("iops", "query_load_average", "query_load_peak", "connections", "data_size"):
+        assert rows[key]["source"] == "sql", key
+    assert rows["query_load_peak"]["value"].endswith("sampled during the run: a lower bound, the real peak is "
+                                                     "likely higher")
+    assert rows["query_load_average"]["number"] == pytest.approx(facts["workload"]["qps_average_since_start"])
+    assert rows["support"]["source"] == "none" and rows["support"]["value"] == "not measured"
+    assert facts["provenance"]["sizing.cpu"] == {
+        "source": f"cloud:aws: CloudWatch CPUUtilization of the primary shop-db {cloudwatch}",
+        "window_seconds": 14 * 86400}
+    assert facts["cloud"]["metrics"]["role"] == "primary"
+
+    report = _report(files)
+    headings = [line for line in report.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## PlanetScale Migration Pre-Check Report", "## Sizing and pricing inputs",
+                            "## PlanetScale import readiness"]
+    section = report[report.index("## Sizing and pricing inputs"):report.index("## PlanetScale import readiness")]
+    assert "                             Memory | 16 GiB (db.r6g.large)\n" \
+           f"    from cloud:aws: {detail}\n" in section
+    assert f"                    CPU utilisation | avg 14.0 %, p95 24 %, max 87.5 % ({when})\n" \
+           f"    from cloud:aws, window 14 days: CloudWatch CPUUtilization of the primary shop-db " \
+           f"{cloudwatch}\n" in section
+    assert "## Cloud (AWS)" in report  # kept
+
+    answers = _answers(files)
+    assert answers["architecture.instance_size"]["value"] == (
+        "primary db.r6g.large (2 vCPU, 16 GiB memory); 1 × replica: db.r6g.large (2 vCPU, 16 GiB memory)")
+    assert answers["architecture.instance_size"]["source"] == "prefill:cloud.instances[0].class"
+    assert answers["architecture.instance_count"]["value"] == 2
+    assert answers["architecture.instance_count"]["source"] == "prefill:cloud.instances"
+    assert answers["architecture.disk"]["value"] == (
+        "allocated 200 GiB io1, 3000 provisioned IOPS; used about 101 GiB (allocated minus the average free space) "
+        "over 14 days")
+    assert answers["architecture.disk"]["source"] == "prefill:cloud.instances[0].storage.allocated_gib"
+    assert (answers["architecture.regions"]["value"], answers["architecture.regions"]["source"]) == (
+        "eu-west-1 (zones eu-west-1a, eu-west-1b)", "prefill:cloud.region")
+    assert answers["performance.cpu"]["value"] == (
+        f"CPUUtilization avg 14.0 %, p95 24 %, max 87.5 % ({when}) on 2 vCPU (db.r6g.large)")
+    assert answers["performance.cpu"]["source"] == "prefill:cloud.metrics.series.CPUUtilization.p95"
+    assert answers["performance.memory"]["value"] == "16 GiB on the instance"
+    assert answers["plan.replicas"]["value"] == "today 1 read replica(s) in eu-west-1, and a Multi-AZ standby"
+    assert (answers["plan.bill_attached"]["value"], answers["plan.bill_attached"]["source"]) == (
+        "yes", "prefill:cloud.bill")
+    # RDS MySQL publishes no query metric: the peak stays the SQL lower bound
+    assert answers["performance.qps_peak"]["source"] in ("prefill:workload.qps_sampled",
+                                                        "prefill:workload.qps_average_since_start")
+    questions = files["freeform_questions.md"].decode()
+    assert ("_(prefilled from cloud.metrics.series.CPUUtilization.p95, measured): 14 days of CloudWatch: avg and "
+            "p95 of the averages, the highest maximum and when_") in questions
+
+
+def test_aurora_with_two_readers_sizing_report_and_prefill(mariadb: MariaDBServer, moto: MotoServer,
+                                                           aws_env: dict[str, str], tmp_path: Path) -> None:
+    _seed(moto, aws_env)
+    _seed_aurora_metrics(aws_env)
+    files = _cli_archive(mariadb, aws_env, tmp_path, "--aws-region", REGION, "--aws-db-cluster", "orders")
+    facts = json.loads(files["facts.json"])
+    rows = _rows(facts)
+    when = f"{MAX_HOUR:%Y-%m-%d %H:%M} UTC"
+    assert facts["cloud"]["metrics"]["instance"] == "orders-1"  # the writer's, not a reader's 95 %
+    assert (rows["memory"]["value"], rows["memory"]["number"]) == ("32 GiB (db.r6g.xlarge)", 32 * GIB)
+    assert rows["compute"]["value"] == "4 vCPU (db.r6g.xlarge)"
+    assert (rows["cpu"]["value"], rows["cpu"]["number"]) == (
+        f"avg 40 %, p95 40 %, max 40 % ({(NOW - timedelta(hours=24)):%Y-%m-%d %H:%M} UTC)", 40)
+    assert rows["storage_allocated"]["value"] == "none: Aurora storage grows with the data (billed by GiB used)"
+    assert rows["storage_used"]["source"] == "sql"  # Aurora's FreeStorageSpace is not the cluster volume
+    assert (rows["replicas"]["value"], rows["replicas"]["number"]) == (
+        "2 readers (orders-2 db.r6g.xlarge, orders-3 db.r6g.xlarge)", 2)
+    # Queries: hourly averages 100..123 without hour 15 (114), whose average is (300+900)/2 = 600
+    average = (sum(range(100, 124)) - 114 + 600) / 24
+    assert rows["query_load_average"] == {
+        "key": "query_load_average", "label": "Query load, average",
+        "value": f"avg {average:,.0f}/s, p95 123/s, max 900/s ({when})", "number": round(average, 4),
+        "unit": "per_second", "source": "cloud:aws",
+        "detail": "CloudWatch Queries of the writer orders-1 (hourly averages; max is the highest hourly maximum)",
+        "window": "14 days"}
+    assert (rows["query_load_peak"]["number"], rows["query_load_peak"]["source"]) == (900, "cloud:aws")
+    report = _report(files)
+    assert f"                   Query load, peak | avg {average:,.0f}/s, p95 123/s, max 900/s ({when})\n" in report
+    answers = _answers(files)
+    assert answers["performance.qps_peak"] == {
+        "id": "performance.qps_peak", "section": "performance",
+        "question": answers["performance.qps_peak"]["question"], "value": 900.0,
+        "source": "prefill:cloud.metrics.series.Queries.max", "confidence": "measured"}
+    assert answers["architecture.instance_count"]["value"] == 3
+    assert answers["architecture.instance_size"]["value"] == (
+        "writer db.r6g.xlarge (4 vCPU, 32 GiB memory); 2 × reader: db.r6g.xlarge (4 vCPU, 32 GiB memory)")
+    assert answers["plan.replicas"]["value"] == "today 2 reader(s) in eu-west-1"
+    assert answers["architecture.disk"]["value"].startswith("Aurora storage (nothing allocated: it grows with the "
+                                                            "data); used ")
+
+
+def test_metrics_are_the_writers_when_connected_to_a_replica(moto: MotoServer, aws_env: dict[str, str]) -> None:
+    _seed(moto, aws_env)
+    doc = aws.collect_cloud(aws.CloudOptions(), "shop-db-replica.c9akciq32.eu-west-1.rds.amazonaws.com", now=NOW)
+    assert [(i["id"], i["role"]) for i in doc["instances"]] == [("shop-db-replica", "replica"), ("shop-db", "primary")]
+    assert (doc["metrics"]["instance"], doc["metrics"]["role"]) == ("shop-db", "primary")
+    assert doc["metrics"]["series"]["CPUUtilization"]["max"] == 87.5
+
+
+def test_parameter_group_binlog_settings(moto: MotoServer, aws_env: dict[str, str]) -> None:
+    rds = _client("rds", aws_env)
+    rds.create_db_parameter_group(DBParameterGroupName="shop-params", DBParameterGroupFamily="mysql8.0",
+                                  Description="binlog settings")
+    rds.modify_db_parameter_group(DBParameterGroupName="shop-params", Parameters=[
+        {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "immediate"}
+        for name, value in (("binlog_format", "ROW"), ("binlog_row_image", "full"), ("max_connections", "500"))])
+    rds.create_db_instance(DBInstanceIdentifier="pg-db", DBInstanceClass="db.r6g.large", Engine="mysql",
+                           AllocatedStorage=20, MasterUsername="admin", MasterUserPassword="moto-master-pw-4",
+                           DBParameterGroupName="shop-params")
+    doc = aws.collect_cloud(aws.CloudOptions(region=REGION, db_instance="pg-db"), None, now=NOW)
+    group = doc["parameter_group"]
+    assert (group["name"], group["instance"]) == ("shop-params", "pg-db")
+    assert group["values"] == {"binlog_format": "ROW", "binlog_row_image": "full"}  # only the binlog settings
+    assert group["not_listed"] == ["binlog_expire_logs_seconds", "expire_logs_days", "gtid-mode",
+                                   "enforce_gtid_consistency"]
+    # where SQL could not read mysql.rds_configuration, the retention rule says what the group holds
+    from prechecks.readiness import check_binlog_retention
+
+    check = check_binlog_retention({"server": {"platform": "rds"}, "cloud": doc,
+                                    "collection": {"collectors": [{"name": "rds_configuration", "status": "skipped",
+                                                                   "reason": "the account may not run it"}]}})
+    assert check["status"] == "skipped"
+    assert check["detail"].endswith(
+        "; the DB parameter group shop-params (read from AWS: rds:DescribeDBParameters) does not hold the retention, "
+        "RDS keeps it only there; it sets binlog_format = ROW, binlog_row_image = full: grant EXECUTE ON PROCEDURE "
+        "mysql.rds_show_configuration to read it")

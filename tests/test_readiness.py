@@ -349,11 +349,11 @@ def test_every_schema_rule_fails_with_exactly_the_offenders(mariadb_factory) -> 
             " ON DELETE SET NULL, ON UPDATE CASCADE)") in fks["detail"]
     assert "fk plain (" not in fks["detail"]
 
-    # the report: the section right after the title, verdict first, then one line per check
+    # the report: the section right after the title and the sizing inputs, verdict first, then one line per check
     report = render_report(derive(facts))
     headings = [line for line in report.splitlines() if line.startswith("## ")]
-    assert headings[:3] == ["## PlanetScale Migration Pre-Check Report", "## PlanetScale import readiness",
-                            "## Collection"]
+    assert headings[:4] == ["## PlanetScale Migration Pre-Check Report", "## Sizing and pricing inputs",
+                            "## PlanetScale import readiness", "## Collection"]
     lines = report.split("## PlanetScale import readiness\n", 1)[1].split("\n## ", 1)[0].splitlines()
     blockers = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "blocker")
     warnings = sum(1 for c in by_id.values() if c["status"] == "fail" and c["severity"] == "warning")

@@ -25,6 +25,7 @@ needs_pt = pytest.mark.skipif(
 
 HEADINGS = [
     "## PlanetScale Migration Pre-Check Report",
+    "## Sizing and pricing inputs",
     "## PlanetScale import readiness",
     "## Collection",
     "## Summary",
