@@ -410,3 +410,39 @@ def test_no_cloud_sdk_is_imported_until_the_page_calls_its_cloud(tmp_path: Path)
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["start-up []", "azure []", "gcp []"]
+
+
+def test_gcp_check_access_without_credentials_and_for_an_instance_that_does_not_exist(
+        google: Google, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Qt-free: a missing instance is its part's "not found"; no credentials end the check in one line."""
+    stand_in, _, _ = google
+    items = gcp.check_access(gcp.GcpOptions(instance=f"{PROJECT}:europe-west1:gone"))
+    assert [(i["part"], i["iam_action"], i["ok"]) for i in items] == [
+        ("instance gone", "roles/cloudsql.viewer", False), ("Cloud Monitoring metrics", "roles/monitoring.viewer", True)]
+    assert items[0]["reason"].startswith("not found: The Cloud SQL instance does not exist.")
+    items = gcp.check_access(gcp.GcpOptions(), PROJECT)  # a project only: can its instances be listed?
+    assert [(i["part"], i["ok"]) for i in items] == [(f"Cloud SQL instances of {PROJECT}", True),
+                                                     ("Cloud Monitoring metrics", True)]
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    before = sum(stand_in.seen.values())
+    assert gcp.check_access(gcp.GcpOptions(instance=CONNECTION)) == [
+        {"part": "gcp", "iam_action": None, "ok": False, "reason": (
+            "no Google credentials found: run gcloud auth application-default login, or give --gcp-credentials "
+            "FILE (a service account key)")}]
+    assert sum(stand_in.seen.values()) == before
+
+
+def test_azure_check_access_without_a_subscription_calls_nothing(azure_cloud: Azure,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    stand_in, _, _ = azure_cloud
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
+    assert azure.check_access(azure.AzureOptions(), AZURE_HOST) == [
+        {"part": "azure", "iam_action": None, "ok": False,
+         "reason": "no subscription: give the subscription ID (or set AZURE_SUBSCRIPTION_ID)"}]
+    assert sum(stand_in.seen.values()) == 0
+    items = azure.check_access(azure.AzureOptions(subscription=SUBSCRIPTION, resource_group="other-rg"), AZURE_HOST)
+    assert [(i["part"], i["iam_action"]) for i in items] == [
+        ("server shop-db", "Reader"), ("server parameters", "Reader"), ("Azure Monitor metrics", "Monitoring Reader")]
+    assert [i["ok"] for i in items[:2]] == [False, False]  # no such server in that group
+    assert items[0]["reason"].startswith("not found (ResourceNotFound)")
+    assert stand_in.seen["servers.list"] == 0  # the group was given: nothing listed
