@@ -230,9 +230,8 @@ def test_step_after_collect_for_a_cloudsql_server_reads_with_a_key_file_into_clo
         wizard.next()  # a key file, but none chosen
         assert wizard.currentId() == PageId.CLOUD and page.status.text().startswith("Choose the service account")
         monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(key_file), "Key files (*.json)"))
-        fields.credentials.setCurrentIndex(fields.credentials.findData("adc"))
-        fields.browse.setEnabled(True)
-        fields.browse.click()  # the file dialog (answered here) sets the path and the file choice
+        assert fields.browse.isEnabled() and fields.key_file.isEnabled()
+        fields.browse.click()  # the file dialog (answered here) sets the path
         assert fields.values()["key_file"] == str(key_file) and fields.values()["credentials"] == "file"
         wizard.next()  # reads the account in the worker, then goes on by itself
         assert wizard.currentId() == PageId.CLOUD and not page.isComplete()
@@ -418,7 +417,8 @@ def test_gcp_check_access_without_credentials_and_for_an_instance_that_does_not_
     stand_in, _, _ = google
     items = gcp.check_access(gcp.GcpOptions(instance=f"{PROJECT}:europe-west1:gone"))
     assert [(i["part"], i["iam_action"], i["ok"]) for i in items] == [
-        ("instance gone", "roles/cloudsql.viewer", False), ("Cloud Monitoring metrics", "roles/monitoring.viewer", True)]
+        ("instance gone", "roles/cloudsql.viewer", False),
+        ("Cloud Monitoring metrics", "roles/monitoring.viewer", True)]
     assert items[0]["reason"].startswith("not found: The Cloud SQL instance does not exist.")
     items = gcp.check_access(gcp.GcpOptions(), PROJECT)  # a project only: can its instances be listed?
     assert [(i["part"], i["ok"]) for i in items] == [(f"Cloud SQL instances of {PROJECT}", True),
