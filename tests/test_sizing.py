@@ -225,7 +225,7 @@ def test_azure_shaped_cloud_document() -> None:
     assert (rows["storage_used"]["number"], rows["storage_growth"]["value"]) == (62 * GIB, "256 MiB/day")
     assert (rows["connections"]["number"], rows["query_load_average"]["number"], rows["query_load_peak"]["number"]) \
         == (64, 300, 800)
-    assert rows["regions"]["value"] == "westeurope (zones 1)"
+    assert rows["regions"]["value"] == "westeurope (zone 1)"
     assert (rows["replicas"]["value"], rows["replicas"]["number"]) == ("0 replicas", 0)
     found = prefill(facts)
     assert (found["performance.qps_peak"].value, found["performance.qps_peak"].fact_path) == (
