@@ -163,6 +163,14 @@ JSON_RULES: tuple[JsonRule, ...] = (
     JsonRule("facts.json", "workload.notable_digests", "digests",
              "statements beyond the top 50 that PlanetScale rejects or limits: which fall outside the top 50 varies"
              " with timing; kept: every entry has a digest's keys", summary=notable_summary),
+    # --- readiness.json: the two rules over the statements say how many they looked at beyond the top 50; which
+    # statements fall outside the top 50 varies with timing (workload.notable_digests above): the three CREATE
+    # SCHEMA of the load take 0.2-2 ms, the 50th digest 7-16 ms, and one slowed by a busy disk enters the top 50
+    *(JsonRule("readiness.json", f"checks[id={check}].detail", "digest count",
+               "the statements outside the top 50 digests that PlanetScale would reject or limit: how many varies "
+               "with timing", sub=(r"(?<= top statement digests and )[0-9]+(?= more PlanetScale would reject or "
+                                   r"limit)", "<n>"))
+      for check in ("unsupported_statements", "workload_limits")),
     JsonRule("facts.json", "workload.transactions", "open transactions",
              "information_schema.INNODB_TRX at the moment it was read", summary=transactions_summary),
     # --- SHOW ENGINE INNODB STATUS: a snapshot of the engine's moving state
