@@ -80,21 +80,30 @@ PROCESSLIST_GROUPS: tuple[tuple[str, str], ...] = (
     ("command", "Command"), ("user", "User"), ("host", "Host"), ("db", "db"), ("state", "State"),
 )
 
-# The counters the original report shows (it filters pt's list down to these, its counters_pattern); a
-# counter whose first value is 0 prints no line, as in pt. The gauges are kept because the original
-# shows them, although pt's noncounters_pattern() would drop them. Com_begin, the LOCK/UNLOCK TABLES and
-# prepared-statement counters, Innodb_rows_* and Ssl_accepts: issue 19's comparison with the original's list
-# (its script is not in this repository to copy the pattern from). Not Threads_cached, which the issue names
-# too: a gauge that is 0 or not from one moment to the next, so its line comes and goes between two runs.
-STATUS_COUNTERS = (
+# The original ps-prechecks script's counters_pattern(), word for word and in its order (planetscale/ps-prechecks,
+# commit f5c7535, ps-prechecks lines 1656-1673; tests/data/ps-prechecks-counters_pattern.txt is the same list as the
+# script echoes it). The script greps its status lines with these joined by \|: a counter is shown when its name
+# CONTAINS one of them, so Com_insert brings Com_insert_select, Com_delete Com_delete_multi, Aborted_connects
+# MariaDB's Aborted_connects_preauth. The gauges (Threads_*, Max_used_connections) are kept although pt's
+# noncounters_pattern() would drop them. A counter whose first value is 0 prints no line, as in pt and the
+# original: Threads_cached (threads parked for reuse at that moment) comes and goes from one run to the next.
+COUNTERS_PATTERN = (
     "Aborted_connects", "Bytes_received", "Bytes_sent", "Com_begin", "Com_commit", "Com_delete",
-    "Com_delete_multi", "Com_insert", "Com_insert_select", "Com_lock_tables", "Com_rollback", "Com_select",
-    "Com_set_option", "Com_stmt_execute", "Com_stmt_prepare", "Com_unlock_tables", "Com_update",
-    "Com_update_multi", "Connections", "Created_tmp_disk_tables", "Innodb_rows_deleted", "Innodb_rows_inserted",
-    "Innodb_rows_read", "Innodb_rows_updated", "Max_used_connections", "Queries", "Questions",
-    "Select_full_join", "Select_scan", "Slow_queries", "Sort_rows", "Sort_scan", "Ssl_accepts",
-    "Threads_connected", "Threads_created", "Threads_running",
+    "Com_insert", "Com_insert_select", "Com_kill", "Com_rollback", "Com_select", "Com_set_option", "Com_stmt_execute",
+    "Com_stmt_close", "Com_lock_tables", "Com_stmt_prepare", "Com_unlock_tables", "Com_truncate", "Com_update",
+    "Connections", "Innodb_rows_deleted", "Innodb_rows_inserted", "Innodb_rows_read", "Innodb_rows_updated",
+    "Max_used_connections", "Max_used_connections_time", "Queries", "Questions", "Select_full_join",
+    "Select_full_range_join", "Select_scan", "Select_range", "Select_range_check", "Sort_range", "Sort_rows",
+    "Sort_scan", "Slow_queries", "Ssl_accepts", "Threads_cached", "Threads_connected", "Threads_created",
+    "Threads_running",
 )
+_DATE_VALUE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # the original's awk: $2 ~ /^[0-9]{4}-[0-9]{2}-[0-9]{2}.*$/
+
+
+def status_counter_names(status: Mapping[str, Any]) -> list[str]:
+    """The variables of one SHOW GLOBAL STATUS sample the original's `grep "$(counters_pattern)"` keeps, in the
+    server's order (whether each then prints a line depends on its value, as in the original)."""
+    return [name for name in status if any(word in name for word in COUNTERS_PATTERN)]
 
 Lines = list[str]
 Section = Callable[[Mapping[str, Any], int], tuple[str, Lines]]
@@ -506,7 +515,15 @@ def _status_counters(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         return title, [_why_missing(facts, "status")]
     uptime = _uptime(facts) or 0.0
     lines = format_status_variables(first, second or {}, uptime=uptime, interval=interval or 0.0,
-                                    names=STATUS_COUNTERS, skip_noncounters=False)
+                                    names=[], skip_noncounters=False)  # the header line
+    for name in status_counter_names(first):
+        value = _text(first.get(name))
+        if _DATE_VALUE.match(value):  # the original prints a date-valued variable's first value as it is
+            date, _, clock = value.partition(" ")
+            lines.append(f"{name:<35} {date:>11} {clock.split(' ')[0]:>11} ")
+            continue
+        lines += format_status_variables(first, second or {}, uptime=uptime, interval=interval or 0.0,
+                                         names=(name,), skip_noncounters=False)[1:]
     body = [INDENT + line for line in lines]
     if second is None:
         body.append("Only one status sample was taken: the last column is empty")
