@@ -177,3 +177,29 @@ def test_a_document_without_points_gives_no_history() -> None:
     assert history_from_cloud(cloud) is None
     assert history_from_cloud({"provider": "oracle", "metrics": {"series": {}}}) is None
     assert datetime.now(UTC) > NOW - timedelta(hours=1)
+
+
+def test_the_wizard_archive_takes_the_same_precedence(mariadb: MariaDBServer, moto: MotoServer,  # noqa: F811
+                                                      aws_env: dict[str, str]) -> None:  # noqa: F811
+    """gui/submission.py: the Cloud account step's document gives history.json when Collect has no history, and
+    the watch's history.json wins over it; cloud.json without the points either way."""
+    from gui.submission import Submission, prepare
+    from prechecks.collection import RunOptions, collect
+    from tests.helpers import spec_for
+
+    _seed(moto, aws_env)
+    cloud = aws.collect_cloud(aws.CloudOptions(region=REGION, db_instance="shop-db"), now=NOW)
+    result = collect(spec_for(mariadb), RunOptions(sleep=0, schema_ddl=False))
+    plain = Submission(result, dict(result.readiness), "20261206-120000", (mariadb.root_password,), {}, {}, (), (),
+                       cloud=cloud)
+    files = prepare(plain).files
+    history = json.loads(files["history.json"])
+    assert history == json.loads(json.dumps(history_from_cloud(cloud)))
+    assert {"charts/cpu_percent.svg", "charts/weekly_profile.svg"} <= set(files)
+    assert "points" not in json.loads(files["cloud.json"])["metrics"]
+    assert json.loads(files["facts.json"])["history"]["source"] == "cloudwatch"
+    watched = json.dumps({**history, "source": "watch"}, indent=2) + "\n"
+    files = prepare(Submission(result, dict(result.readiness), "20261206-120000", (mariadb.root_password,), {}, {},
+                               (), (), cloud=cloud, history=watched)).files
+    assert files["history.json"].decode() == watched
+    assert json.loads(files["facts.json"])["history"]["source"] == "watch"
