@@ -199,7 +199,7 @@ class HistorySource(QGroupBox):
         self.ca_file = QLineEdit()
         self.ca_file.setPlaceholderText("CA file (PEM) for a private certificate, optional")
         self.ca_file.setAccessibleName("Prometheus CA file")
-        browse = QPushButton("&Pick a CA file…")
+        browse = QPushButton("&Give a CA file…")
         browse.clicked.connect(self._choose_ca)
         self.days = QSpinBox()
         self.days.setRange(1, 400)
@@ -212,7 +212,7 @@ class HistorySource(QGroupBox):
         self.instances.setEnabled(False)
         self.status = wrapped_label(HISTORY_HELP, selectable=True)
         self.status.setAccessibleName("Prometheus history status")
-        for row, (label, widget, extra) in enumerate((("Prometheus &URL:", self.url, None),
+        for row, (label, widget, extra) in enumerate((("&Prometheus URL:", self.url, None),
                                                       ("To&ken:", self.token, self.remember),
                                                       ("CA file:", self.ca_file, browse),
                                                       ("&Window:", self.days, None))):
@@ -425,6 +425,9 @@ class OptionsPage(Page):
             self.state.options = replace(self.state.options, databases=None)
             self.database_list.clear()
             self.all_databases.setChecked(True)
+            if self.history.instances.count():  # the instance picked was the kept server's
+                self.history._forget_instances()
+                self.history.status.setText("Another server: Find MySQL instances again and pick this one's.")
         self._servers_kept = len(self.state.kept)
         probe_result = self.state.probe
         if self.state.probed_spec is not None and self.state.probed_spec == self.state.spec and probe_result:

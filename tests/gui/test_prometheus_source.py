@@ -158,3 +158,22 @@ def test_a_401_is_said_on_the_page_in_one_line(qtbot, wizard: Wizard, mariadb: M
     assert text == (f"Prometheus at {stack.gate.url} asks for credentials (HTTP 401) — give its bearer token "
                     "above (or set PS_PRECHECKS_PROMETHEUS_TOKEN)")
     assert stack.gate.seen[-1] is None
+
+
+def test_another_server_picks_its_own_instance(qtbot, wizard: Wizard, mariadb: MariaDBServer) -> None:
+    """Add another server: the URL and token stay, the instance picked for the kept server does not."""
+    from gui.state import KeptServer
+    from tests.gui.submission_helpers import collected
+
+    _to_options(qtbot, wizard, mariadb)
+    box = wizard.options_page.history
+    box.url.setText("http://127.0.0.1:9")
+    box.instances.addItem("db1:9104 (job mysql)", 'instance="db1:9104"')
+    first = box.choice()
+    assert first is not None and first.match == 'instance="db1:9104"'
+    run = collected(mariadb)
+    wizard.state.kept.append(KeptServer("first", run, dict(run.readiness), "t", None, None))
+    wizard.options_page.initializePage()
+    choice = box.choice()
+    assert choice is not None and (choice.url, choice.match) == ("http://127.0.0.1:9", "")
+    assert box.instances.count() == 0 and box.status.text().startswith("Another server: Find MySQL instances again")
