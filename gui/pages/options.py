@@ -135,9 +135,9 @@ class EarlierMapChoice(QWidget):
         self.status.setVisible(bool(note))
 
 
-HISTORY_HELP = ("Days of load from the Prometheus or PMM that already scrapes this server's mysqld_exporter, "
-                "instead of the few seconds sampled here (history.json, charts). Read-only; leave the URL empty to "
-                "skip. An empty token uses PS_PRECHECKS_PROMETHEUS_TOKEN or the keychain.")
+HISTORY_HELP = "Days of load instead of seconds, read-only; leave the URL empty to skip."
+HISTORY_TIP = ("The Prometheus or PMM that scrapes this server's mysqld_exporter: its history goes into the archive "
+               "(history.json, charts). An empty token uses PS_PRECHECKS_PROMETHEUS_TOKEN or the keychain.")
 
 
 def _credentials(url: str, token: str) -> Any:
@@ -212,19 +212,25 @@ class HistorySource(QGroupBox):
         self.instances.setEnabled(False)
         self.status = wrapped_label(HISTORY_HELP, selectable=True)
         self.status.setAccessibleName("Prometheus history status")
+        self.setToolTip(HISTORY_TIP)
         for row, (label, widget, extra) in enumerate((("&Prometheus URL:", self.url, None),
                                                       ("To&ken:", self.token, self.remember),
-                                                      ("CA file:", self.ca_file, browse),
-                                                      ("&Window:", self.days, None))):
+                                                      ("CA file:", self.ca_file, browse))):
             caption = QLabel(label)
             caption.setBuddy(widget)
             grid.addWidget(caption, row, 0)
-            grid.addWidget(widget, row, 1)
+            grid.addWidget(widget, row, 1, 1, 1 if extra is not None else 2)
             if extra is not None:
                 grid.addWidget(extra, row, 2)
-        grid.addWidget(self.find_button, 4, 0)
-        grid.addWidget(self.instances, 4, 1, 1, 2)
-        grid.addWidget(self.status, 5, 0, 1, 3)
+        window = QLabel("&Window:")
+        window.setBuddy(self.days)
+        grid.addWidget(window, 3, 0)
+        line = QHBoxLayout()
+        line.addWidget(self.days)
+        line.addWidget(self.find_button)
+        line.addWidget(self.instances, 1)
+        grid.addLayout(line, 3, 1, 1, 2)
+        grid.addWidget(self.status, 4, 0, 1, 3)
         grid.setColumnStretch(1, 1)
         self.url.textChanged.connect(self._forget_instances)
 
