@@ -66,8 +66,9 @@ def test_aurora_cloudwatch_points_become_history(moto: MotoServer, aws_env: dict
     assert profile["busiest_hour"] == MAX_HOUR.hour
     assert {m["series"] for m in history["missing"]} == {"connections", "read_iops", "write_iops",
                                                          "reads_per_second", "writes_per_second"}
-    assert check_facts({"history": history | {"series": {  # the facts' history (derive drops the points)
-        name: {k: v for k, v in entry.items() if k != "points"} for name, entry in history["series"].items()}}}) == []
+    problems = check_facts({"history": history | {"series": {  # the facts' history (derive drops the points)
+        name: {k: v for k, v in entry.items() if k != "points"} for name, entry in history["series"].items()}}})
+    assert problems and not [p for p in problems if p.startswith("facts.history")]  # only the absent sections
 
 
 def test_rds_mysql_has_no_query_metric_its_weekly_profile_is_cpu(moto: MotoServer,  # noqa: F811
