@@ -385,3 +385,76 @@ def collect_cloud(options: AzureOptions, host: str | None = None, *, now: dateti
                 client.close()
     document["skipped"] = run.skipped
     return document
+
+
+def check_access(options: AzureOptions, host: str | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+    """The wizard's *Test access*: one small call per part, each said readable or not.
+
+    Each item is ``{"part", "iam_action", "ok", "reason"}`` as collectors.aws.check_access gives them, with the
+    built-in role as ``iam_action`` (Reader, Monitoring Reader). Without a resource group the subscription's
+    flexible servers are listed to find it: that item also holds ``"resource_group"`` (the group found, or
+    None). The server is read with Get, its parameters with the first page of their list, the metrics with
+    one Metrics - List of the last hour's cpu_percent. No credentials, refused credentials or an unreachable
+    endpoint end the check with one item (``iam_action`` None). Never raises for an Azure problem."""
+    found: list[dict[str, Any]] = []
+
+    def item(part: str, role: str | None, ok: bool, reason: str = "", **extra: Any) -> None:
+        found.append({"part": part, "iam_action": role, "ok": ok, "reason": reason, **extra})
+
+    name = options.server or parse_host(host)
+    subscription = options.subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not name or not subscription:
+        item("azure", None, False, "no server name: give the server (NAME of NAME.mysql.database.azure.com)"
+             if not name else "no subscription: give the subscription ID (or set AZURE_SUBSCRIPTION_ID)")
+        return found
+    run = _Run(clock() + options.budget, clock)
+    credential = None
+
+    def probe(part: str, operation: str, function: Callable[[], Any]) -> Any:
+        role = CALLS[operation][1]
+        try:
+            answer = run.call(operation, function)
+        except PartSkipped as exc:
+            item(part, exc.iam_action or role, False, exc.reason)
+            return None
+        item(part, role, True)
+        return answer
+
+    try:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            credential = _credential()
+            run.mysql, run.monitor = _clients(credential, subscription, run)
+            group = options.resource_group
+            if not group:
+                role = CALLS["servers.list"][1]
+                try:
+                    group = _find_group(run, name)
+                except PartSkipped as exc:
+                    item("resource group", exc.iam_action or role, False, exc.reason, resource_group=None)
+                else:
+                    item("resource group", role, True, f"found: {group}", resource_group=group)
+            if group:
+                known = group
+                server = probe(f"server {name}", "servers.get",
+                               lambda: run.mysql.servers.get(known, name).as_dict())
+                probe("server parameters", "configurations.list_by_server",
+                      lambda: next(iter(run.mysql.configurations.list_by_server(known, name)), None))
+                resource = str((server or {}).get("id") or f"/subscriptions/{subscription}/resourceGroups/{known}/"
+                               f"providers/{NAMESPACE}/{name}")
+                end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+                start = end - timedelta(hours=1)
+                probe("Azure Monitor metrics", "metrics.list", lambda: run.monitor.metrics.list(
+                    resource, timespan=f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}", interval=PERIOD,
+                    metricnames="cpu_percent", aggregation="Average", metricnamespace=NAMESPACE))
+        except ClientAuthenticationError as exc:
+            raise _credential_failure(exc) from None
+    except Fatal as exc:
+        item("azure", exc.iam_action, False, exc.reason)
+    finally:
+        for client in (getattr(run, "mysql", None), getattr(run, "monitor", None), credential):
+            if client is not None:
+                client.close()
+    return found

@@ -473,3 +473,61 @@ def collect_cloud(options: GcpOptions, *, now: datetime | None = None,
         run.close()
     document["skipped"] = run.skipped
     return document
+
+
+def check_access(options: GcpOptions, project: str | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+    """The wizard's *Test access*: one small call per part, each said readable or not.
+
+    Each item is ``{"part", "iam_action", "ok", "reason"}`` as collectors.aws.check_access gives them, with the
+    predefined role as ``iam_action`` (roles/cloudsql.viewer, roles/monitoring.viewer). The instance is read with
+    instances.get (the project's instances.list when no instance is named), the metrics with one
+    timeSeries.list of the last hour's CPU. No credentials, refused credentials or an unreachable API end the
+    check with one item (``iam_action`` None). Never raises for a Google problem."""
+    found: list[dict[str, Any]] = []
+
+    def item(part: str, role: str | None, ok: bool, reason: str = "") -> None:
+        found.append({"part": part, "iam_action": role, "ok": ok, "reason": reason})
+
+    target = parse_connection_name(options.instance)
+    project = target.project if target else project
+    if not project:
+        item("gcp", None, False, "no project: give the project ID, or the connection name PROJECT:REGION:INSTANCE")
+        return found
+    run = _Run(clock() + options.budget, clock)
+
+    def probe(part: str, api: str, method: str, request: Callable[[], Any]) -> None:
+        role = CALLS[(api, method)][1]
+        try:
+            run.call(api, method, request())
+        except PartSkipped as exc:
+            item(part, exc.iam_action or role, False, exc.reason)
+            return
+        item(part, role, True)
+
+    try:
+        run.services = _services(_credentials(options), max(1.0, min(10.0, options.budget)))
+        sql = run.services["sqladmin"]
+        if target is not None:
+            probe(f"instance {target.instance}", "sqladmin", "instances.get",
+                  lambda: sql.instances().get(project=target.project, instance=target.instance))
+        else:
+            probe(f"Cloud SQL instances of {project}", "sqladmin", "instances.list",
+                  lambda: sql.instances().list(project=project, maxResults=1))
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        database = f'resource.labels.database_id = "{project}:{target.instance}"' if target else \
+            'resource.type = "cloudsql_database"'
+        query = {"name": f"projects/{project}",
+                 "filter": f'metric.type = "{PREFIX}database/cpu/utilization" AND {database}',
+                 "interval_startTime": (end - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "interval_endTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"), "pageSize": 1, "view": "HEADERS"}
+        monitoring = run.services["monitoring"]
+        probe("Cloud Monitoring metrics", "monitoring", "timeSeries.list",
+              lambda: monitoring.projects().timeSeries().list(**query))
+    except Fatal as exc:
+        item("gcp", exc.iam_action, False, exc.reason)
+    except Exception as exc:  # the transport's own errors (refused, unreachable)
+        item("gcp", None, False, _transport_failure(exc).reason)
+    finally:
+        run.close()
+    return found

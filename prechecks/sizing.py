@@ -595,7 +595,7 @@ def _regions_cloud(c: _Cloud | None) -> dict[str, Any] | None:
         regions.append(str(c.doc["region"]))
     if not regions:
         return None
-    value = ", ".join(regions) + (f" (zones {', '.join(zones)})" if zones else "")
+    value = ", ".join(regions) + (f" ({'zone' if len(zones) == 1 else 'zones'} {', '.join(zones)})" if zones else "")
     return _row("regions", value, len(regions), "count", c.source,
                 f"{PROVIDER_NAMES.get(c.provider, c.provider)}: the region and zone of each instance", None)
 

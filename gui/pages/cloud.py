@@ -1,17 +1,22 @@
 """The optional *Cloud account* step: the managed database's size, storage and two weeks of load read from the cloud
 account (read-only), written to the archive as cloud.json.
 
-Shown only when the endpoint or the platform detection says the server is a managed one (Amazon RDS / Aurora
-today): after Options when the host name says so, after Collect when only the server's own answers do. Skipping is
-one click. The provider is a parameter: a :class:`CloudProvider` holds everything provider-specific (when it
-applies, its fields, Test access, the read, the policy text); GCP and Azure are further providers in
-:data:`PROVIDERS`. Credentials stay with the provider's SDK and its own files: the step holds names only (profile,
-region, instance), never shows a key and never stores one.
+Shown only when the endpoint or the platform detection says the server is a managed one (Amazon RDS / Aurora,
+Google Cloud SQL, Azure Database for MySQL flexible server): after Options when the host name says so, after
+Collect when only the server's own answers do. Skipping is one click. The provider is a parameter: a
+:class:`CloudProvider` holds everything provider-specific (when it applies, its fields, Test access, the read,
+the policy text), one per cloud in :data:`PROVIDERS`; the page's Provider choice starts at the one the endpoint
+or the server names (or the one chosen last time for this connection) and lets the DBA pick another.
+Credentials stay with the provider's SDK and its own files: the step holds names only (profile, region,
+instance, a key file's path), never shows a key and never stores one. No SDK is imported before the step calls
+its cloud (Test access, List instances, the read).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +25,7 @@ from collectors.runner import ProgressEvent, RunAborted
 from gui.pages.base import Page, log, wrapped_label
 from gui.qt import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QGuiApplication,
@@ -28,6 +34,7 @@ from gui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    Qt,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -57,6 +64,7 @@ class CloudProvider:
     name = ""  # what the DBA reads: "Amazon RDS / Aurora"
     settings_names: tuple[str, ...] = ()  # the fields remembered per connection (names, never a credential)
     policy_button = "Cop&y policy"
+    access_header = "IAM action / why not"  # the Test access list's third column
 
     def applies(self, host: str | None, platform: str | None) -> str:
         """Why the step is offered for this server ("" when it is not)."""
@@ -225,7 +233,288 @@ class AwsProvider(CloudProvider):
         return policy_json()
 
 
-PROVIDERS: dict[str, CloudProvider] = {p.key: p for p in (AwsProvider(),)}
+# -- Google Cloud SQL ------------------------------------------------------------------------------------------------
+ADC = "adc"  # Application Default Credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS)
+KEY_FILE = "file"  # a service account key file: its path is remembered, never its content
+
+
+def cloudsql_region(host: str | None) -> str | None:
+    """The region of a Cloud SQL DNS name (``…<region>.sql.goog``, the names Cloud SQL gives its instances for
+    Private Service Connect and DNS-based connections); "" for a Cloud SQL name without one; None: not Cloud SQL."""
+    name = (host or "").strip().lower().rstrip(".")
+    if not name.endswith(".sql.goog"):
+        return None
+    labels = name.removesuffix(".sql.goog").split(".")
+    region = labels[-1] if len(labels) > 1 else ""
+    return region if re.fullmatch(r"[a-z]+-[a-z]+\d+", region) else ""
+
+
+class GcpFields(ProviderFields):
+    def __init__(self) -> None:
+        super().__init__()
+        form = QFormLayout(self)
+        self.project = QLineEdit()
+        self.project.setAccessibleName("Google Cloud project ID")
+        self.project.setPlaceholderText("shop-prod")
+        form.addRow("Pro&ject:", self.project)
+        self.region = QLineEdit()
+        self.region.setAccessibleName("Cloud SQL region")
+        self.region.setPlaceholderText("europe-west1")
+        form.addRow("&Region:", self.region)
+        row = QHBoxLayout()
+        self.instance = QComboBox()
+        self.instance.setEditable(True)
+        self.instance.setAccessibleName("Cloud SQL instance")
+        self.instance.setToolTip("The instance's name, or its whole connection name PROJECT:REGION:INSTANCE "
+                                 "(Cloud SQL console, Overview). List instances offers the project's.")
+        line = self.instance.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("name, or PROJECT:REGION:INSTANCE")
+        self.instance.activated.connect(self._picked)
+        row.addWidget(self.instance, 1)
+        self.list_button = QPushButton("&List instances")
+        self.list_button.setToolTip("The project's Cloud SQL instances (instances.list, read-only)")
+        row.addWidget(self.list_button)
+        label = QLabel("&Instance:")
+        label.setBuddy(self.instance)
+        form.addRow(label, row)
+        self.credentials = QComboBox()
+        self.credentials.setAccessibleName("Google credentials")
+        self.credentials.addItem("Application Default Credentials (gcloud auth application-default login)", ADC)
+        self.credentials.addItem("A service account key file", KEY_FILE)
+        self.credentials.currentIndexChanged.connect(self._credentials_changed)
+        form.addRow("Cre&dentials:", self.credentials)
+        key_row = QHBoxLayout()
+        self.key_file = QLineEdit()
+        self.key_file.setAccessibleName("Service account key file")
+        self.key_file.setToolTip("The key's path is remembered, never its content; nothing of it is archived.")
+        key_row.addWidget(self.key_file, 1)
+        self.browse = QPushButton("Bro&wse…")
+        self.browse.clicked.connect(self.choose_key_file)
+        key_row.addWidget(self.browse)
+        key_label = QLabel("Key fil&e:")
+        key_label.setBuddy(self.key_file)
+        form.addRow(key_label, key_row)
+        self._credentials_changed()
+
+    def _credentials_changed(self) -> None:
+        uses_file = self.credentials.currentData() == KEY_FILE
+        self.key_file.setEnabled(uses_file)
+        self.browse.setEnabled(uses_file)
+
+    def choose_key_file(self) -> None:
+        start = os.path.dirname(self.key_file.text().strip()) or os.path.expanduser("~")
+        path, _filter = QFileDialog.getOpenFileName(self, "Service account key file", start,
+                                                    "Key files (*.json);;All files (*)")
+        if path:
+            self.key_file.setText(path)
+            self.credentials.setCurrentIndex(self.credentials.findData(KEY_FILE))
+
+    def set_instances(self, found: list[dict[str, Any]]) -> None:
+        """The instances List instances found: name shown, connection name and region kept with each."""
+        typed = self.instance.currentText()
+        self.instance.clear()
+        for entry in found:
+            name = str(entry.get("name") or "")
+            if not name:
+                continue
+            tier = entry.get("tier") or "?"
+            self.instance.addItem(name, {"connection_name": entry.get("connection_name"),
+                                         "region": entry.get("region")})
+            self.instance.setItemData(self.instance.count() - 1,
+                                      f"{entry.get('connection_name')} ({tier}, {entry.get('database_version')})",
+                                      Qt.ItemDataRole.ToolTipRole)
+        index = self.instance.findText(typed)
+        if index >= 0:
+            self.instance.setCurrentIndex(index)
+            self._picked(index)
+        else:
+            self.instance.setEditText(typed)
+
+    def _picked(self, index: int) -> None:
+        data = self.instance.itemData(index)
+        if isinstance(data, dict) and data.get("region"):
+            self.region.setText(str(data["region"]))
+
+    def instances(self) -> list[str]:
+        return [self.instance.itemText(i) for i in range(self.instance.count())]
+
+    def values(self) -> Fields:
+        from collectors.gcp import parse_connection_name
+
+        project, region, instance = self.project.text().strip(), self.region.text().strip(), \
+            self.instance.currentText().strip()
+        named = parse_connection_name(instance)
+        if named is not None:  # a whole connection name pasted: it says all three
+            project, region, instance = named.project, named.region, named.instance
+        return {"project": project, "region": region, "instance": instance,
+                "credentials": str(self.credentials.currentData() or ADC), "key_file": self.key_file.text().strip()}
+
+    def set_values(self, values: Mapping[str, str]) -> None:
+        self.project.setText(values.get("project", ""))
+        self.region.setText(values.get("region", ""))
+        self.instance.clear()
+        self.instance.setEditText(values.get("instance", ""))
+        self.credentials.setCurrentIndex(max(self.credentials.findData(values.get("credentials") or ADC), 0))
+        self.key_file.setText(values.get("key_file", ""))
+
+
+class GcpProvider(CloudProvider):
+    key = "gcp"
+    name = "Google Cloud SQL"
+    settings_names = ("project", "region", "instance", "credentials", "key_file")
+    access_header = "Role / why not"
+
+    def applies(self, host: str | None, platform: str | None) -> str:
+        if cloudsql_region(host) is not None:
+            return f"{host} is a Google Cloud SQL address."
+        if platform == "cloudsql":
+            return "The server says it runs on Google Cloud SQL."
+        return ""
+
+    def make_fields(self) -> GcpFields:
+        return GcpFields()
+
+    def prefill(self, host: str | None) -> Fields:
+        return {"project": "", "region": cloudsql_region(host) or "", "instance": "", "credentials": ADC,
+                "key_file": ""}
+
+    @staticmethod
+    def connection_name(choice: CloudChoice) -> str | None:
+        parts = (choice.get("project"), choice.get("region"), choice.get("instance"))
+        return ":".join(parts) if all(parts) else None
+
+    def problem(self, choice: CloudChoice) -> str:
+        if self.connection_name(choice) is None:
+            return ("Give the instance's project, region and name (or paste its connection name "
+                    "PROJECT:REGION:INSTANCE from the Cloud SQL console's Overview; List instances offers the "
+                    "project's), or skip this step.")
+        if choice.get("credentials") == KEY_FILE and not choice.get("key_file"):
+            return "Choose the service account key file (Browse), or use Application Default Credentials."
+        return ""
+
+    def options(self, choice: CloudChoice) -> Any:
+        from collectors.gcp import GcpOptions
+
+        key = choice.get("key_file") if choice.get("credentials") == KEY_FILE else ""
+        return GcpOptions(instance=self.connection_name(choice), credentials=key or None)
+
+    def list_instances(self, choice: CloudChoice) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The project's instances and the skips; in a worker thread."""
+        from collectors.gcp import list_instances
+
+        return list_instances(self.options(choice), choice.get("project"))
+
+    def test_access(self, choice: CloudChoice) -> list[dict[str, Any]]:
+        from collectors.gcp import check_access
+
+        return check_access(self.options(choice), choice.get("project") or None)
+
+    def read(self, choice: CloudChoice, clock: Callable[[], float]) -> dict[str, Any]:
+        from collectors.gcp import collect_cloud
+
+        return collect_cloud(self.options(choice), clock=clock)
+
+    def one_line(self, document: Mapping[str, Any]) -> str:
+        from collectors.cloudcommon import one_line
+
+        return one_line(document)
+
+    def policy_text(self) -> str:
+        from collectors.gcp import policy_text
+
+        return policy_text()
+
+
+# -- Azure Database for MySQL flexible server ---------------------------------------------------------------------
+class AzureFields(ProviderFields):
+    def __init__(self) -> None:
+        super().__init__()
+        form = QFormLayout(self)
+        self.server = QLineEdit()
+        self.server.setAccessibleName("Flexible server name")
+        self.server.setPlaceholderText("NAME of NAME.mysql.database.azure.com")
+        form.addRow("&Server:", self.server)
+        self.subscription = QLineEdit()
+        self.subscription.setAccessibleName("Azure subscription ID")
+        self.subscription.setPlaceholderText("AZURE_SUBSCRIPTION_ID when empty")
+        self.subscription.setToolTip("The server's subscription ID (Azure portal, the server's Overview)")
+        form.addRow("Subs&cription:", self.subscription)
+        self.group = QLineEdit()
+        self.group.setAccessibleName("Resource group")
+        self.group.setPlaceholderText("found by listing the subscription's servers when empty")
+        form.addRow("Resource &group:", self.group)
+
+    def values(self) -> Fields:
+        return {"server": self.server.text().strip().lower(), "subscription": self.subscription.text().strip(),
+                "group": self.group.text().strip()}
+
+    def set_values(self, values: Mapping[str, str]) -> None:
+        self.server.setText(values.get("server", ""))
+        self.subscription.setText(values.get("subscription", ""))
+        self.group.setText(values.get("group", ""))
+
+
+class AzureProvider(CloudProvider):
+    key = "azure"
+    name = "Azure Database for MySQL (flexible server)"
+    settings_names = ("server", "subscription", "group")
+    access_header = "Role / why not"
+
+    def applies(self, host: str | None, platform: str | None) -> str:
+        from collectors.azure import parse_host
+
+        if parse_host(host) is not None:
+            return f"{host} is an Azure Database for MySQL flexible server endpoint."
+        if platform == "azure":
+            return "The server says it runs on Azure Database for MySQL."
+        return ""
+
+    def make_fields(self) -> AzureFields:
+        return AzureFields()
+
+    def prefill(self, host: str | None) -> Fields:
+        from collectors.azure import parse_host
+
+        return {"server": parse_host(host) or "", "subscription": "", "group": ""}
+
+    def problem(self, choice: CloudChoice) -> str:
+        if not choice.get("server"):
+            return ("Give the flexible server's name (NAME of NAME.mysql.database.azure.com, Azure portal), or skip "
+                    "this step.")
+        if not choice.get("subscription") and not os.environ.get("AZURE_SUBSCRIPTION_ID"):
+            return "Give the subscription ID (Azure portal, the server's Overview), or skip this step."
+        return ""
+
+    @staticmethod
+    def options(choice: CloudChoice) -> Any:
+        from collectors.azure import AzureOptions
+
+        return AzureOptions(server=choice.get("server") or None, subscription=choice.get("subscription") or None,
+                            resource_group=choice.get("group") or None)
+
+    def test_access(self, choice: CloudChoice) -> list[dict[str, Any]]:
+        from collectors.azure import check_access
+
+        return check_access(self.options(choice), choice.host)
+
+    def read(self, choice: CloudChoice, clock: Callable[[], float]) -> dict[str, Any]:
+        from collectors.azure import collect_cloud
+
+        return collect_cloud(self.options(choice), choice.host, clock=clock)
+
+    def one_line(self, document: Mapping[str, Any]) -> str:
+        from collectors.cloudcommon import one_line
+
+        return one_line(document)
+
+    def policy_text(self) -> str:
+        from collectors.azure import policy_json
+
+        return policy_json()
+
+
+PROVIDERS: dict[str, CloudProvider] = {p.key: p for p in (AwsProvider(), GcpProvider(), AzureProvider())}
 
 
 def offered(host: str | None, platform: str | None) -> tuple[CloudProvider, str] | None:
@@ -278,16 +567,28 @@ class CloudPage(Page):
                          "(read-only). Skip to use only what SQL can see.")
         self.provider: CloudProvider | None = None
         self._fields: dict[str, ProviderFields] = {}  # one set of widgets per provider, made when first needed
-        self._filled_for: tuple[str, str] | None = None  # (connection, provider) the fields were filled for
+        self._filled_for: dict[str, str] = {}  # provider -> the connection its fields were filled for
+        self._shown_for: str | None = None  # the connection the provider was chosen for
         self._skipping = False
         self._testing: Task | None = None
         self._reading: Task | None = None
         self._listing: Task | None = None
+        self._picking: Task | None = None
 
         layout = QVBoxLayout(self)
         self.why = wrapped_label()
         self.why.setAccessibleName("Why this step is shown")
         layout.addWidget(self.why)
+        choose = QFormLayout()
+        self.provider_choice = QComboBox()
+        self.provider_choice.setAccessibleName("Cloud provider")
+        self.provider_choice.setToolTip("Starts at the cloud the endpoint or the server names; pick another when "
+                                        "that is wrong (a proxy's address says nothing)")
+        for provider in PROVIDERS.values():
+            self.provider_choice.addItem(provider.name, provider.key)
+        self.provider_choice.currentIndexChanged.connect(self._provider_chosen)
+        choose.addRow("Pro&vider:", self.provider_choice)
+        layout.addLayout(choose)
         self.box = QGroupBox()
         self.box_layout = QVBoxLayout(self.box)
         layout.addWidget(self.box)
@@ -330,13 +631,38 @@ class CloudPage(Page):
     def _use_provider(self, provider: CloudProvider) -> None:
         """The provider's own widgets in the box (the others hidden): the only provider-specific part of the page."""
         if provider.key not in self._fields:
-            self._fields[provider.key] = provider.make_fields()
-            self.box_layout.addWidget(self._fields[provider.key])
-        for key, widget in self._fields.items():
-            widget.setVisible(key == provider.key)
+            widget = provider.make_fields()
+            self._fields[provider.key] = widget
+            self.box_layout.addWidget(widget)
+            if isinstance(widget, GcpFields):
+                widget.list_button.clicked.connect(self.list_instances)
+        for key, shown in self._fields.items():
+            shown.setVisible(key == provider.key)
         self.provider = provider
         self.box.setTitle(provider.name)
         self.copy_policy.setText(provider.policy_button)
+        self.access.setHeaderLabels(["Part", "Readable", provider.access_header])
+        self.provider_choice.blockSignals(True)
+        self.provider_choice.setCurrentIndex(max(self.provider_choice.findData(provider.key), 0))
+        self.provider_choice.blockSignals(False)
+        host = self.state.spec.host if self.state.spec is not None else None
+        connection = self.connection_key()
+        if self._filled_for.get(provider.key) != connection:  # Back and Next keep what was typed; another
+            self._filled_for[provider.key] = connection      # server gets its own
+            remembered = self.settings.cloud_account(connection)
+            values = remembered if remembered.get("provider") == provider.key else provider.prefill(host)
+            self.fields().set_values(values)
+            self.access.clear()
+            self.status.clear()
+        self._list_names(provider)
+
+    def _provider_chosen(self, index: int) -> None:
+        """The DBA picked another cloud in the Provider choice."""
+        provider = PROVIDERS.get(str(self.provider_choice.itemData(index)))
+        if provider is not None and provider is not self.provider:
+            self._use_provider(provider)
+            self.access.clear()
+            self.status.clear()
 
     def connection_key(self) -> str:
         spec = self.state.spec
@@ -350,19 +676,17 @@ class CloudPage(Page):
             self.why.setText("This server is not on a managed cloud database: nothing to read. Skip this step.")
             return
         provider, why = found
-        self._use_provider(provider)
         when = "now" if self.collected() else "after the SQL part of the collection"
         self.why.setText(why + " Reading the account adds the instance's real size, storage and load to the "
                          f"archive (cloud.json) and the sizing table. Next reads it {when}; Skip leaves it out.")
-        key = (self.connection_key(), provider.key)
-        if self._filled_for != key:  # Back and Next keep what was typed; another server gets its own
-            self._filled_for = key
-            remembered = self.settings.cloud_account(key[0])
-            values = remembered if remembered.get("provider") == provider.key else provider.prefill(host)
-            self.fields().set_values(values)
-            self.access.clear()
-            self.status.clear()
-        self._list_names(provider)
+        connection = self.connection_key()
+        if self._shown_for != connection or self.provider is None:  # Back and Next keep the DBA's pick
+            self._shown_for = connection
+            remembered = PROVIDERS.get(self.settings.cloud_account(connection).get("provider", ""))
+            provider = remembered or provider  # the cloud chosen last time for this connection, if any
+        else:
+            provider = self.provider
+        self._use_provider(provider)
 
     def _list_names(self, provider: CloudProvider) -> None:
         if self._listing is not None:
@@ -403,6 +727,10 @@ class CloudPage(Page):
             self._testing = None
             self.test_button.setEnabled(True)
             self.show_access(items)
+            fields = self._fields.get(provider.key)
+            groups = [str(e["resource_group"]) for e in items if e.get("resource_group")]
+            if isinstance(fields, AzureFields) and groups and not fields.group.text().strip():
+                fields.group.setText(groups[0])  # found by listing the subscription's servers
 
         def failed(exc: BaseException) -> None:
             self._testing = None
@@ -411,6 +739,46 @@ class CloudPage(Page):
             log.warning("cloud: test access failed: %s", type(exc).__name__)
 
         self._testing = self.tasks.run_in_background(lambda _task: provider.test_access(choice), success=done,
+                                                     failure=failed)
+
+    def list_instances(self) -> None:
+        """List instances (Google): the project's Cloud SQL instances, read in the worker, offered in the picker."""
+        provider = self.provider
+        if not isinstance(provider, GcpProvider) or self._picking is not None:
+            return
+        fields = self.fields()
+        assert isinstance(fields, GcpFields)
+        choice = self.current_choice()
+        project = choice.get("project")
+        if not project:
+            self.status.setText("Give the project ID first (Google Cloud console, the project picker): List "
+                                "instances lists that project's.")
+            return
+        fields.list_button.setEnabled(False)
+        self.status.setText(f"Listing the Cloud SQL instances of {project}…")
+
+        def listed(answer: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+            self._picking = None
+            fields.list_button.setEnabled(True)
+            found, skipped = answer
+            fields.set_instances(found)
+            if skipped:
+                first = skipped[0]
+                role = f" [{first['iam_action']}]" if first.get("iam_action") else ""
+                self.status.setText(f"The instances of {project} could not be listed: {first['reason']}{role}")
+            elif not found:
+                self.status.setText(f"{project} has no Cloud SQL instance: check the project ID.")
+            else:
+                self.status.setText(f"{len(found)} Cloud SQL instance(s) in {project}: pick one under Instance.")
+            log.info("cloud: %d Cloud SQL instance(s) listed, %d skip(s)", len(found), len(skipped))
+
+        def failed(exc: BaseException) -> None:
+            self._picking = None
+            fields.list_button.setEnabled(True)
+            self.status.setText(f"The instances could not be listed: {type(exc).__name__}: {exc}")
+            log.warning("cloud: listing the instances failed: %s", type(exc).__name__)
+
+        self._picking = self.tasks.run_in_background(lambda _task: provider.list_instances(choice), success=listed,
                                                      failure=failed)
 
     def show_access(self, items: list[dict[str, Any]]) -> None:

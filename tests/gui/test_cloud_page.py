@@ -406,7 +406,7 @@ def test_mnemonics_are_unique_and_leave_the_wizard_buttons_alone(wizard: Wizard,
     texts = [w.text() for w in page.findChildren(QPushButton)] + [w.text() for w in page.findChildren(QLabel)]
     letters = [t.replace("&&", "")[t.replace("&&", "").index("&") + 1].lower() for t in texts
                if "&" in t.replace("&&", "")]
-    assert sorted(letters) == sorted(set(letters)) and len(letters) == 6
+    assert sorted(letters) == sorted(set(letters)) and len(letters) == 7  # Provider too
     assert not set(letters) & set("bnfu")  # Back, Next, Finish, About
     labels = [w for w in page.findChildren(QLabel) if "&" in w.text()]
     assert labels and all(label.buddy() is not None for label in labels)
