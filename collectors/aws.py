@@ -440,6 +440,7 @@ def _metrics(run: _Run, instance_id: str, aurora: bool, now: datetime) -> dict[s
         if not token:
             break
     series: dict[str, Any] = {}
+    points: dict[str, list[list[float]]] = {}
     no_data: list[str] = []
     for index, name in enumerate(names):
         averages = [float(v) for v in results.get(f"m{index}ave", {}).get("values", [])]
@@ -455,8 +456,11 @@ def _metrics(run: _Run, instance_id: str, aurora: bool, now: datetime) -> dict[s
             "max": _number(float(maxima["values"][top])),
             "max_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(when, datetime) else when,
         }
+        stamps = results[f"m{index}ave"]["timestamps"]
+        # the hourly averages themselves, for history.json when no Prometheus or watch history is given
+        # (collectors/cloudhistory.py); taken out of cloud.json before it is written
+        points[name] = [[_stamp(when), _number(float(value))] for when, value in zip(stamps, averages, strict=False)]
         if name == "FreeStorageSpace" and len(averages) > 1:
-            stamps = results[f"m{index}ave"]["timestamps"]
             days = (stamps[-1] - stamps[0]).total_seconds() / 86400
             if days > 0:  # free space shrinking = data growing
                 series[name]["growth_gib_per_day"] = _number((averages[0] - averages[-1]) / GIB / days)
@@ -468,7 +472,15 @@ def _metrics(run: _Run, instance_id: str, aurora: bool, now: datetime) -> dict[s
         "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "series": series,
         "no_data": no_data,
+        "points": points,
     }
+
+
+def _stamp(when: Any) -> float:
+    """A CloudWatch time stamp (a datetime from boto3, ISO text from a stand-in) as unix time."""
+    if isinstance(when, datetime):
+        return when.timestamp() if when.tzinfo else when.replace(tzinfo=UTC).timestamp()
+    return datetime.fromisoformat(str(when).replace("Z", "+00:00")).timestamp()
 
 
 def _bill(run: _Run, today: date) -> dict[str, Any]:

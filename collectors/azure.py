@@ -289,6 +289,7 @@ def _metrics(run: _Run, resource_id: str, name: str, now: datetime) -> dict[str,
         resource_id, timespan=f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}", interval=PERIOD,
         metricnames=",".join(METRICS), aggregation="Average,Maximum,Total", metricnamespace=NAMESPACE).as_dict())
     series: dict[str, Any] = {}
+    hourly: dict[str, list[list[float]]] = {}  # the hourly means, for history.json (collectors/cloudhistory.py)
     no_data: list[str] = []
     found = {str((m.get("name") or {}).get("value")): m for m in answer.get("value") or []}
     for metric, unit in METRICS.items():
@@ -314,9 +315,10 @@ def _metrics(run: _Run, resource_id: str, name: str, now: datetime) -> dict[str,
             no_data.append(metric)
         else:
             series[metric] = summary
+            hourly[metric] = [[w.timestamp(), round(v, 4)] for w, v in sorted(averages)]
     return {"instance": name, "window_days": WINDOW_DAYS, "period_seconds": PERIOD_SECONDS,
             "start": f"{start:%Y-%m-%dT%H:%M:%SZ}", "end": f"{end:%Y-%m-%dT%H:%M:%SZ}", "series": series,
-            "no_data": no_data}
+            "no_data": no_data, "points": hourly}
 
 
 def collect_cloud(options: AzureOptions, host: str | None = None, *, now: datetime | None = None,

@@ -416,6 +416,7 @@ def _metrics(run: _Run, project: str, instance: str, now: datetime) -> dict[str,
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=WINDOW_DAYS)
     series: dict[str, Any] = {}
+    points: dict[str, list[list[float]]] = {}  # the hourly means, for history.json (collectors/cloudhistory.py)
     no_data: list[str] = []
     for metric, (kind, unit, scale) in METRICS.items():
         run.check(CALLS[("monitoring", "timeSeries.list")][1])
@@ -432,9 +433,10 @@ def _metrics(run: _Run, project: str, instance: str, now: datetime) -> dict[str,
             no_data.append(PREFIX + metric)
         else:
             series[PREFIX + metric] = summary
+            points[PREFIX + metric] = [[w.timestamp(), round(v * scale, 4)] for w, v in averages]
     return {"instance": instance, "window_days": WINDOW_DAYS, "period_seconds": PERIOD_SECONDS,
             "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "series": series, "no_data": no_data}
+            "series": series, "no_data": no_data, "points": points}
 
 
 def collect_cloud(options: GcpOptions, *, now: datetime | None = None,

@@ -47,6 +47,18 @@ class CloudChoice:
 
 
 @dataclass(frozen=True)
+class PrometheusChoice:
+    """Options: the history from Prometheus or PMM (gui/pages/options.py). The token given on the page (in memory
+    only; "" reads PS_PRECHECKS_PROMETHEUS_TOKEN or the keychain as the CLI does) is never in a settings file."""
+
+    url: str
+    match: str = ""  # the picked instance's matcher (collectors.prometheus.parse_match form); "": the only one
+    days: float = 14.0
+    ca_file: str = ""
+    token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class KeptServer:
     """A server collected earlier in this submission ("Add another server"): its run and what it needs in the
     archive. In memory only: the spec holds the password, which goes to the redactor and nowhere else."""
@@ -96,6 +108,10 @@ class WizardState:
     cloud: CloudChoice | None = None
     cloud_document: dict[str, Any] | None = None
     cloud_for: tuple[Any, ...] | None = None  # (choice, id(result)) the document was read for
+    # Options: read the history from Prometheus or PMM during Collect (history then holds it); the credentials'
+    # secrets it was read with (the token, from the page or the keychain), scrubbed from every file
+    prometheus: PrometheusChoice | None = None
+    prometheus_secrets: tuple[str, ...] = ()
 
     def current_cloud(self) -> dict[str, Any] | None:
         """cloud.json's document for the current run and choice; None when skipped or read for another."""
@@ -107,7 +123,7 @@ class WizardState:
     def secrets(self) -> list[str]:
         """The password and the SSH key's passphrase of the current connection and of every kept server."""
         own = self.spec.secrets if self.spec is not None else []
-        return list(dict.fromkeys([*own, *self.kept_secrets]))
+        return list(dict.fromkeys([*own, *self.kept_secrets, *self.prometheus_secrets]))
 
     @property
     def kept_secrets(self) -> list[str]:

@@ -39,7 +39,7 @@ class Submission:
     name: str = ""  # the current server's folder when there are kept servers
     earlier_map: EarlierMap | None = None  # its names keep their pseudonyms
     cloud: dict[str, Any] | None = None  # cloud.json's document (the Cloud account step); None: skipped
-    history: str | None = None  # history.json's text (Collect: Keep watching)
+    history: str | None = None  # history.json's text (Collect: Keep watching, or Prometheus)
 
 
 def snapshot(state: WizardState) -> Submission:
@@ -62,11 +62,27 @@ def prepare(submission: Submission) -> PreparedBundle:
         return _prepare_servers(s)
     # the Questionnaire page restored the saved draft into the answers: it is not read again here
     # (an answer set back to the collected value would come back from an older draft file)
+    history, cloud = _sources(s.history, s.cloud)
     inputs = _with_history(_with_cloud(archive_inputs(s.result, s.timestamp, secrets=list(s.secrets),
-                                                      answers=s.answers, attachments=s.attachments), s.cloud),
-                           s.history)
-    return build(_derived(s.result, s.readiness, s.slow_logs, s.cloud, s.history), inputs, s.redact,
+                                                      answers=s.answers, attachments=s.attachments), cloud),
+                           history)
+    return build(_derived(s.result, s.readiness, s.slow_logs, cloud, history), inputs, s.redact,
                  earlier_map=s.earlier_map)
+
+
+def _sources(history: str | None, cloud: dict[str, Any] | None) -> tuple[str | None, dict[str, Any] | None]:
+    """history.json's text and cloud.json's document for one server, as the CLI decides them
+    (collectors.cloudhistory.sources): the watch's or Prometheus' history, else the cloud metrics' points."""
+    if cloud is None:
+        return history, None
+    import json
+
+    from collectors.cloudhistory import sources
+
+    found, cloud = sources(json.loads(history) if history is not None else None, cloud)
+    if history is None and found is not None:
+        history = json.dumps(found, indent=1, sort_keys=True) + "\n"
+    return history, cloud
 
 
 def _with_history(inputs: ArchiveInputs, history: str | None) -> ArchiveInputs:
@@ -80,8 +96,8 @@ def _prepare_servers(s: Submission) -> PreparedBundle:
     from prechecks.collection import archive_inputs
     from prechecks.multi import ServerPart, prepare_servers_bundle
 
-    servers = [(k.name, k.result, k.readiness, k.slow_logs, k.cloud, k.history) for k in s.kept] + [
-        (s.name, s.result, s.readiness, s.slow_logs, s.cloud, s.history)]
+    servers = [(k.name, k.result, k.readiness, k.slow_logs, *_sources(k.history, k.cloud)[::-1]) for k in s.kept] + [
+        (s.name, s.result, s.readiness, s.slow_logs, *_sources(s.history, s.cloud)[::-1])]
     parts = [ServerPart(name, _derived(result, readiness, logs, cloud, history),
                         _with_history(_with_cloud(archive_inputs(result, s.timestamp, secrets=list(s.secrets),
                                                                  questionnaire=False), cloud), history))

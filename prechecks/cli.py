@@ -669,9 +669,7 @@ def run_collection(args: argparse.Namespace) -> int:
                             attachments=attachments)
     import json
 
-    cloud = _cloud_json(args, spec.host)
-    if cloud is not None:
-        inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": cloud})
+    cloud = _cloud_document(args, spec.host)
     if watch is not None:
         try:
             history = json.loads(_watch_history(args, spec, watch, timestamp, output))
@@ -679,14 +677,17 @@ def run_collection(args: argparse.Namespace) -> int:
             return _fail(f"the watch could not connect: {exc.problem.one_line()}", watch.kept_note())
         except ValueError as exc:  # a journal that cannot be written, another server after a reconnection
             return _fail(str(exc), watch.kept_note())
-    if history is not None:  # from --prometheus or the watch: one history.json
+    history, cloud = sources(history, cloud)  # --prometheus or the watch, else the cloud's metrics: one history.json
+    if cloud is not None:
+        inputs = replace(inputs, extra_files={**inputs.extra_files, "cloud.json": _cloud_text(cloud)})
+    if history is not None:
         inputs = replace(inputs, extra_files={**inputs.extra_files, "history.json": json.dumps(
             history, indent=1, sort_keys=True) + "\n"})
     derived = result.derived
     if slow_log_files is not None or history is not None or cloud is not None:  # sources of their own
         from prechecks.derive import derive
 
-        derived = derive(result.facts, slow_log_files=slow_log_files, history=history, cloud=_loads(cloud))
+        derived = derive(result.facts, slow_log_files=slow_log_files, history=history, cloud=cloud)
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
     try:
@@ -747,10 +748,11 @@ def _prometheus_history(args: argparse.Namespace, match: str | None = None,
     return document, auth.secrets
 
 
-def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
-                label: str = "") -> str | None:
-    """cloud.json's text when a cloud part applies (a cloud flag, or an RDS / Azure endpoint); its outcome in
-    one line. ``entry``: a --servers entry's cloud keys, over the flags. Google, then Azure, then AWS."""
+def _cloud_document(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
+                    label: str = "") -> dict[str, Any] | None:
+    """The cloud part's document when one applies (a cloud flag, or an RDS / Azure endpoint), its metric points
+    still in (collectors.cloudhistory.sources takes them out); its outcome in one line. ``entry``: a --servers
+    entry's cloud keys, over the flags. Google, then Azure, then AWS."""
     from collectors import azure, gcp
     from collectors.aws import CloudOptions, wanted
 
@@ -780,18 +782,26 @@ def _cloud_json(args: argparse.Namespace, host: str | None, entry: Mapping[str, 
         document = collect_cloud(options, host)
     else:
         return None
-    import json
-
     from collectors.cloudcommon import one_line
 
     print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
+    return document
+
+
+def _cloud_text(document: Mapping[str, Any]) -> str:
+    import json
+
     return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
-def _loads(text: str | None) -> dict[str, Any] | None:
-    import json
+def sources(history: dict[str, Any] | None,
+            cloud: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """collectors.cloudhistory.sources, imported when used (no cloud part: not loaded)."""
+    if history is None and cloud is None:
+        return None, None
+    from collectors.cloudhistory import sources as decide
 
-    return json.loads(text) if text is not None else None
+    return decide(history, cloud)
 
 
 def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any], attachments: dict[str, Path],
@@ -856,26 +866,24 @@ def run_servers(args: argparse.Namespace, output: Path, answers: dict[str, Any],
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     by_name = {entry.name: entry for entry in entries}
-    for index, part in enumerate(parts):  # each server's own history.json, in its folder, derived with its facts
-        if part.inputs is not None and part.derived is not None and part.name in histories:
+    for index, part in enumerate(parts):  # each server's own cloud.json and history.json, in its folder
+        if part.inputs is None or part.name not in by_name:
+            continue
+        entry = by_name[part.name]
+        found = _cloud_document(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
+        history, cloud = sources(histories.get(part.name), found)
+        files = dict(part.inputs.extra_files)
+        if cloud is not None:
+            files["cloud.json"] = _cloud_text(cloud)
+        if history is not None:
             import json
 
+            files["history.json"] = json.dumps(history, indent=1, sort_keys=True) + "\n"
+        if history is not None or cloud is not None:
             from prechecks.derive import derive
 
-            history = histories[part.name]
-            parts[index] = replace(part, derived=derive(part.derived.facts, history=history), inputs=replace(
-                part.inputs, extra_files={**part.inputs.extra_files,
-                                          "history.json": json.dumps(history, indent=1, sort_keys=True) + "\n"}))
-    for index, part in enumerate(parts):  # each server's own cloud.json, in its folder
-        if part.inputs is not None and part.name in by_name:
-            entry = by_name[part.name]
-            cloud = _cloud_json(args, entry.spec.host, entry.cloud, f"server {part.name}: ")
-            if cloud is not None:
-                from prechecks.derive import derive
-
-                derived = derive(part.derived.facts, cloud=_loads(cloud)) if part.derived is not None else None
-                parts[index] = replace(part, derived=derived, inputs=replace(part.inputs, extra_files={
-                    **part.inputs.extra_files, "cloud.json": cloud}))
+            derived = derive(part.derived.facts, history=history, cloud=cloud) if part.derived is not None else None
+            parts[index] = replace(part, derived=derived, inputs=replace(part.inputs, extra_files=files))
     missing = [p for p in parts if p.derived is None]
     for part in missing:
         print(f"ps-prechecks: server {part.name} not collected: {part.error}"

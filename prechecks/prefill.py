@@ -500,7 +500,21 @@ def downstream(facts: Mapping[str, Any]) -> Prefill | None:
                    "ETL jobs that read with queries are not visible")
 
 
-HISTORY_SOURCES = {"prometheus": "Prometheus", "watch": "watching the server", "cloudwatch": "CloudWatch"}
+HISTORY_SOURCES = {"prometheus": "Prometheus", "watch": "watching the server", "cloudwatch": "CloudWatch",
+                   "cloud-monitoring": "Cloud Monitoring", "azure-monitor": "Azure Monitor"}
+
+
+def _cloud_first(facts: Mapping[str, Any]) -> bool:
+    """The history is the cloud document's own metric points (collectors/cloudhistory.py): the same figures, which
+    the cloud's series name by metric and instance, so those answer first."""
+    from prechecks.sizing import CLOUD_HISTORIES
+
+    return fact(facts, "history.source") in CLOUD_HISTORIES and fact_exists(facts, "cloud")
+
+
+def _order(facts: Mapping[str, Any], history: list[str], cloud: list[str]) -> list[tuple[str, list[str]]]:
+    both = [("history", history), ("cloud", cloud)]
+    return both[::-1] if _cloud_first(facts) else both
 
 
 def history_caption(facts: Mapping[str, Any]) -> str | None:
@@ -530,8 +544,12 @@ def qps_average(facts: Mapping[str, Any]) -> Prefill | None:
     if history is not None and caption:
         resets, gaps = as_int(fact(facts, "history.resets")) or 0, fact(facts, "history.gaps") or []
         left_out = (f"; {len(gaps)} gap(s) and {resets} restart(s) left out of the rate" if gaps or resets else "")
+        from prechecks.sizing import CLOUD_HISTORIES
+
+        rate = ("the provider's query rate (hourly averages)" if fact(facts, "history.source") in CLOUD_HISTORIES
+                else "Questions per second")
         return Prefill(round(history, 1), "history.series.queries_per_second.avg", "measured",
-                       f"{caption}: the average of Questions per second{left_out}")
+                       f"{caption}: the average of {rate}{left_out}")
     qps = as_number(fact(facts, "workload.qps_average_since_start"))
     if qps is None:
         return None
@@ -654,18 +672,20 @@ def _history_traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
     if hour is None or not isinstance(week, Mapping):
         return None
     days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    cpu = profile.get("series") == "cpu_percent"  # a provider with no query rate (RDS MySQL): the CPU's week
+    unit, per = (" % CPU", " %") if cpu else (" queries/s", "/s")
     parts = [f"busiest hour of the week {week.get('day')} {as_int(week.get('hour')) or 0:02d}:00-"
-             f"{(as_int(week.get('hour')) or 0) + 1:02d}:00 UTC (avg {as_number(week.get('avg')) or 0:.1f} queries/s)"]
+             f"{(as_int(week.get('hour')) or 0) + 1:02d}:00 UTC (avg {as_number(week.get('avg')) or 0:.1f}{unit})"]
     hours = [(h, v) for h, v in enumerate(by_hour) if v is not None]
     if hours:
         quiet = min(hours, key=lambda item: item[1])
-        parts.append(f"by hour of day busiest {hour:02d}:00 (avg {by_hour[hour] or 0:.1f}/s), quietest "
-                     f"{quiet[0]:02d}:00 ({quiet[1]:.1f}/s)")
+        parts.append(f"by hour of day busiest {hour:02d}:00 (avg {by_hour[hour] or 0:.1f}{per}), quietest "
+                     f"{quiet[0]:02d}:00 ({quiet[1]:.1f}{per})")
     known_days = [(d, v) for d, v in enumerate(by_day[:7]) if v is not None]
     if known_days:
         busy, quiet_day = max(known_days, key=lambda i: i[1]), min(known_days, key=lambda i: i[1])
-        parts.append(f"busiest day {days[busy[0]]} (avg {busy[1]:.1f}/s), quietest {days[quiet_day[0]]} "
-                     f"({quiet_day[1]:.1f}/s)")
+        parts.append(f"busiest day {days[busy[0]]} (avg {busy[1]:.1f}{per}), quietest {days[quiet_day[0]]} "
+                     f"({quiet_day[1]:.1f}{per})")
     peak, peak_at = as_number(fact(facts, "history.series.queries_per_second.max")), fact(
         facts, "history.series.queries_per_second.max_at")
     if peak is not None:
@@ -680,8 +700,9 @@ def _history_traffic_pattern(facts: Mapping[str, Any]) -> Prefill | None:
                          f"{read_avg:.1f}/s, max {as_number(reads.get('max')) or 0:.1f}/s at {reads.get('max_at')}; "
                          f"writes avg {write_avg:.1f}/s, max {as_number(writes.get('max')) or 0:.1f}/s at "
                          f"{writes.get('max_at')})")
+    what = "CPU utilisation" if cpu else "queries per second"
     return Prefill("; ".join(parts), "history.weekly_profile.busiest_hour", "measured",
-                   f"{caption}: queries per second by hour and weekday (UTC), SELECT vs INSERT/UPDATE/DELETE/REPLACE")
+                   f"{caption}: {what} by hour and weekday (UTC), SELECT vs INSERT/UPDATE/DELETE/REPLACE")
 
 
 def tls(facts: Mapping[str, Any]) -> Prefill | None:
@@ -946,7 +967,7 @@ def _utilisation(facts: Mapping[str, Any], history_name: str, cloud_role: str) -
     """(text, fact path, unit, window) of a series from the history, else from the cloud."""
     from prechecks.sizing import series_text
 
-    for source, names in (("history", [history_name]), ("cloud", _cloud_names(facts, cloud_role))):
+    for source, names in _order(facts, [history_name], _cloud_names(facts, cloud_role)):
         if not fact_exists(facts, source):
             continue
         found = _series(facts, source, names)
@@ -1010,7 +1031,7 @@ def cloud_qps_peak(facts: Mapping[str, Any]) -> Prefill | None:
     """Only where a query metric exists (history queries_per_second, Aurora's Queries, Cloud SQL's, Azure's)."""
     from prechecks.sizing import moment
 
-    for source, names in (("history", ["queries_per_second"]), ("cloud", _cloud_names(facts, "queries"))):
+    for source, names in _order(facts, ["queries_per_second"], _cloud_names(facts, "queries")):
         if not fact_exists(facts, source):
             continue
         found = _series(facts, source, names)

@@ -92,7 +92,9 @@ UNITS = {  # the contract's unit of each mapped metric, when a series does not s
 }
 PROVIDER_NAMES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 METRICS_SERVICE = {"aws": "CloudWatch", "gcp": "Cloud Monitoring", "azure": "Azure Monitor"}
-HISTORY_NAMES = {"prometheus": "Prometheus", "watch": "ps-prechecks watch", "cloudwatch": "CloudWatch"}
+HISTORY_NAMES = {"prometheus": "Prometheus", "watch": "ps-prechecks watch", "cloudwatch": "CloudWatch",
+                 "cloud-monitoring": "Cloud Monitoring", "azure-monitor": "Azure Monitor"}
+CLOUD_HISTORIES = ("cloudwatch", "cloud-monitoring", "azure-monitor")  # collectors/cloudhistory.py
 WRITER_ROLES = ("primary", "writer")
 REPLICA_ROLES = ("replica", "reader")
 
@@ -340,6 +342,8 @@ def sizing_table(facts: Mapping[str, Any], cloud: Mapping[str, Any] | None = Non
     """facts["sizing"]: every row of :data:`ROW_KEYS` in order, each from the best source there is."""
     c = _Cloud(cloud) if isinstance(cloud, Mapping) and cloud.get("provider") else None
     h = _History(history) if isinstance(history, Mapping) and history.get("series") else None
+    if h is not None and c is not None and c.series and history and history.get("source") in CLOUD_HISTORIES:
+        h = None  # the cloud document's own points as history: the same figures, its rows name metric and instance
     s = _Sql(facts)
     builders: dict[str, list[Candidate]] = {
         "memory": [lambda: _memory_cloud(c), lambda: _history_row("memory", h, "memory_used_bytes", "p95"),

@@ -23,6 +23,7 @@ from collectors.runner import CollectorResult, ProgressEvent, RunAborted, RunRes
 from collectors.series import bucket, counter_rates
 from gui.pages.base import Page, log, wrapped_label
 from gui.pages.cloud import read_cloud, store_read
+from gui.pages.options import read_history
 from gui.qt import (
     QByteArray,
     QComboBox,
@@ -411,11 +412,13 @@ class CollectPage(Page):
         log.info("collection started: %s, sampling %.0f s", spec.target, options.sleep)
 
         cloud = state.cloud  # the Cloud account step's choice: read after the SQL part (gui/pages/cloud.py)
+        prometheus = state.prometheus  # Options: the history from Prometheus or PMM, read after the cloud part
 
-        def op(task: Task) -> tuple[RunResult, dict[str, Any], dict[str, Any] | None]:
+        def op(task: Task) -> tuple[RunResult, dict[str, Any], dict[str, Any] | None, Any]:
             result = collect(spec, options, progress=task.emit_progress, cancel=task.cancel_token)
             document = read_cloud(cloud, task) if cloud is not None else None
-            return result, result.readiness, document  # derived once by collect(), off the GUI thread
+            history = read_history(prometheus, task) if prometheus is not None else None
+            return result, result.readiness, document, history  # derived once by collect(), off the GUI thread
 
         self.task = self.tasks.run_in_background(
             op, progress=self.on_event, success=lambda value: self._succeeded(key, value, cloud),
@@ -516,12 +519,16 @@ class CollectPage(Page):
         self.cancel_button.setEnabled(False)
         self.run_again.setEnabled(True)
 
-    def _succeeded(self, key: tuple[Any, ...], value: tuple[RunResult, dict[str, Any], dict[str, Any] | None],
+    def _succeeded(self, key: tuple[Any, ...],
+                   value: tuple[RunResult, dict[str, Any], dict[str, Any] | None, Any],
                    cloud: CloudChoice | None = None) -> None:
         self._finish()
-        result, readiness, document = value
+        result, readiness, document, history = value
         self.state.result, self.state.result_for, self.state.readiness = result, key, readiness
         store_read(self.state, cloud, document)
+        if history is not None:  # Prometheus: history.json's text (None when it could not be read) and secrets
+            self.state.history = history[0]
+            self.state.prometheus_secrets = tuple(dict.fromkeys([*self.state.prometheus_secrets, *history[1]]))
         self.show_result(result, seconds=time.monotonic() - self._started)
         log.info("collection finished")
 
@@ -564,7 +571,19 @@ class CollectPage(Page):
                               "(each with its reason below). Next: the findings.")
         self.eta.setText("finished")
         self.watch_box.setVisible(True)
+        self._watch_or_prometheus()
         self._set_done(True)
+
+    def _watch_or_prometheus(self) -> None:
+        """One history.json per server: with Prometheus chosen on Options, the history comes from there."""
+        chosen = self.state.prometheus is not None
+        if chosen and not self.watching:
+            self.watch_button.setEnabled(False)
+            read = "read" if self.state.history is not None else "not read (see the log above)"
+            self.watch_status.setText(f"The history comes from Prometheus ({read}), chosen on the Options page: "
+                                      "keep watching is off. Clear the URL there to watch this server instead.")
+        elif not chosen and not self.watching:
+            self.watch_button.setEnabled(True)
 
     def _show_row(self, item: CollectorResult) -> None:
         row = self._rows.get(item.name)

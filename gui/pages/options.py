@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from collectors.connection import ConnectionFailed
 from collectors.probe import Probe, probe
-from gui.pages.base import Page, wrapped_label
+from gui.pages.base import Page, log, wrapped_label
 from gui.qt import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -30,6 +33,8 @@ from gui.qt import (
     QWidget,
     Signal,
 )
+from gui.state import PrometheusChoice
+from gui.worker import Task
 from prechecks.collection import RunOptions
 from prechecks.redaction import CLASSES, EarlierMap, RedactionMapError, load_map
 from prechecks.summary import ALWAYS_REDACTED, REDACTION_CLASSES
@@ -130,6 +135,144 @@ class EarlierMapChoice(QWidget):
         self.status.setVisible(bool(note))
 
 
+HISTORY_HELP = "Days of load instead of seconds, read-only; leave the URL empty to skip."
+HISTORY_TIP = ("The Prometheus or PMM that scrapes this server's mysqld_exporter: its history goes into the archive "
+               "(history.json, charts). An empty token uses PS_PRECHECKS_PROMETHEUS_TOKEN or the keychain.")
+
+
+def _credentials(url: str, token: str) -> Any:
+    """The token typed on the page, else the environment or the keychain as ``ps-prechecks --prometheus`` reads."""
+    from collectors.prometheus import Credentials, credentials
+
+    return Credentials(f"Bearer {token}", "the token given on the Options page") if token else credentials(url)
+
+
+def find_instances(choice: PrometheusChoice) -> list[tuple[str, str]]:
+    """(label, matcher) of each MySQL instance the store has over the window; in a worker (network)."""
+    from collectors.prometheus import PrometheusClient, _instance_matcher, instance_label, list_instances
+
+    client = PrometheusClient(choice.url, auth=_credentials(choice.url, choice.token), ca_file=choice.ca_file or None)
+    return [(instance_label(labels), _instance_matcher(labels))
+            for labels in list_instances(client, window_seconds=choice.days * 86400)]
+
+
+def read_history(choice: PrometheusChoice, task: Task) -> tuple[str | None, tuple[str, ...]]:
+    """During Collect, in its worker after the SQL part: history.json's text (None when it could not be read, said
+    in the log in one line) and the credentials' secrets."""
+    from collectors.prometheus import PrometheusClient, PrometheusError, PrometheusOptions, collect_history, one_line
+    from collectors.runner import ProgressEvent
+
+    def line(message: str) -> None:
+        task.emit_progress(ProgressEvent("log", "prometheus", "History (Prometheus)", 0, 1, 1.0, None, message))
+
+    secrets: tuple[str, ...] = ()
+    line(f"reading {choice.days:g} days of history from {choice.url} (read-only)")
+    try:
+        auth = _credentials(choice.url, choice.token)
+        secrets = tuple(auth.secrets)
+        options = PrometheusOptions(choice.url, match=choice.match, days=choice.days, ca_file=choice.ca_file or None)
+        client = PrometheusClient(choice.url, auth=auth, ca_file=options.ca_file)
+        document = collect_history(options, client=client)
+    except PrometheusError as exc:
+        line(f"not read: {exc}")
+        log.warning("prometheus history not read: %s", exc)
+        return None, secrets
+    line(one_line(document))
+    return json.dumps(document, indent=1, sort_keys=True) + "\n", secrets
+
+
+class HistorySource(QGroupBox):
+    """History from Prometheus or PMM: URL, token, CA file, days; Find instances lists the MySQL instances the
+    store has and the one picked is read during Collect (read_history)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("History from Prometheus or PMM (optional)", parent)
+        grid = QGridLayout(self)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("http://prometheus:9090 (PMM: https://pmm-server/prometheus)")
+        self.url.setAccessibleName("Prometheus or PMM URL")
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("bearer token (optional)")
+        self.token.setAccessibleName("Prometheus bearer token")
+        self.remember = QCheckBox("Remember the token in the key&chain")
+        self.ca_file = QLineEdit()
+        self.ca_file.setPlaceholderText("CA file (PEM) for a private certificate, optional")
+        self.ca_file.setAccessibleName("Prometheus CA file")
+        browse = QPushButton("&Give a CA file…")
+        browse.clicked.connect(self._choose_ca)
+        self.days = QSpinBox()
+        self.days.setRange(1, 400)
+        self.days.setValue(14)
+        self.days.setSuffix(" days")
+        self.days.setAccessibleName("Days of history")
+        self.find_button = QPushButton("Find M&ySQL instances")
+        self.instances = QComboBox()
+        self.instances.setAccessibleName("MySQL instance in Prometheus")
+        self.instances.setEnabled(False)
+        self.status = wrapped_label(HISTORY_HELP, selectable=True)
+        self.status.setAccessibleName("Prometheus history status")
+        self.setToolTip(HISTORY_TIP)
+        for row, (label, widget, extra) in enumerate((("&Prometheus URL:", self.url, None),
+                                                      ("To&ken:", self.token, self.remember),
+                                                      ("CA file:", self.ca_file, browse))):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(widget, row, 1, 1, 1 if extra is not None else 2)
+            if extra is not None:
+                grid.addWidget(extra, row, 2)
+        window = QLabel("&Window:")
+        window.setBuddy(self.days)
+        grid.addWidget(window, 3, 0)
+        line = QHBoxLayout()
+        line.addWidget(self.days)
+        line.addWidget(self.find_button)
+        line.addWidget(self.instances, 1)
+        grid.addLayout(line, 3, 1, 1, 2)
+        grid.addWidget(self.status, 4, 0, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.url.textChanged.connect(self._forget_instances)
+
+    def _choose_ca(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "CA certificate", str(Path.home()),
+                                                    "Certificates (*.pem *.crt);;All files (*)")
+        if path:
+            self.ca_file.setText(path)
+
+    def _forget_instances(self) -> None:
+        self.instances.clear()
+        self.instances.setEnabled(False)
+
+    def choice(self) -> PrometheusChoice | None:
+        url = self.url.text().strip()
+        if not url:
+            return None
+        match = str(self.instances.currentData() or "") if self.instances.count() else ""
+        return PrometheusChoice(url, match, float(self.days.value()), self.ca_file.text().strip(),
+                                self.token.text().strip())
+
+    def show_instances(self, found: list[tuple[str, str]]) -> None:
+        self.find_button.setEnabled(True)
+        self.instances.clear()
+        for label, matcher in found:
+            self.instances.addItem(label, matcher)
+        self.instances.setEnabled(bool(found))
+        self.status.setText(f"{len(found)} MySQL instance(s) found: pick this server's; it is read during Collect."
+                            if found else "No MySQL instance (mysql_up) in that store over the window: is "
+                            "mysqld_exporter scraped by it?")
+
+    def show_problem(self, exc: BaseException) -> None:
+        """One line: the collector's cause, its remedy in the page's words when it names the command line's."""
+        from collectors.prometheus import TOKEN_ENV
+
+        self.find_button.setEnabled(True)
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "(HTTP 401)" in text and not self.token.text().strip():
+            text = f"{text.split(' — ')[0]} — give its bearer token above (or set {TOKEN_ENV})"
+        self.status.setText(text)
+
+
 class OptionsPage(Page):
     def __init__(self) -> None:
         super().__init__()
@@ -197,6 +340,9 @@ class OptionsPage(Page):
         assert isinstance(grid, QGridLayout)
         grid.addWidget(self.earlier, grid.rowCount(), 0, 1, 4)
         layout.addWidget(self.redaction)
+        self.history = HistorySource()
+        self.history.find_button.clicked.connect(self.find_instances)
+        layout.addWidget(self.history)
         self._map_restored = False  # the remembered map is offered once, when the page first shows
         self._map_problem = ""  # why the last map chosen (or remembered) is not used, until another choice
         self._remembered_unusable = False  # Clear forgets it
@@ -285,6 +431,9 @@ class OptionsPage(Page):
             self.state.options = replace(self.state.options, databases=None)
             self.database_list.clear()
             self.all_databases.setChecked(True)
+            if self.history.instances.count():  # the instance picked was the kept server's
+                self.history._forget_instances()
+                self.history.status.setText("Another server: Find MySQL instances again and pick this one's.")
         self._servers_kept = len(self.state.kept)
         probe_result = self.state.probe
         if self.state.probed_spec is not None and self.state.probed_spec == self.state.spec and probe_result:
@@ -345,6 +494,33 @@ class OptionsPage(Page):
                        databases=None if self.all_databases.isChecked() else self.chosen(),
                        schema_ddl=self.schema_ddl.isChecked())
 
+    # -- the history from Prometheus or PMM --------------------------------------------------------------------
+    def find_instances(self) -> None:
+        choice = self.history.choice()
+        if choice is None:
+            self.history.status.setText("Give the Prometheus or PMM URL first.")
+            return
+        self.history.find_button.setEnabled(False)
+        self.history.status.setText(f"Looking for MySQL instances in {choice.url}…")
+        self.tasks.run_in_background(lambda _task: find_instances(choice), success=self.history.show_instances,
+                                     failure=self.history.show_problem)
+
+    def _keep_history_choice(self) -> None:
+        """The choice for Collect; the token's secrets for the redactor and the log; the keychain when asked."""
+        from gui.logs import SECRETS
+
+        choice = self.history.choice()
+        self.state.prometheus = choice
+        self.state.prometheus_secrets = tuple(_credentials(choice.url, choice.token).secrets) if (
+            choice is not None and choice.token) else ()
+        SECRETS.secrets |= set(self.state.prometheus_secrets)
+        if choice is not None and choice.token and self.history.remember.isChecked():
+            from collectors.prometheus import keyring_account
+
+            entry, token, keychain = keyring_account(choice.url), choice.token, self.host.keychain
+            self.host.keychain_calls.run(lambda: keychain.store(entry, token), success=lambda _stored: None)
+
     def validatePage(self) -> bool:
         self.state.options = self.current_options()
+        self._keep_history_choice()
         return True
