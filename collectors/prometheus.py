@@ -41,7 +41,7 @@ from collectors.series import counter_rates, history_document
 
 __all__ = ["BASIC_ENV", "DEFAULT_DAYS", "KEYRING_SERVICE", "MAX_POINTS", "STEPS", "TOKEN_ENV", "Credentials",
            "PrometheusClient", "PrometheusError", "PrometheusOptions", "collect_history", "credentials",
-           "instance_label", "keyring_account", "list_instances", "parse_match", "pick_step"]
+           "instance_label", "instance_matcher", "keyring_account", "list_instances", "parse_match", "pick_step"]
 
 TOKEN_ENV = "PS_PRECHECKS_PROMETHEUS_TOKEN"  # noqa: S105 - the variable's name, not a token
 BASIC_ENV = "PS_PRECHECKS_PROMETHEUS_BASIC_AUTH"
@@ -329,7 +329,7 @@ def instance_label(labels: Mapping[str, str]) -> str:
     return f"{instance} (job {labels['job']})" if labels.get("job") else str(instance)
 
 
-def _instance_matcher(labels: Mapping[str, str]) -> str:
+def instance_matcher(labels: Mapping[str, str]) -> str:
     key = "service_name" if labels.get("service_name") else "instance"
     return f"{key}={json.dumps(str(labels.get(key, '')))}"
 
@@ -461,7 +461,7 @@ def _one_instance(client: PrometheusClient, match: str, window: float, end: floa
     """The matcher of the one MySQL instance to read: ``match`` when it picks exactly one, else a one-line error."""
     found = list_instances(client, match, window_seconds=window, at=end)
     if len(found) == 1:
-        return match or _instance_matcher(found[0])
+        return match or instance_matcher(found[0])
     if not found:
         if match:
             others = list_instances(client, "", window_seconds=window, at=end)
@@ -471,7 +471,7 @@ def _one_instance(client: PrometheusClient, match: str, window: float, end: floa
         raise PrometheusError(f"Prometheus at {client.where} has no MySQL instance (no mysql_up series) over the last "
                               f"{_span(window)} — is mysqld_exporter scraped by it?")
     listed = ", ".join(instance_label(i) for i in found[:10]) + (" …" if len(found) > 10 else "")
-    example = _instance_matcher(found[0])
+    example = instance_matcher(found[0])
     raise PrometheusError(f"{len(found)} MySQL instances in Prometheus{' match' if match else ''}: {listed} — pick one "
                           f"with --prometheus-match '{{{example}}}'")
 

@@ -149,10 +149,10 @@ def _credentials(url: str, token: str) -> Any:
 
 def find_instances(choice: PrometheusChoice) -> list[tuple[str, str]]:
     """(label, matcher) of each MySQL instance the store has over the window; in a worker (network)."""
-    from collectors.prometheus import PrometheusClient, _instance_matcher, instance_label, list_instances
+    from collectors.prometheus import PrometheusClient, instance_label, instance_matcher, list_instances
 
     client = PrometheusClient(choice.url, auth=_credentials(choice.url, choice.token), ca_file=choice.ca_file or None)
-    return [(instance_label(labels), _instance_matcher(labels))
+    return [(instance_label(labels), instance_matcher(labels))
             for labels in list_instances(client, window_seconds=choice.days * 86400)]
 
 
