@@ -50,6 +50,20 @@ class ReadAhead:
         if sql not in self._learnt:
             self._learnt.append(sql)
 
+    def forget(self, sql: str) -> None:
+        """Stop reading `sql` ahead (the walk reads it for many schemas at once now): what was asked for and not
+        started is dropped, what was read or is being read is kept for take(). learn() takes it back."""
+        if sql in self._learnt:
+            self._learnt.remove(sql)
+        with self._lock:
+            self._pending = {k for k in self._pending if k[1] != sql or k in self._results or k == self._inflight}
+
+    def holds(self, schema: str, sql: str) -> bool:
+        """True when (schema, sql) was read ahead or is being read now: take() has it."""
+        key = (schema, sql)
+        with self._lock:
+            return key in self._results or key == self._inflight
+
     def ahead(self, schema: str) -> bool:
         """Start reading `schema` (what was learnt so far) in the background; False: nothing to read."""
         if self._disabled or self._closed or not self._learnt:

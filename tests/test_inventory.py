@@ -176,8 +176,9 @@ def test_inventory_of_awkward_schemas(mariadb_factory) -> None:
     # COLUMNS, STATISTICS, PARTITIONS, REFERENTIAL_CONSTRAINTS, CHECK_CONSTRAINTS, TRIGGERS per schema
     # (TABLES comes from table_sizes' read, shared), ROUTINES and EVENTS once for every schema,
     # KEY_COLUMN_USAGE only in app (the one with foreign keys), and TABLES' views again in app and my app
-    # (the two with views)
-    assert statements == 2 + 6 * len(AWKWARD_SCHEMAS) + 2 + 1 + 2
+    # (the two with views); the small schemas after the third are read several in one statement
+    # (collectors.schema.BATCH_TABLES), so at most that many
+    assert statements <= 2 + 6 * len(AWKWARD_SCHEMAS) + 2 + 1 + 2
 
 
 def test_without_table_sizes_the_entries_are_created(mariadb_factory) -> None:

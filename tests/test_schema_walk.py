@@ -18,7 +18,7 @@ from collectors.base import Context, Degraded, Skip, walking_collector
 from collectors.connection import CancelToken, ConnectionFailed, open_session
 from collectors.registry import collectors_for
 from collectors.runner import ProgressEvent, RunAborted, Runner
-from collectors.schema import schema_rows
+from collectors.schema import _Batches, schema_rows
 from prechecks.collection import RunOptions, collect, new_facts
 from tests.helpers import spec_for
 
@@ -113,9 +113,12 @@ def _general_log_threads(server: Any, fragment: str) -> list[int]:
     return [int(thread) for thread, text in rows if fragment in str(text)]
 
 
-def test_read_ahead_session_reads_the_next_schema_and_changes_nothing(walk_server: Any) -> None:
+def test_read_ahead_session_reads_the_next_schema_and_changes_nothing(walk_server: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The same facts with and without the second session; the information_schema reads of the
-    later schemas came from a second connection (the general log says which), each sent once."""
+    later schemas came from a second connection (the general log says which), each sent once.
+    Small schemas one at a time here (after three, they would be read in batches: tests/test_tenants.py)."""
+    monkeypatch.setattr(_Batches, "size", lambda _self: 1)
     options = {"sleep": 0.1}
     spec = spec_for(walk_server)
     with open_session(spec) as session:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from collectors import schema as schema_module
 from collectors.connection import open_session
 from collectors.registry import collectors_for
 from collectors.runner import Runner
@@ -31,7 +32,8 @@ def _tenant_ddl(schema: str) -> list[str]:
         f"CREATE VIEW {schema}.v_accounts AS SELECT id FROM {schema}.accounts",
         f"CREATE TRIGGER {schema}.trg BEFORE INSERT ON {schema}.orders FOR EACH ROW SET NEW.account = NEW.account",
         f"CREATE PROCEDURE {schema}.p_count() SELECT COUNT(*) FROM {schema}.orders",
-        f"CREATE EVENT {schema}.ev ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM {schema}.audit WHERE at < '2000-01-01'",
+        f"CREATE EVENT {schema}.ev ON SCHEDULE EVERY 1 DAY DISABLE"
+        f" DO DELETE FROM {schema}.audit WHERE at < '2000-01-01'",
     ]
 
 
@@ -96,3 +98,47 @@ def test_a_cut_schema_ddl_leaves_every_tenant_in_the_inventory_and_the_verdicts(
         assert checks[rule]["status"] == "pass", (rule, checks[rule])
     assert sorted(checks["unique_key"]["objects"]) == [f"{s}.audit" for s in TENANTS]
     assert sorted(checks["triggers"]["objects"]) == [f"{s}.trg" for s in TENANTS]
+
+
+def _walk(server: Any, *, batched: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
+    server.admin("TRUNCATE mysql.general_log")
+    with monkeypatch.context() as patch:
+        if not batched:
+            patch.setattr(schema_module._Batches, "size", lambda _self: 1)
+        spec = spec_for(server)
+        with open_session(spec) as session:
+            result = Runner(session, _walking(), {"sleep": 0.1}, facts={**new_facts(None), "databases": TENANTS},
+                            open_session=lambda: open_session(spec)).run()
+    sent = [str(text) for (text,) in server.admin(
+        "SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log WHERE command_type = 'Query'"
+        " AND argument LIKE '%information\\_schema.COLUMNS%'")]
+    return result, sent
+
+
+def test_small_schemas_are_read_in_batches_with_the_facts_of_a_walk_one_at_a_time(
+        tenant_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone, alone_sent = _walk(tenant_server, batched=False, monkeypatch=monkeypatch)
+    batched, batched_sent = _walk(tenant_server, batched=True, monkeypatch=monkeypatch)
+    for key in ("tables", "schemas", "objects", "schema_types", "technologies", "inventory", "schema_ddl"):
+        assert batched.facts[key] == alone.facts[key], key
+    assert batched.artifacts["mysqldump"] == alone.artifacts["mysqldump"]
+    assert len(alone_sent) == len(TENANTS)
+    # the first three schemas tell the size (3 tables each), the later ones come several in one statement
+    # (one or two may be read ahead on the second session first); each schema in exactly one statement
+    assert len(batched_sent) < len(TENANTS)
+    assert [sum(f"'{schema}'" in sql for sql in batched_sent) for schema in TENANTS] == [1] * len(TENANTS)
+    assert any(sql.count(" UNION ALL ") >= 2 for sql in batched_sent)
+
+
+def test_schemas_per_statement_follow_the_tables_per_schema() -> None:
+    batches = schema_module._Batches(["a"], {"a": 0})
+    assert batches.size() == 1  # nothing seen yet: one at a time
+    for _ in range(3):
+        batches.seen(10)
+    assert batches.size() == min(schema_module.MAX_BATCH, schema_module.BATCH_TABLES // 10)
+    for _ in range(16):
+        batches.seen(1000)  # large schemas: one at a time again
+    assert batches.size() == 1
+    for _ in range(16):
+        batches.seen(0)  # empty schemas: the most in one statement
+    assert batches.size() == schema_module.MAX_BATCH
