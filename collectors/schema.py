@@ -15,7 +15,7 @@ from mysql.connector import errors as mysql_errors
 from collectors.base import READAHEAD, SYSTEM_SCHEMAS, Context, Degraded, Skip, schema_scratch, walking_collector
 from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
 from collectors.numbers import as_int
-from collectors.readahead import ReadAhead
+from collectors.readahead import BATCH, ReadAhead
 from collectors.redact import scrub_literals
 from prechecks.escape import sql_comment, sql_identifier
 
@@ -93,7 +93,8 @@ class _Batches:
     limit: int = MAX_BATCH  # halved after a batch hit the time limit
     cached: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)  # statements read one schema at a time from now on
-    statements: int = 0
+    # (first schema, statement) -> the schemas of the batch the second session was given, starting there
+    submitted: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def seen(self, tables: int) -> None:
         self.recent.append(tables)
@@ -111,36 +112,40 @@ class _Batches:
 
     def rows(self, ctx: Context, schema: str, sql: str) -> list[tuple[Any, ...]] | None:
         """``schema``'s rows of ``sql``, read in one statement with the next schemas of the walk; None: read it
-        alone (a large schema, a statement that cannot be batched or whose batch failed)."""
+        alone (a large schema, a statement that cannot be batched or whose batch failed). While the walk works
+        through one batch, the second session (the read-ahead) reads the next."""
         key = (schema, sql)
         if key in self.cached:
             return self.cached.pop(key)
         position = self.order.get(schema)
         if position is None or not self.batching(sql):
             return None
-        size = self.size()
         readahead: ReadAhead | None = ctx.scratch.get(READAHEAD)
         if readahead is not None:
-            readahead.forget(sql)  # read here from now on, not ahead one schema at a time as well
+            readahead.forget(sql)  # read in batches from now on, not ahead one schema at a time as well
             if readahead.holds(schema, sql):
                 return None  # the second session has it already: take it from there
-        window = [s for s in self.schemas[position:position + size]
-                  if (s, sql) not in self.cached and (readahead is None or not readahead.holds(s, sql))]
-        if len(window) < 2 or window[0] != schema:  # the last schema of the walk
-            return None
         # what earlier schemas did not ask for (a view check for a schema without views) is dropped
         self.cached = {k: v for k, v in self.cached.items() if self.order.get(k[0], -1) >= position}
-        part = "(SELECT %s, " + sql[len("SELECT "):] + ")"
-        self.statements += 1
-        try:
-            rows = ctx.query(" UNION ALL ".join([part] * len(window)),
-                             tuple(p for s in window for p in (s, s))).rows
-        except mysql_errors.Error as exc:
-            if is_timeout_error(exc):
-                self.limit = max(1, size // 2)
-            else:
-                self.refused.add(sql)
-            return None  # this schema is read alone, and gets its own error if it has one
+        window = self.submitted.pop(key, None)
+        rows = None
+        if window is not None and readahead is not None:
+            rows = readahead.take(BATCH, _batch_key(sql, schema))
+        if rows is None:
+            size = self.size()
+            window = [s for s in self.schemas[position:position + size]
+                      if (s, sql) not in self.cached and (readahead is None or not readahead.holds(s, sql))]
+            if len(window) < 2 or window[0] != schema:  # the last schema of the walk
+                return None
+            try:
+                rows = ctx.query(*_batch_statement(sql, window)).rows
+            except mysql_errors.Error as exc:
+                if is_timeout_error(exc):
+                    self.limit = max(1, size // 2)
+                else:
+                    self.refused.add(sql)
+                return None  # this schema is read alone, and gets its own error if it has one
+        assert window is not None
         grouped: dict[str, list[tuple[Any, ...]]] = {s: [] for s in window}
         for tag, *rest in rows:
             part_rows = grouped.get(as_text(tag))
@@ -153,7 +158,25 @@ class _Batches:
                 self.seen(len(part_rows))
         for other in window[1:]:
             self.cached[(other, sql)] = grouped[other]
+        if readahead is not None:
+            self._send_next(readahead, sql, self.order[window[-1]] + 1)
         return grouped[schema]
+
+    def _send_next(self, readahead: ReadAhead, sql: str, start: int) -> None:
+        """The batch after this one, sent on the second session now."""
+        window = [s for s in self.schemas[start:start + self.size()] if (s, sql) not in self.cached]
+        if len(window) >= 2 and readahead.submit(_batch_key(sql, window[0]), *_batch_statement(sql, window)):
+            self.submitted[(window[0], sql)] = window
+
+
+def _batch_key(sql: str, first: str) -> str:
+    return f"{first}\0{sql}"
+
+
+def _batch_statement(sql: str, window: list[str]) -> tuple[str, tuple[str, ...]]:
+    """``sql`` for every schema of ``window``: a UNION ALL of it, each part tagged with its schema."""
+    part = "(SELECT %s, " + sql[len("SELECT "):] + ")"
+    return " UNION ALL ".join([part] * len(window)), tuple(p for s in window for p in (s, s))
 
 
 def _batchable(sql: str) -> bool:
