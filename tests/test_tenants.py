@@ -142,3 +142,18 @@ def test_schemas_per_statement_follow_the_tables_per_schema() -> None:
     for _ in range(16):
         batches.seen(0)  # empty schemas: the most in one statement
     assert batches.size() == schema_module.MAX_BATCH
+
+
+def test_the_next_batch_comes_from_the_second_session_and_each_schema_is_read_once(
+        tenant_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of two: while the walk works through one, the read-ahead session is given the next; whichever
+    session sends it, every schema is read once and the facts are those of a walk one schema at a time."""
+    alone, _sent = _walk(tenant_server, batched=False, monkeypatch=monkeypatch)
+    real_size = schema_module._Batches.size
+    monkeypatch.setattr(schema_module._Batches, "size", lambda self: min(2, real_size(self)))
+    pairs, sent = _walk(tenant_server, batched=True, monkeypatch=monkeypatch)
+    for key in ("tables", "schemas", "objects", "schema_types", "technologies", "inventory", "schema_ddl"):
+        assert pairs.facts[key] == alone.facts[key], key
+    assert pairs.artifacts["mysqldump"] == alone.artifacts["mysqldump"]
+    assert [sum(f"'{schema}'" in sql for sql in sent) for schema in TENANTS] == [1] * len(TENANTS)
+    assert sum(" UNION ALL " in sql for sql in sent) >= 2
