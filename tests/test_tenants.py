@@ -157,20 +157,3 @@ def test_the_next_batch_comes_from_the_second_session_and_each_schema_is_read_on
     assert pairs.artifacts["mysqldump"] == alone.artifacts["mysqldump"]
     assert [sum(f"'{schema}'" in sql for sql in sent) for schema in TENANTS] == [1] * len(TENANTS)
     assert sum(" UNION ALL " in sql for sql in sent) >= 2
-
-
-def test_the_read_ahead_shortens_the_switch_interval_while_it_runs_and_gives_it_back(tenant_server: Any) -> None:
-    import sys
-
-    from collectors.connection import CancelToken
-    from collectors.readahead import SWITCH_INTERVAL, ReadAhead
-
-    before = sys.getswitchinterval()
-    assert before > SWITCH_INTERVAL
-    spec = spec_for(tenant_server)
-    readahead = ReadAhead(lambda: open_session(spec), CancelToken())
-    try:
-        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
-    finally:
-        readahead.close()
-    assert sys.getswitchinterval() == before
