@@ -1,7 +1,8 @@
 """Object inventory for PlanetScale readiness: per-table keys, objects, what the account could see.
 
-Reads information_schema one schema at a time, a fixed handful of statements per schema (never one
-per table), so each stays within the per-statement limit on servers with thousands of tables:
+Reads information_schema one schema at a time (many small schemas several in one statement, see
+collectors.schema), a fixed handful of statements per schema (never one per table), so each stays within
+the per-statement limit on servers with thousands of tables:
 
     TABLES, COLUMNS, STATISTICS, PARTITIONS, REFERENTIAL_CONSTRAINTS (+ KEY_COLUMN_USAGE when the
     schema has foreign keys), CHECK_CONSTRAINTS (MariaDB) / TABLE_CONSTRAINTS (MySQL), ROUTINES,
@@ -638,7 +639,8 @@ INVENTORY = walking_collector(
     title="Object inventory (keys, charsets, partitions, foreign keys, routines, triggers, events)",
     reads=(
         "information_schema.TABLES, COLUMNS, STATISTICS, PARTITIONS, REFERENTIAL_CONSTRAINTS, KEY_COLUMN_USAGE,"
-        " CHECK_CONSTRAINTS (MariaDB) / TABLE_CONSTRAINTS (MySQL), ROUTINES, TRIGGERS, EVENTS, one schema at a time",
+        " CHECK_CONSTRAINTS (MariaDB) / TABLE_CONSTRAINTS (MySQL), TRIGGERS, one schema at a time or small schemas"
+        " in batches; ROUTINES and EVENTS once",
         "information_schema.TABLES again for a schema's views: TABLE_COMMENT says which no longer resolve",
         "information_schema.COLLATIONS, once",
         "mysql.func (user-defined functions), when readable",

@@ -23,6 +23,8 @@ from typing import Any
 from collectors.connection import CancelToken, ConnectionLost, Session, StatementRecord
 
 Rows = list[tuple[Any, ...]]
+# the "schema" of a batch statement's key (collectors.schema reads many small schemas in one statement)
+BATCH = "\0batch"
 
 
 class ReadAhead:
@@ -32,7 +34,8 @@ class ReadAhead:
         self._cancel = cancel
         self._log = log
         self._learnt: list[str] = []  # statements, in the order the collectors first sent them
-        self._jobs: queue.Queue[tuple[str, list[str]] | None] = queue.Queue()
+        # (schema, statements) to read ahead for one schema, or (BATCH, key, sql, params): one statement for many
+        self._jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
         self._lock = threading.Condition()
         self._pending: set[tuple[str, str]] = set()  # asked for, not yet answered
         self._results: dict[tuple[str, str], Rows] = {}
@@ -50,6 +53,30 @@ class ReadAhead:
         if sql not in self._learnt:
             self._learnt.append(sql)
 
+    def submit(self, key: str, sql: str, params: tuple[Any, ...]) -> bool:
+        """Send one statement (a batch of schemas) on the second session in the background; take(BATCH, key)
+        gives its rows. False: nothing sent (the read-ahead is off)."""
+        if self._disabled or self._closed:
+            return False
+        with self._lock:
+            self._pending.add((BATCH, key))
+        self._jobs.put((BATCH, key, sql, params))
+        return True
+
+    def forget(self, sql: str) -> None:
+        """Stop reading `sql` ahead (the walk reads it for many schemas at once now): what was asked for and not
+        started is dropped, what was read or is being read is kept for take(). learn() takes it back."""
+        if sql in self._learnt:
+            self._learnt.remove(sql)
+        with self._lock:
+            self._pending = {k for k in self._pending if k[1] != sql or k in self._results or k == self._inflight}
+
+    def holds(self, schema: str, sql: str) -> bool:
+        """True when (schema, sql) was read ahead or is being read now: take() has it."""
+        key = (schema, sql)
+        with self._lock:
+            return key in self._results or key == self._inflight
+
     def ahead(self, schema: str) -> bool:
         """Start reading `schema` (what was learnt so far) in the background; False: nothing to read."""
         if self._disabled or self._closed or not self._learnt:
@@ -58,8 +85,8 @@ class ReadAhead:
         with self._lock:
             # keep what was read for the schema being walked now; drop what earlier schemas left unused
             self._recent = [*self._recent[-1:], schema]
-            self._results = {k: v for k, v in self._results.items() if k[0] in self._recent}
-            self._pending = {k for k in self._pending if k[0] in self._recent}
+            self._results = {k: v for k, v in self._results.items() if k[0] in self._recent or k[0] == BATCH}
+            self._pending = {k for k in self._pending if k[0] in self._recent or k[0] == BATCH}
             self._pending.update((schema, sql) for sql in statements)
         self._jobs.put((schema, statements))
         return True
@@ -106,6 +133,9 @@ class ReadAhead:
             job = self._jobs.get()
             if job is None:
                 return
+            if job[0] == BATCH:
+                self._batch(job[1], job[2], job[3])
+                continue
             schema, statements = job
             # from the last statement back: the walk sends the first ones itself when it gets there
             # before the reader does, so the two sessions meet in the middle instead of one waiting
@@ -124,13 +154,27 @@ class ReadAhead:
                         self._pending.discard((schema, sql))
                     self._lock.notify_all()
 
-    def _read(self, schema: str, sql: str) -> Rows | None:
+    def _batch(self, key: str, sql: str, params: tuple[Any, ...]) -> None:
+        with self._lock:
+            if (BATCH, key) not in self._pending:  # taken over by the walk
+                return
+            self._inflight = (BATCH, key)
+        rows = self._read("", sql, params)
+        with self._lock:
+            self._inflight = None
+            if rows is not None and (BATCH, key) in self._pending:
+                self._results[(BATCH, key)] = rows
+            else:
+                self._pending.discard((BATCH, key))
+            self._lock.notify_all()
+
+    def _read(self, schema: str, sql: str, params: tuple[Any, ...] | None = None) -> Rows | None:
         if self._closed or self._disabled or self._cancel.cancelled:
             return None
         try:
             if self._session is None:
                 self._session = self._open_session()
-            return self._session.query(sql, (schema,)).rows
+            return self._session.query(sql, params if params is not None else (schema,)).rows
         except ConnectionLost:  # gone or silent (asking whether it is alive would wait once more)
             self._disabled = True
             return None

@@ -617,7 +617,77 @@ def _configuration_file(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines
     return title, lines
 
 
-def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
+SCHEMA_ROWS = 40  # more schemas than this (a schema per tenant): counts, the largest and the odd ones, not a row each
+_SCHEMA_COUNTS = ("Tables", "Views", "Routines", "Triggers", "Events")
+
+
+def _schema_size(schema: Mapping[str, Any]) -> float:
+    return (_num(schema.get("data_bytes")) or 0) + (_num(schema.get("index_bytes")) or 0)
+
+
+def _schema_rows(rows: list[Mapping[str, Any]]) -> Lines:
+    """The Database / Tables / ... / Engines table, one row per schema given."""
+    width = max(len("Database"), *(len(markdown(_text(s.get("name")))) for s in rows))
+    header = f"{'Database':<{width}} " + " ".join(f"{c:>8}" for c in _SCHEMA_COUNTS)
+    header += f" {'Data':>7} {'Index':>7}  Engines"
+    lines = [INDENT + header]
+    for schema in rows:
+        numbers = " ".join(f"{_int_text(_num(schema.get(c.lower())) or 0):>8}" for c in _SCHEMA_COUNTS)
+        engines = _map(schema.get("engines"))
+        engine_text = ", ".join(
+            f"{name} {_int_text(_num(n) or 0)}"
+            for name, n in sorted(engines.items(), key=lambda item: (-(_num(item[1]) or 0), item[0])))
+        line = (f"{markdown(_text(schema.get('name'))):<{width}} {numbers}"
+                f" {shorten(_num(schema.get('data_bytes')) or 0, 0):>7}"
+                f" {shorten(_num(schema.get('index_bytes')) or 0, 0):>7}  {engine_text}")
+        lines.append(INDENT + line.rstrip())
+    return lines
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    text = ", ".join(markdown(n) for n in names[:shown])
+    return text + (f" and {_int_text(len(names) - shown)} more" if len(names) > shown else "")
+
+
+def _schema_overview(rows: list[Mapping[str, Any]], top: int) -> Lines:
+    """Many schemas: the totals, how the schemas differ, the largest ``top`` and the odd ones out."""
+    totals = {c: sum(_num(s.get(c.lower())) or 0 for s in rows) for c in _SCHEMA_COUNTS}
+    tables = sorted(_num(s.get("tables")) or 0 for s in rows)
+    engines: dict[str, float] = {}
+    for schema in rows:
+        for name, n in _map(schema.get("engines")).items():
+            engines[str(name)] = engines.get(str(name), 0) + (_num(n) or 0)
+    ordered = sorted(engines.items(), key=lambda item: (-item[1], item[0]))
+    lines = [
+        name_val("Schemas", f"{_int_text(len(rows))}: " + ", ".join(
+            f"{_int_text(totals[c])} {c.lower()}" for c in _SCHEMA_COUNTS)),
+        name_val("Data / Index", f"{shorten(sum(_num(s.get('data_bytes')) or 0 for s in rows), 0)} / "
+                 f"{shorten(sum(_num(s.get('index_bytes')) or 0 for s in rows), 0)}"),
+        name_val("Tables per schema", f"min {_int_text(tables[0])}, median {_int_text(tables[len(tables) // 2])}, "
+                 f"max {_int_text(tables[-1])}"),
+        name_val("Engines", ", ".join(f"{markdown(name)} {_int_text(n)}" for name, n in ordered) or "none"),
+    ]
+    empty = [_text(s.get("name")) for s in rows if not (_num(s.get("tables")) or 0)]
+    if empty:
+        lines.append(name_val("Without a table", f"{_int_text(len(empty))}: {_some(empty)}"))
+    if len(ordered) > 1:
+        main = ordered[0][0]
+        other = [_text(s.get("name")) for s in rows if set(_map(s.get("engines"))) - {main}]
+        lines.append(name_val(f"Not only {markdown(main)}", f"{_int_text(len(other))}: {_some(other)}"))
+    for label, key in (("With routines", "routines"), ("With triggers", "triggers"), ("With events", "events")):
+        having = [_text(s.get("name")) for s in rows if _num(s.get(key))]
+        if having:
+            lines.append(name_val(label, f"{_int_text(len(having))}: {_some(having)}"))
+    most = sorted(rows, key=lambda s: (-(_num(s.get("tables")) or 0), _text(s.get("name"))))[:5]
+    lines.append(name_val("Most tables", ", ".join(
+        f"{markdown(_text(s.get('name')))} ({_int_text(_num(s.get('tables')) or 0)})" for s in most)))
+    largest = sorted(rows, key=lambda s: (-_schema_size(s), _text(s.get("name"))))[:top]
+    lines += ["", INDENT + f"The {len(largest)} largest (data + index); every schema is in facts.json (schemas):",
+              *_schema_rows(largest), ""]
+    return lines
+
+
+def _schema(facts: Mapping[str, Any], top: int) -> tuple[str, Lines]:
     title = "Schema"
     schemas = facts.get("schemas")
     lines: Lines = []
@@ -627,23 +697,12 @@ def _schema(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         lines.append("No user schemas on this server")
     else:
         rows = sorted((s for s in schemas if isinstance(s, Mapping)), key=lambda s: _text(s.get("name")))
-        width = max(len("Database"), *(len(markdown(_text(s.get("name")))) for s in rows))
-        counts = ("Tables", "Views", "Routines", "Triggers", "Events")
-        header = f"{'Database':<{width}} " + " ".join(f"{c:>8}" for c in counts)
-        header += f" {'Data':>7} {'Index':>7}  Engines"
-        lines += ["", INDENT + header]
-        for schema in rows:
-            numbers = " ".join(f"{_int_text(_num(schema.get(c.lower())) or 0):>8}" for c in counts)
-            engines = _map(schema.get("engines"))
-            engine_text = ", ".join(
-                f"{name} {_int_text(_num(n) or 0)}"
-                for name, n in sorted(engines.items(), key=lambda item: (-(_num(item[1]) or 0), item[0])))
-            line = (f"{markdown(_text(schema.get('name'))):<{width}} {numbers}"
-                    f" {shorten(_num(schema.get('data_bytes')) or 0, 0):>7}"
-                    f" {shorten(_num(schema.get('index_bytes')) or 0, 0):>7}  {engine_text}")
-            lines.append(INDENT + line.rstrip())
-        lines.append("")
-        lines += _schema_types(facts, [_text(s.get("name")) for s in rows], width)
+        if len(rows) > SCHEMA_ROWS:
+            lines += _schema_overview(rows, max(1, min(top, SCHEMA_ROWS)))
+        else:
+            width = max(len("Database"), *(len(markdown(_text(s.get("name")))) for s in rows))
+            lines += ["", *_schema_rows(rows), ""]
+            lines += _schema_types(facts, [_text(s.get("name")) for s in rows], width)
     ddl = facts.get("schema_ddl")
     if isinstance(ddl, Mapping):
         cut = ddl.get("cut")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,13 @@ from gui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QSpinBox,
     Qt,
+    QtCore,
     QtGui,
+    QtWidgets,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -271,6 +271,121 @@ class HistorySource(QGroupBox):
         if "(HTTP 401)" in text and not self.token.text().strip():
             text = f"{text.split(' — ')[0]} — give its bearer token above (or set {TOKEN_ENV})"
         self.status.setText(text)
+class _Ticks(QtCore.QIdentityProxyModel):
+    """A tick box on every row of the model below, the ticks kept by name in ``unticked`` (a set): the rows
+    are never asked one by one in Python, only the few the view draws and the one the DBA clicks."""
+
+    def __init__(self, unticked: set[str], changed: Callable[[], None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.unticked = unticked
+        self._changed = changed
+
+    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
+        return (super().flags(index) | Qt.ItemFlag.ItemIsUserCheckable) & ~Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.CheckStateRole and index.isValid():
+            name = super().data(index, Qt.ItemDataRole.DisplayRole)
+            return Qt.CheckState.Unchecked if name in self.unticked else Qt.CheckState.Checked
+        return super().data(index, role)
+
+    def setData(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        name = str(super().data(index, Qt.ItemDataRole.DisplayRole))
+        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
+        if checked:
+            self.unticked.discard(name)
+        else:
+            self.unticked.add(name)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self._changed()
+        return True
+
+    def refresh(self) -> None:
+        """Every row's tick drawn again (after Tick/Untick shown): one signal, not one per row."""
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, 0), [Qt.ItemDataRole.CheckStateRole])
+
+
+class DatabaseList(QWidget):
+    """The "Only these" list: a filter box over a checkable list that stays quick with 10,000 databases.
+
+    The names live in a QStringListModel, a QSortFilterProxyModel filters them (in Qt, not row by row in
+    Python), and a thin proxy on top adds the tick boxes, kept by name (``unticked``): loading, filtering and
+    Tick/Untick shown each cost a few calls, whatever the number of databases, and the choice holds through
+    any filter."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        label = QLabel("Names &containing:")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("part of a database name")
+        self.filter.setAccessibleName("Filter the databases")
+        self.filter.setClearButtonEnabled(True)
+        label.setBuddy(self.filter)
+        row.addWidget(label)
+        row.addWidget(self.filter, 1)
+        self.tick_shown = QPushButton("Tic&k shown")
+        self.tick_shown.setAccessibleName("Tick every database the filter shows")
+        self.untick_shown = QPushButton("Untick sho&wn")
+        self.untick_shown.setAccessibleName("Untick every database the filter shows")
+        row.addWidget(self.tick_shown)
+        row.addWidget(self.untick_shown)
+        layout.addLayout(row)
+        self.names: list[str] = []
+        self.unticked: set[str] = set()
+        self.model = QtCore.QStringListModel(self)
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.ticks = _Ticks(self.unticked, self.changed.emit, self)
+        self.ticks.setSourceModel(self.proxy)
+        self.view = QtWidgets.QListView()
+        self.view.setModel(self.ticks)
+        self.view.setUniformItemSizes(True)  # rows are not measured one by one
+        self.view.setAccessibleName("Databases to collect")
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.view, 1)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.tick_shown.clicked.connect(lambda: self._tick_shown(True))
+        self.untick_shown.clicked.connect(lambda: self._tick_shown(False))
+
+    def show_names(self, names: list[str], unticked: set[str]) -> None:
+        self.names = list(names)
+        self.unticked.clear()
+        self.unticked.update(unticked)  # the same set the tick proxy reads
+        self.model.setStringList(self.names)
+        self.changed.emit()
+
+    def shown(self) -> list[str]:
+        """The names the filter shows, as the proxy matches them (case-blind substring)."""
+        text = self.filter.text().casefold()
+        return [n for n in self.names if text in n.casefold()]
+
+    def _tick_shown(self, tick: bool) -> None:
+        shown = self.shown()
+        if tick:
+            self.unticked.difference_update(shown)
+        else:
+            self.unticked.update(shown)
+        self.ticks.refresh()
+        self.changed.emit()
+
+    def ticked(self) -> int:
+        return len(self.names) - len(self.unticked)
+
+    def chosen(self) -> list[str]:
+        return [n for n in self.names if n not in self.unticked]
 
 
 class OptionsPage(Page):
@@ -292,10 +407,10 @@ class OptionsPage(Page):
         group.addButton(self.chosen_databases)
         db_layout.addWidget(self.all_databases)
         db_layout.addWidget(self.chosen_databases)
-        self.database_list = QListWidget()
-        self.database_list.setAccessibleName("Databases to collect")
-        self.database_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        db_layout.addWidget(self.database_list, 1)
+        self.databases = DatabaseList()
+        self.database_list = self.databases.view
+        self.database_filter = self.databases.filter
+        db_layout.addWidget(self.databases, 1)
         row = QHBoxLayout()
         self.database_status = wrapped_label()
         row.addWidget(self.database_status, 1)
@@ -348,11 +463,18 @@ class OptionsPage(Page):
         self._remembered_unusable = False  # Clear forgets it
 
         self.all_databases.toggled.connect(self._mode_changed)
-        self.database_list.itemChanged.connect(lambda _item: self.completeChanged.emit())
+        self.databases.changed.connect(self._choice_changed)
         self._mode_changed()
 
     def _mode_changed(self) -> None:
-        self.database_list.setEnabled(self.chosen_databases.isChecked())
+        self.databases.setEnabled(self.chosen_databases.isChecked())
+        self.completeChanged.emit()
+
+    def _choice_changed(self) -> None:
+        total, ticked = len(self.databases.names), self.databases.ticked()
+        if total:
+            self.database_status.setText(f"{total} database(s) on the server, {ticked} ticked; system schemas not "
+                                         "listed.")
         self.completeChanged.emit()
 
     def _redaction_changed(self, classes: tuple[str, ...]) -> None:
@@ -429,7 +551,7 @@ class OptionsPage(Page):
         self._show_map()
         if len(self.state.kept) > self._servers_kept:  # another server (Add another server): its own choice
             self.state.options = replace(self.state.options, databases=None)
-            self.database_list.clear()
+            self.databases.show_names([], set())
             self.all_databases.setChecked(True)
             if self.history.instances.count():  # the instance picked was the kept server's
                 self.history._forget_instances()
@@ -466,25 +588,17 @@ class OptionsPage(Page):
 
     def show_databases(self, names: list[str]) -> None:
         chosen = set(self.state.options.databases or ())
-        previous = {self.database_list.item(i).text(): self.database_list.item(i).checkState()
-                    for i in range(self.database_list.count())}
-        self.database_list.blockSignals(True)
-        self.database_list.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            state = previous.get(name, Qt.CheckState.Checked if (not chosen or name in chosen)
-                                 else Qt.CheckState.Unchecked)
-            item.setCheckState(state)
-            self.database_list.addItem(item)
-        self.database_list.blockSignals(False)
-        self.database_status.setText(f"{len(names)} database(s) on the server, system schemas not listed."
-                                     if names else "No user databases found (or the account sees none).")
-        self.completeChanged.emit()
+        known = set(self.databases.names)
+        # a name listed before keeps its tick; a new one is ticked unless an earlier choice left it out
+        unticked = {n for n in names if (n in self.databases.unticked if n in known
+                                         else bool(chosen) and n not in chosen)}
+        self.databases.show_names(names, unticked)
+        if not names:
+            self.database_status.setText("No user databases found (or the account sees none).")
+        self._choice_changed()
 
     def chosen(self) -> list[str]:
-        return [self.database_list.item(i).text() for i in range(self.database_list.count())
-                if self.database_list.item(i).checkState() == Qt.CheckState.Checked]
+        return self.databases.chosen()
 
     def isComplete(self) -> bool:
         return self.all_databases.isChecked() or bool(self.chosen())

@@ -1,0 +1,250 @@
+"""Schema per tenant: thousands of small schemas against pt-mysql-summary --all-databases.
+
+    python benchmarks/tenants.py [--schemas 1000 2000 10000] [--tables 10] [--runs 1] [--warmup 0]
+    python benchmarks/tenants.py --schemas 2000 --serve
+
+The shape multi-tenant SaaS servers have (one schema per customer, the same few tables in each),
+the opposite of big_server.py's 20 x 1,000. Starts one MariaDB (the options big_server.py uses) and
+grows it: for each count given, in increasing order, it adds the schemas up to that count (one
+multi-statement script per 100 schemas through parallel `mariadb` clients) and then runs our CLI and
+pt-mysql-summary side by side on it, as big_server.py does. The 10,000-schema server (100,000
+tables) is built once, on the way, not per count.
+
+Each tenant schema has `--tables` tables (keys, a foreign key chain, a JSON and an ENUM column, one
+latin1 table), a view, and every 10th tenant a trigger and a procedure. Prints per count: the median
+wall time of each tool, the ratio ours/pt (target <= 0.3 at 2,000 schemas), our time per schema, our
+peak RSS (target <= 400 MiB at 10,000), our longest statement (manifest and the slow log: none >= 5 s),
+the slowest collectors and whether the schema DDL was cut; at the end the time per schema from the
+smallest to the largest count (target: within 25 %). `--also DIR` runs a second checkout of ours
+(e.g. main) on the same server, for before/after figures from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side
+from benchmarks.big_server import BENCH_USER, SERVER_OPTIONS, STATEMENT_LIMIT, bench_account, slow_log
+
+TARGET_RATIO = 0.3  # at 2,000 schemas
+TARGET_RSS_MIB = 400  # at 10,000 schemas
+TARGET_FLAT = 0.25  # time per schema, smallest count to largest
+PER_SCRIPT = 100  # schemas per build script
+
+
+def tenant_sql(n: int, tables: int) -> str:
+    """One tenant's schema: the same tables in every tenant, as a schema-per-customer SaaS has them."""
+    schema = f"tenant_{n:05d}"
+    parts = [f"CREATE DATABASE {schema};\nUSE {schema};\n"]
+    for i in range(tables):
+        cols = ["id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT", "name VARCHAR(100) NOT NULL DEFAULT ''",
+                "created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"]
+        keys = ["PRIMARY KEY (id)", "KEY k_created (created_at)"]
+        if i % 3 == 0:
+            cols.append("status ENUM('new','paid','void') NOT NULL DEFAULT 'new'")
+        if i % 4 == 1:
+            cols.append("attrs JSON NULL")
+        if i % 5 == 2:
+            cols.append("amount DECIMAL(12,2) NULL")
+            keys.append("UNIQUE KEY u_name (name)")
+        if i > 0 and i % 3 == 1:
+            cols.append("parent_id BIGINT UNSIGNED NULL")
+            keys.append(f"CONSTRAINT fk_t{i}_parent FOREIGN KEY (parent_id) REFERENCES t{i - 1:02d} (id)")
+        charset = "latin1" if i == tables - 1 and tables > 1 else "utf8mb4"
+        parts.append(f"CREATE TABLE t{i:02d} (" + ", ".join(cols + keys) + f") DEFAULT CHARSET={charset};\n")
+    parts.append("CREATE VIEW v_recent AS SELECT id, name FROM t00 WHERE created_at > '2020-01-01';\n")
+    if n % 10 == 0:
+        parts.append("CREATE TRIGGER tr_t00 BEFORE INSERT ON t00 FOR EACH ROW SET NEW.name = TRIM(NEW.name);\n")
+        parts.append("CREATE PROCEDURE p_count() SELECT COUNT(*) FROM t00;\n")
+    return "".join(parts)
+
+
+def grow(server: Any, start: int, stop: int, tables: int, jobs: int) -> float:
+    """Add tenants start..stop-1 through parallel `mariadb` clients; returns the seconds it took."""
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client is None:
+        raise RuntimeError("the mariadb client is needed to build the schemas")
+    command = [client, f"--defaults-file={server.client_defaults_file}", "--batch"]
+
+    def one(first: int) -> None:
+        head = "SET SESSION sql_log_bin = 0;\nSET foreign_key_checks = 0;\n"
+        script = head + "".join(tenant_sql(n, tables) for n in range(first, min(first + PER_SCRIPT, stop)))
+        result = subprocess.run(command, input=script.encode(), capture_output=True, timeout=3600, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"building tenants from {first} failed: {result.stderr.decode(errors='replace')[-800:]}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, range(start, stop, PER_SCRIPT)))
+    return time.perf_counter() - started
+
+
+def start_tenants(work: Path) -> Any:
+    from tests import servers
+
+    (work / "tmp").mkdir()
+    # 100,000 tables: more file handles than the default, as a server of that shape has them configured
+    return servers.start_mariadb(work / "server", extra_options={
+        **SERVER_OPTIONS, "tmpdir": str(work / "tmp"), "open-files-limit": "65535"})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--schemas", type=int, nargs="+", default=[1000, 2000, 10000],
+                        help="tenant counts to measure at, the server grown from one to the next (1000 2000 10000)")
+    parser.add_argument("--tables", type=int, default=10, help="tables per tenant (10)")
+    parser.add_argument("--runs", type=int, default=1, help="timed runs of each tool per count (1)")
+    parser.add_argument("--warmup", type=int, default=0, help="untimed runs of each tool first (0)")
+    parser.add_argument("--sleep", type=float, default=1.0, help="--sleep given to both tools (1)")
+    parser.add_argument("--jobs", type=int, default=3, help="parallel clients for the build (3)")
+    parser.add_argument("--also", type=Path, help="another checkout of ours (e.g. main) run on the same server")
+    parser.add_argument("--also-up-to", type=int, default=2000,
+                        help="run --also only at counts up to this (2000): the old walk takes minutes beyond")
+    parser.add_argument("--no-pt", action="store_true", help="ours only (the ratio is then not measured)")
+    parser.add_argument("--serve", action="store_true",
+                        help="build up to the largest count, print the option files and wait for Ctrl-C (no runs)")
+    args = parser.parse_args(argv)
+    pt = prerequisites()
+    if pt is None:
+        return 1
+    counts = sorted(set(args.schemas))
+
+    from tests import servers
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    work = Path(tempfile.mkdtemp(prefix="ps-bench-tenants-"))
+    server = None
+    per_schema: dict[int, float] = {}
+    met = True
+    try:
+        server = start_tenants(work)
+        ours_defaults = bench_account(server, work)
+        built = 0
+        for count in counts:
+            print(f"building tenants {built} to {count - 1} ({args.tables} tables each) ...", file=sys.stderr)
+            seconds = grow(server, built, count, args.tables, args.jobs)
+            built = count
+            print(f"built {count} schemas (total) in +{seconds:.1f} s", file=sys.stderr)
+            if args.serve:
+                continue
+            server.admin("TRUNCATE mysql.slow_log")
+            met &= measure(args, pt, server, work, ours_defaults, count, per_schema)
+        if args.serve:
+            print(f"ours: --defaults-file={ours_defaults}\nroot: --defaults-file={server.client_defaults_file}")
+            print("serving; Ctrl-C to stop", file=sys.stderr)
+            while True:
+                time.sleep(3600)
+        if len(per_schema) > 1:
+            low, high = per_schema[counts[0]], per_schema[counts[-1]]
+            growth = high / low - 1
+            flat = abs(growth) <= TARGET_FLAT
+            met &= flat
+            print(f"time per schema {counts[0]} -> {counts[-1]}: {low * 1000:.2f} ms -> {high * 1000:.2f} ms "
+                  f"({growth:+.0%}; target within {TARGET_FLAT:.0%}: {'met' if flat else 'NOT met'})")
+        return 0 if met else 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if server is not None:
+            servers.discard(server)
+        servers.shutdown_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, pt: str, server: Any, work: Path, ours_defaults: Path, count: int,
+            per_schema: dict[int, float]) -> bool:
+    """Both tools side by side on the server as it is now; prints the figures, True when the targets are met."""
+    from benchmarks._common import Sample
+
+    sleep = f"--sleep={args.sleep:g}"
+    env = run_env(work)
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    ours_cmd = [sys.executable, "-m", "prechecks.cli", f"--defaults-file={ours_defaults}", sleep,
+                "--quiet", "--output", str(out)]
+    pt_cmd = [pt, sleep, "--all-databases", "--", f"--defaults-file={server.client_defaults_file}"]
+    if args.no_pt:
+        pt_cmd = ["true"]
+    runs = side_by_side(ours_cmd, pt_cmd, env, runs=args.runs, warmup=args.warmup)
+    ours, theirs, manifests = runs.ours, runs.theirs, runs.manifests
+    median = statistics.median(s.seconds for s in ours)
+    per_schema[count] = median / count
+    rss_mib = max(s.max_rss_kib for s in ours) / 1024
+    longest = max(s.longest_statement or 0.0 for s in ours)
+    slow_count, slow_longest, over_limit = slow_log(server, BENCH_USER)
+    print(f"== {count} schemas x {args.tables} tables; {args.runs} runs each after {args.warmup} warm-up, "
+          f"--sleep={args.sleep:g}")
+    print(median_line("ours (ps-prechecks)", ours))
+    met = over_limit == 0
+    if not args.no_pt:
+        print(median_line("pt-mysql-summary --all-databases", theirs))
+        verdict = ""
+        if count == 2000:
+            verdict = f"  (target <= {TARGET_RATIO} at 2,000: {'met' if runs.ratio <= TARGET_RATIO else 'NOT met'})"
+            met &= runs.ratio <= TARGET_RATIO
+        print(f"ratio ours/pt: {runs.ratio:.2f}{verdict}")
+    if args.also is not None and count <= args.also_up_to:
+        also_env = dict(env, PYTHONPATH=str(args.also.resolve()), PYTHONPYCACHEPREFIX=str(work / "pycache-also"))
+        also_cmd = [sys.executable, "-m", "prechecks.cli", *ours_cmd[3:]]
+        samples: list[Sample] = []
+        for _ in range(args.runs):
+            samples.append(_timed_in(also_cmd, also_env, args.also.resolve()))
+        print(median_line(f"ours from {args.also}", samples)
+              + f"; peak RSS {max(s.max_rss_kib for s in samples) / 1024:.1f} MiB")
+    print(f"ours per schema: {per_schema[count] * 1000:.2f} ms")
+    rss_verdict = ""
+    if count >= 10000:
+        verdict = "met" if rss_mib <= TARGET_RSS_MIB else "NOT met"
+        rss_verdict = f"  (target <= {TARGET_RSS_MIB} MiB at 10,000: {verdict})"
+        met &= rss_mib <= TARGET_RSS_MIB
+    print(f"ours peak RSS: {rss_mib:.1f} MiB{rss_verdict}")
+    print(f"ours longest statement: {longest:.3f} s (manifest); slow log ({BENCH_USER}): {slow_count} >= 1 s, "
+          f"longest {slow_longest:.3f} s, {over_limit} >= {STATEMENT_LIMIT:g} s (target 0)")
+    collectors = manifests[len(manifests) // 2]["collectors"]
+    slowest = sorted(collectors, key=lambda c: -float(c.get("seconds", 0)))[:5]
+    print("slowest collectors: " + ", ".join(f"{c['name']} {float(c['seconds']):.2f} s" for c in slowest))
+    ddl = next(c for c in manifests[-1]["collectors"] if c["name"] == "schema_ddl")
+    print(f"schema_ddl: {ddl['status']}" + (f" ({ddl['reason']})" if ddl.get("reason") else " (not cut)"))
+    sys.stdout.flush()
+    return met
+
+
+def _timed_in(command: list[str], env: dict[str, str], cwd: Path) -> Any:
+    """One run of another checkout's CLI from its own directory (`-m` imports from the working directory):
+    its wall time and peak RSS; the archive it wrote is removed."""
+    import os
+
+    from benchmarks._common import Sample
+
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, env=env, cwd=cwd)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{cwd}: exited {proc.returncode}: {err.read().decode(errors='replace')[-800:]}")
+    Path(out.decode().strip().splitlines()[-1]).unlink()
+    return Sample(seconds, int(usage.ru_maxrss))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
