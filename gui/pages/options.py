@@ -195,7 +195,7 @@ class HistorySource(QGroupBox):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("bearer token (optional)")
         self.token.setAccessibleName("Prometheus bearer token")
-        self.remember = QCheckBox("Remember the token in the key&chain")
+        self.remember = QCheckBox("Remember the token in the keychain")
         self.ca_file = QLineEdit()
         self.ca_file.setPlaceholderText("CA file (PEM) for a private certificate, optional")
         self.ca_file.setAccessibleName("Prometheus CA file")
@@ -214,7 +214,7 @@ class HistorySource(QGroupBox):
         self.status.setAccessibleName("Prometheus history status")
         self.setToolTip(HISTORY_TIP)
         for row, (label, widget, extra) in enumerate((("&Prometheus URL:", self.url, None),
-                                                      ("To&ken:", self.token, self.remember),
+                                                      ("Token:", self.token, self.remember),
                                                       ("CA file:", self.ca_file, browse))):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -336,7 +336,7 @@ class DatabaseList(QWidget):
         row.addWidget(self.filter, 1)
         self.tick_shown = QPushButton("Tic&k shown")
         self.tick_shown.setAccessibleName("Tick every database the filter shows")
-        self.untick_shown = QPushButton("Untick sho&wn")
+        self.untick_shown = QPushButton("Untick shown")
         self.untick_shown.setAccessibleName("Untick every database the filter shows")
         row.addWidget(self.tick_shown)
         row.addWidget(self.untick_shown)
