@@ -43,7 +43,8 @@ def _drop(target: QWidget, urls: list[QUrl]) -> bool:
     mime.setUrls(urls)
     where = QtCore.QPointF(target.rect().center())
     actions = Qt.DropAction.CopyAction
-    enter = QtGui.QDragEnterEvent(where, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QtGui.QDragEnterEvent(target.rect().center(), actions, mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False
@@ -83,7 +84,7 @@ def test_drop_file_urls_on_the_list_and_on_the_page(page, tmp_path: Path, wizard
     assert [a.path for a in wizard.state.attachments] == [first, second]
     mime = QtCore.QMimeData()
     mime.setText("just text")
-    enter = QtGui.QDragEnterEvent(QtCore.QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QtGui.QDragEnterEvent(QtCore.QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                   Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(page.list.viewport(), enter)
     assert not enter.isAccepted()  # only files are taken
