@@ -230,7 +230,7 @@ def _with_cloud_section(report: str, cloud_text: str) -> str:
     try:
         section = render_cloud_section(json.loads(cloud_text))
     except ValueError:
-        section = "## Cloud (AWS)\ncloud.json could not be read back"
+        section = "## Cloud\ncloud.json could not be read back"
     head, end, tail = report.rpartition("## The End")
     return f"{head}{section}\n\n{end}{tail}" if end else f"{report}\n{section}\n"
 
