@@ -740,6 +740,9 @@ def _prometheus_history(args: argparse.Namespace, match: str | None = None,
     if not args.quiet:
         _progress_line(f"{label}reading {args.history_days:g} days of history from Prometheus"
                        + (f" (credentials from {auth.found_in})" if auth.header else ""))
+    if auth.header and args.prometheus.lower().startswith("http://"):  # the token would cross the network in clear
+        print(f"ps-prechecks: warning: {label}the Prometheus credentials ({auth.found_in}) go over plain http to "
+              f"{args.prometheus}: use its https:// address where the store has one", file=sys.stderr)
     chosen = match if match is not None else args.prometheus_match or ""
     options = PrometheusOptions(args.prometheus, match=chosen, days=args.history_days, ca_file=args.prometheus_ca)
     client = PrometheusClient(args.prometheus, auth=auth, ca_file=args.prometheus_ca)

@@ -448,6 +448,7 @@ def test_cli_writes_history_json_and_never_the_token(stack: Stack, tmp_path: Pat
         gate.stop()
     assert f"Bearer {token}" in gate.seen
     assert "history from Prometheus: " in captured.err
+    assert f"the Prometheus credentials ({TOKEN_ENV}) go over plain http to {gate.url}" in captured.err
     archive = Path(captured.out.strip().splitlines()[-1])
     files: dict[str, bytes] = {}
     with tarfile.open(archive, "r:gz") as tar:
