@@ -670,6 +670,9 @@ def run_collection(args: argparse.Namespace) -> int:
     import json
 
     cloud = _cloud_document(args, spec.host)
+    hint = _cloud_hint(args, result.facts, cloud)
+    if hint:
+        print(f"ps-prechecks: {hint}", file=sys.stderr)
     if watch is not None:
         try:
             history = json.loads(_watch_history(args, spec, watch, timestamp, output))
@@ -749,6 +752,25 @@ def _prometheus_history(args: argparse.Namespace, match: str | None = None,
     document = collect_history(options, client=client)
     print(f"ps-prechecks: {label}{one_line(document)}", file=sys.stderr)
     return document, auth.secrets
+
+
+CLOUD_HINTS = {  # server.platform -> (what it is, the flags that read its size and 14 days of load)
+    "rds": ("Amazon RDS", "--aws-db-instance ID --aws-region REGION (and --aws-profile NAME)"),
+    "aurora": ("Amazon Aurora", "--aws-db-cluster ID --aws-region REGION (and --aws-profile NAME)"),
+    "cloudsql": ("Google Cloud SQL", "--gcp-instance PROJECT:REGION:INSTANCE (the console's Connection name)"),
+    "azure": ("Azure Database for MySQL", "--azure-server NAME --azure-subscription ID"),
+}
+
+
+def _cloud_hint(args: argparse.Namespace, facts: Mapping[str, Any], cloud: Mapping[str, Any] | None) -> str:
+    """One line when the server says it is a managed one but no cloud part ran (and --no-cloud was not given)."""
+    server = facts.get("server")
+    platform = server.get("platform") if isinstance(server, Mapping) else None
+    if cloud is not None or args.no_cloud or args.quiet or platform not in CLOUD_HINTS:
+        return ""
+    name, flags = CLOUD_HINTS[platform]
+    return (f"this server looks like {name}: {flags} adds the instance's size, storage and 14 days of load to the "
+            "archive (read-only; --no-cloud silences this)")
 
 
 def _cloud_document(args: argparse.Namespace, host: str | None, entry: Mapping[str, Any] | None = None,
