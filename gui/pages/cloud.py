@@ -47,6 +47,25 @@ from gui.worker import Task
 Fields = dict[str, str]
 
 
+# the collectors' remedies name command-line flags; on this page the same remedy is a field or a button
+_WIZARD_WORDS = (
+    ("ps-prechecks --aws-policy", "Copy policy"), ("ps-prechecks --gcp-policy", "Copy policy"),
+    ("ps-prechecks --azure-policy", "Copy policy"),
+    ("--aws-db-instance or --aws-db-cluster", "the instance or cluster"), ("--aws-db-instance", "the instance"),
+    ("--aws-db-cluster", "the cluster"), ("--aws-region", "the region"), ("--aws-profile", "a profile"),
+    ("--gcp-instance", "the instance"), ("--gcp-credentials", "a key file"),
+    ("--azure-subscription", "the subscription"), ("--azure-resource-group", "the resource group"),
+    ("--azure-server", "the server"), ("--no-cloud", "Skip"),
+)
+
+
+def wizard_words(text: str) -> str:
+    """A collector's reason with its command-line flags said as this page's fields and buttons."""
+    for flag, words in _WIZARD_WORDS:
+        text = text.replace(flag, words)
+    return text
+
+
 class ProviderFields(QWidget):
     """A provider's own widgets: filled from what the endpoint says or what was remembered, read as names."""
 
@@ -92,7 +111,10 @@ class CloudProvider:
         raise NotImplementedError
 
     def one_line(self, document: Mapping[str, Any]) -> str:
-        raise NotImplementedError
+        """What was read, or the first reason it was not, in the page's words (not the command line's)."""
+        from collectors.cloudcommon import one_line
+
+        return wizard_words(one_line(document))
 
     def policy_text(self) -> str:
         raise NotImplementedError
@@ -221,11 +243,6 @@ class AwsProvider(CloudProvider):
         from collectors.aws import collect_cloud
 
         return collect_cloud(self.options(choice), choice.host, clock=clock)
-
-    def one_line(self, document: Mapping[str, Any]) -> str:
-        from collectors.cloudcommon import one_line
-
-        return one_line(document)
 
     def policy_text(self) -> str:
         from collectors.aws import policy_json
@@ -415,11 +432,6 @@ class GcpProvider(CloudProvider):
 
         return collect_cloud(self.options(choice), clock=clock)
 
-    def one_line(self, document: Mapping[str, Any]) -> str:
-        from collectors.cloudcommon import one_line
-
-        return one_line(document)
-
     def policy_text(self) -> str:
         from collectors.gcp import policy_text
 
@@ -502,11 +514,6 @@ class AzureProvider(CloudProvider):
         from collectors.azure import collect_cloud
 
         return collect_cloud(self.options(choice), choice.host, clock=clock)
-
-    def one_line(self, document: Mapping[str, Any]) -> str:
-        from collectors.cloudcommon import one_line
-
-        return one_line(document)
 
     def policy_text(self) -> str:
         from collectors.azure import policy_json
@@ -786,7 +793,7 @@ class CloudPage(Page):
         for entry in items:
             ok = bool(entry.get("ok"))
             action = str(entry.get("iam_action") or "")
-            why = action if ok else "; ".join(t for t in (action, str(entry.get("reason") or "")) if t)
+            why = action if ok else "; ".join(t for t in (action, wizard_words(str(entry.get("reason") or ""))) if t)
             row = QTreeWidgetItem([str(entry.get("part")), "yes" if ok else "no", why])
             row.setToolTip(2, why)
             self.access.addTopLevelItem(row)

@@ -233,6 +233,7 @@ def test_test_access_runs_in_a_worker_and_names_the_denied_action(qtbot, wizard:
         assert rows["last month's RDS bill (Cost Explorer)"] == ("yes", "ce:GetCostAndUsage")
         readable, why = rows["CloudWatch metrics"]
         assert readable == "no" and why.startswith("cloudwatch:GetMetricData; not allowed")
+        assert why.endswith("(add it: Copy policy)") and "--" not in why  # the page's words, not the CLI's flags
         assert [name for name, (ok, _why) in rows.items() if ok == "no"] == ["CloudWatch metrics"]
         assert "Missing: cloudwatch:GetMetricData" in page.status.text()
         assert proxy.seen["GetMetricData"] >= 1
