@@ -136,6 +136,12 @@ def why_not_read_only(sql: str) -> str | None:
     problem = _forbidden_anywhere(tokens)
     if problem:
         return problem
+    opened = 0  # a query expression in parentheses, "(SELECT ...) UNION ALL (SELECT ...)" (the batched schema walk)
+    while opened < len(tokens) and tokens[opened].kind == "op" and tokens[opened].text == "(":
+        opened += 1
+    if opened:
+        return None if opened < len(tokens) and tokens[opened].is_word("SELECT") else \
+            "a parenthesised statement that is not a SELECT"
     first = tokens[0]
     if first.kind != "word":
         return f"starts with {first.text!r}"

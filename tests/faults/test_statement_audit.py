@@ -61,7 +61,10 @@ REFUSED = [
     "SELECT 1; DROP TABLE t", "SELECT 1;", "SELECT 1 /*! ; DROP TABLE t */", "SELECT /*!50000 SLEEP(1) */ 1",
     "/*!INSERT INTO t VALUES (1)*/", "SELECT /*M!100000 GET_LOCK('a', 1) */ 1",
     # what cannot be read with certainty
-    "SELECT 'unterminated", "SELECT 1 /* unterminated", "", "   ", "(SELECT 1)",
+    "SELECT 'unterminated", "SELECT 1 /* unterminated", "", "   ",
+    # parentheses around anything but a query
+    "(DELETE FROM t)", "((UPDATE t SET a = 1))", "(", "(SELECT 1) INTO OUTFILE '/tmp/x'",
+    "(SELECT 1 FOR UPDATE) UNION ALL (SELECT 2)",
 ]
 
 ACCEPTED = [
@@ -78,6 +81,8 @@ ACCEPTED = [
     "SELECT 'FOR UPDATE', \"INTO OUTFILE\", `sleep` FROM `insert` -- DROP TABLE t\n",
     "SELECT 'it''s', 'back\\'slash' /* an ordinary comment: DELETE FROM t */ # and another",
     "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_TYPE = 'PROCEDURE'",
+    "(SELECT 1)", "(SELECT 'a', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'a') UNION ALL "
+    "(SELECT 'b', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'b')",
 ]
 
 
