@@ -54,3 +54,23 @@ def read_archive(path: Path) -> dict[str, bytes]:
 
 def archive_json(files: dict[str, bytes], name: str) -> Any:
     return json.load(io.BytesIO(files[name]))
+
+
+def loopback_only(monkeypatch: Any) -> list[Any]:
+    """Refuse (and record) every IPv4/IPv6 connect beyond the loopback for the rest of the test: the cloud SDKs'
+    credential chains probe metadata servers (169.254.169.254, metadata.google.internal) when not told otherwise.
+    The returned list holds what was attempted; a fixture asserts it empty at teardown."""
+    import socket
+
+    real_connect = socket.socket.connect
+    outside: list[Any] = []
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else ""
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (host.startswith("127.") or host == "::1"):
+            outside.append(address)
+            raise OSError(f"test guard: connect to {address} refused (loopback only)")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return outside

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import pytest
 
 from collectors import aws
 from tests.aws_standin import FaultProxy, MotoServer, free_port, start_moto
-from tests.helpers import CLI, REPO, read_archive, server_args
+from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 REGION = "eu-west-1"
@@ -54,17 +53,7 @@ def aws_env(moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
            "AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_DEFAULT_REGION": REGION}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    real_connect = socket.socket.connect
-    outside: list[Any] = []
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else ""
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (host.startswith("127.") or host == "::1"):
-            outside.append(address)
-            raise OSError(f"test guard: connect to {address} refused (loopback only)")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    outside = loopback_only(monkeypatch)
     moto.reset()
     yield env
     assert outside == [], f"connects beyond the loopback were attempted: {outside}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import pytest
 
 from collectors import azure
 from tests.cloud_standins import AzureCloud, StandIn, azure_denied, azure_throttled, throwaway_tls
-from tests.helpers import CLI, REPO, read_archive, server_args
+from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 SUBSCRIPTION = "6f1c2d3e-0000-4000-8000-00000000a2b1"
@@ -113,17 +112,7 @@ def azure_cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
            "IMDS_ENDPOINT": "http://127.0.0.1:9"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    real_connect = socket.socket.connect
-    outside: list[Any] = []
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else ""
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (host.startswith("127.") or host == "::1"):
-            outside.append(address)
-            raise OSError(f"test guard: connect to {address} refused (loopback only)")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    outside = loopback_only(monkeypatch)
     _seed(cloud)
     yield stand_in, cloud, env
     stand_in.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 
 from collectors import gcp
 from tests.cloud_standins import GoogleCloud, StandIn, google_denied, google_throttled, service_account_file
-from tests.helpers import CLI, REPO, read_archive, server_args
+from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 PROJECT = "shop-prod"
@@ -113,17 +112,7 @@ def google(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[St
            "CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING": f"{stand_in.url}/"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    real_connect = socket.socket.connect
-    outside: list[Any] = []
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else ""
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (host.startswith("127.") or host == "::1"):
-            outside.append(address)
-            raise OSError(f"test guard: connect to {address} refused (loopback only)")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    outside = loopback_only(monkeypatch)
     _seed(cloud)
     yield stand_in, cloud, env
     stand_in.close()

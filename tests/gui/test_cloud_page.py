@@ -30,7 +30,7 @@ from gui.wizard import Wizard
 from tests.aws_standin import FaultProxy, MotoServer, start_moto
 from tests.gui.conftest import MakeWizard, fill_connection, save_through, wizard_log_handlers
 from tests.gui.submission_helpers import collected, open_at
-from tests.helpers import read_archive
+from tests.helpers import loopback_only, read_archive
 from tests.servers import MariaDBFactory, MariaDBServer
 
 REGION = "eu-west-1"
@@ -60,17 +60,7 @@ def aws_env(moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
            "AWS_SHARED_CREDENTIALS_FILE": str(credentials), **PLANTED}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    real_connect = socket.socket.connect
-    outside: list[Any] = []
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else ""
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (host.startswith("127.") or host == "::1"):
-            outside.append(address)
-            raise OSError(f"test guard: connect to {address} refused (loopback only)")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    outside = loopback_only(monkeypatch)
     moto.reset()
     import boto3
 
