@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prechecks.bundle import facts_text
+from prechecks.redaction import Redactor
 
 
 def _tenant_facts(schemas: int) -> dict[str, Any]:
@@ -45,3 +46,26 @@ def test_facts_json_is_the_sorted_indented_document_and_costs_little_more_than_i
     assert len(text) > 1_000_000
     # json.dumps with an indent keeps every piece the encoder yields until the end: ~5x the text here
     assert peak < 3 * len(text), (peak, len(text))
+
+
+def test_the_text_pass_rewrites_the_archive_copy_of_the_facts_in_place() -> None:
+    """build() hands Redactor.facts its own JSON copy (copy=False): every string goes through the text pass
+    (a password is removed wherever it is) without a second set of every dict and list of the facts."""
+    facts = _tenant_facts(300)
+    facts["tables"][123]["comment"] = "loaded with s3cr3t-Passw0rd-42 by the import job"
+    expected = Redactor((), secrets=["s3cr3t-Passw0rd-42"]).facts(facts)  # copy=True: the input is not changed
+    assert "s3cr3t" not in json.dumps(expected) and "s3cr3t" in facts["tables"][123]["comment"]
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        owned = json.loads(json.dumps(facts))
+        document_size = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        redacted = Redactor((), secrets=["s3cr3t-Passw0rd-42"]).facts(owned, copy=False)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert redacted == expected
+    assert peak < 0.1 * document_size, (peak, document_size)
