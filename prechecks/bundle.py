@@ -212,10 +212,29 @@ def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
     """A JSON copy of the derived facts with what the archive adds to them (the run's own are not changed): the
     notes on a common password (``collection.notes``). What the questionnaire is prefilled from; build() redacts
     it. (A slow log file's digest is a source of derive(): prechecks.derive.derive(facts, slow_log_files=...).)"""
-    facts: dict[str, Any] = json.loads(json.dumps(derived.facts, default=str))
+    facts: dict[str, Any] = json_copy(derived.facts)
     if inputs.notes:  # a common password: the report says what it means for redaction
         facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
     return facts
+
+
+_JSON_ATOMS = (str, int, float, bool, type(None))
+
+
+def json_copy(value: Any) -> Any:
+    """``json.loads(json.dumps(value, default=str))``, the same document, without its text and with the strings
+    shared with ``value`` (they cannot change): every name of thousands of schemas was held twice more in the
+    archive's copy of the facts. Anything but JSON's own types (a tuple, a Decimal, a key that is not a string)
+    goes through the JSON round trip itself, as before."""
+    kind = type(value)
+    if kind in _JSON_ATOMS:
+        return value
+    if kind is dict:
+        if all(type(key) is str for key in value):
+            return {key: json_copy(item) for key, item in value.items()}
+    elif kind is list:
+        return [json_copy(item) for item in value]
+    return json.loads(json.dumps(value, default=str))
 
 
 def _cloud_ids(facts: Mapping[str, Any], inputs: ArchiveInputs) -> list[str]:

@@ -7,12 +7,14 @@ not seconds or megabytes of this machine.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from prechecks.bundle import facts_text
+from prechecks.bundle import facts_text, json_copy
 from prechecks.redaction import Redactor
 
 
@@ -69,3 +71,31 @@ def test_the_text_pass_rewrites_the_archive_copy_of_the_facts_in_place() -> None
         tracemalloc.stop()
     assert redacted == expected
     assert peak < 0.1 * document_size, (peak, document_size)
+
+
+def test_the_archive_copy_of_the_facts_is_the_json_round_trip_sharing_the_strings() -> None:
+    """archive_facts() copies the derived facts before the build rewrites them: the same document the JSON round
+    trip gave (tuples as lists, a Decimal or a date as text, integer keys as text), its names not held again."""
+    facts: dict[str, Any] = _tenant_facts(300)
+    facts["odd"] = {"tuple": (1, "a"), "decimal": decimal.Decimal("1.50"), "at": datetime.date(2026, 1, 2),
+                    "keys": {1: "one", True: "yes", None: "none"}, "nan": float("nan"), "big": 2**70,
+                    "nested": [{"x": (None, 1.5)}], "flag": False}
+    copied = json_copy(facts)
+    assert json.dumps(copied, sort_keys=True) == json.dumps(json.loads(json.dumps(facts, default=str)), sort_keys=True)
+    copied["tables"][0]["name"] = "changed"
+    copied["odd"]["nested"][0]["x"][0] = "changed"
+    assert facts["tables"][0]["name"] == "t00" and facts["odd"]["nested"][0]["x"] == (None, 1.5)
+
+    def held_by(make: Callable[[], Any]) -> tuple[Any, int]:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            made = make()
+            return made, tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+
+    del facts["odd"]
+    _round_trip, round_trip_size = held_by(lambda: json.loads(json.dumps(facts, default=str)))
+    _copy, copy_size = held_by(lambda: json_copy(facts))
+    assert copy_size < 0.75 * round_trip_size, (copy_size, round_trip_size)
