@@ -78,7 +78,7 @@ def test_the_archive_copy_of_the_facts_is_the_json_round_trip_sharing_the_string
     trip gave (tuples as lists, a Decimal or a date as text, integer keys as text), its names not held again."""
     facts: dict[str, Any] = _tenant_facts(300)
     facts["odd"] = {"tuple": (1, "a"), "decimal": decimal.Decimal("1.50"), "at": datetime.date(2026, 1, 2),
-                    "keys": {1: "one", True: "yes", None: "none"}, "nan": float("nan"), "big": 2**70,
+                    "keys": {2: "two", True: "yes", None: "none"}, "nan": float("nan"), "big": 2**70,
                     "nested": [{"x": (None, 1.5)}], "flag": False}
     copied = json_copy(facts)
     assert json.dumps(copied, sort_keys=True) == json.dumps(json.loads(json.dumps(facts, default=str)), sort_keys=True)
