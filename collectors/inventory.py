@@ -212,7 +212,9 @@ _COLUMNS_SQL = ("SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, CO
                 " CHARACTER_SET_NAME, EXTRA, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s")
 _STATISTICS_SQL = ("SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE"
                    " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s")
-_PARTITIONS_SQL = ("SELECT DISTINCT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD"
+# one row per partition (no DISTINCT: a UNION ALL part cannot start with it, and then every schema of a
+# schema-per-tenant server cost a statement of its own); the walk keeps one method per table
+_PARTITIONS_SQL = ("SELECT TABLE_NAME, PARTITION_METHOD, SUBPARTITION_METHOD"
                    " FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = %s AND PARTITION_NAME IS NOT NULL")
 # TABLE_ROWS makes MariaDB open each view, and then TABLE_COMMENT carries error 1356 for a view that no longer
 # resolves (MySQL 8 fills it from the data dictionary's view_valid flag): views only, one read per schema
