@@ -74,3 +74,18 @@ def loopback_only(monkeypatch: Any) -> list[Any]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     return outside
+
+
+CLOUD_ENV_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_", "CLOUDSDK_")  # every cloud SDK's settings and credentials
+
+
+def cloud_cli_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The environment of a ps-prechecks subprocess in a cloud test: this process's, less any cloud SDK setting and
+    MYSQL_PWD, plus ``env``, with its own home and XDG folders under ``tmp_path`` (no draft, key or cache of the
+    user's)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(CLOUD_ENV_PREFIXES) and k != "MYSQL_PWD"}
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {**base, **env, "HOME": str(home), "PYTHONPATH": str(REPO),
+            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache")}

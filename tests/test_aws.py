@@ -23,7 +23,7 @@ import pytest
 
 from collectors import aws
 from tests.aws_standin import FaultProxy, MotoServer, free_port, start_moto
-from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
+from tests.helpers import CLI, REPO, cloud_cli_env, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 REGION = "eu-west-1"
@@ -336,21 +336,12 @@ def test_unreachable_endpoint_is_bounded(aws_env: dict[str, str], monkeypatch: p
                                "(EndpointConnectionError): check the network or AWS_ENDPOINT_URL"}]
 
 
-def _cli_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MYSQL_PWD"}
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    return {**base, **env, "HOME": str(home), "PYTHONPATH": str(REPO),
-            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-            "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache")}
-
-
 def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer, moto: MotoServer,
                                                         aws_env: dict[str, str], tmp_path: Path) -> None:
     _seed(moto, aws_env)
     planted = {"AWS_ACCESS_KEY_ID": "AKIAPLANTEDKEY7Q3Z9X", "AWS_SECRET_ACCESS_KEY": "planted/Secret+Key/9f8e7d6c5b",
                "AWS_SESSION_TOKEN": "PlantedSessionToken//FwoGZXIvYXdzEBYaD"}
-    env = _cli_env({**aws_env, **planted, "MYSQL_PWD": mariadb.root_password}, tmp_path)
+    env = cloud_cli_env({**aws_env, **planted, "MYSQL_PWD": mariadb.root_password}, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.run([*CLI, *server_args(mariadb), "--sleep=0", "--no-schema-ddl", "--output", str(out),
@@ -386,7 +377,7 @@ def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer, 
 
 def test_cli_without_credentials_still_writes_the_sql_archive(mariadb: MariaDBServer, aws_env: dict[str, str],
                                                               tmp_path: Path) -> None:
-    env = _cli_env({**aws_env, "MYSQL_PWD": mariadb.root_password}, tmp_path)
+    env = cloud_cli_env({**aws_env, "MYSQL_PWD": mariadb.root_password}, tmp_path)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         env.pop(key)
     out = tmp_path / "out"
@@ -407,7 +398,7 @@ def test_cli_without_credentials_still_writes_the_sql_archive(mariadb: MariaDBSe
 
 
 def test_cli_without_cloud_flags_touches_no_aws(mariadb: MariaDBServer, tmp_path: Path) -> None:
-    env = _cli_env({"MYSQL_PWD": mariadb.root_password, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, tmp_path)
+    env = cloud_cli_env({"MYSQL_PWD": mariadb.root_password, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.run([*CLI, *server_args(mariadb), "--sleep=0", "--no-schema-ddl", "--output", str(out)],
@@ -483,7 +474,7 @@ def test_servers_entries_take_the_aws_keys(mariadb: MariaDBServer, moto: MotoSer
         no_cloud = true
     ''')
     servers.chmod(0o600)
-    env = _cli_env({**aws_env, "SHOP_PW": mariadb.root_password}, tmp_path)
+    env = cloud_cli_env({**aws_env, "SHOP_PW": mariadb.root_password}, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.run([*CLI, "--servers", str(servers), "--sleep=0", "--no-schema-ddl", "--output", str(out)],
@@ -536,7 +527,7 @@ def _cli_archive(mariadb: MariaDBServer, env: dict[str, str], tmp_path: Path, *f
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     proc = subprocess.run([*CLI, *server_args(mariadb), "--sleep=0", "--no-schema-ddl", "--output", str(out), *flags],
-                          capture_output=True, text=True, env=_cli_env({**env, "MYSQL_PWD": mariadb.root_password},
+                          capture_output=True, text=True, env=cloud_cli_env({**env, "MYSQL_PWD": mariadb.root_password},
                                                                        tmp_path),
                           timeout=180, check=False, cwd=REPO)
     assert proc.returncode == 0, proc.stderr

@@ -22,7 +22,7 @@ import pytest
 
 from collectors import azure
 from tests.cloud_standins import AzureCloud, StandIn, azure_denied, azure_throttled, throwaway_tls
-from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
+from tests.helpers import CLI, REPO, cloud_cli_env, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 SUBSCRIPTION = "6f1c2d3e-0000-4000-8000-00000000a2b1"
@@ -230,21 +230,11 @@ def test_policy_is_a_custom_role_of_the_actions_called() -> None:
     assert "Reader and Monitoring Reader" in role["Description"]
 
 
-def _cli_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AWS_", "GOOGLE_"))
-            and k != "MYSQL_PWD"}
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    return {**base, **env, "HOME": str(home), "PYTHONPATH": str(REPO),
-            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-            "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache")}
-
-
 def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer,
                                                         azure_cloud: tuple[StandIn, AzureCloud, dict[str, str]],
                                                         tmp_path: Path) -> None:
     stand_in, cloud, aenv = azure_cloud
-    env = _cli_env({**aenv, "MYSQL_PWD": mariadb.root_password}, tmp_path)
+    env = cloud_cli_env({**aenv, "MYSQL_PWD": mariadb.root_password}, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.run([*CLI, *server_args(mariadb), "--sleep=0", "--no-schema-ddl", "--output", str(out),
@@ -283,7 +273,7 @@ def test_cli_without_cloud_flags_imports_no_sdk(mariadb: MariaDBServer, tmp_path
     (hook / "sitecustomize.py").write_text(
         "import atexit, sys, os\n"
         "atexit.register(lambda: open(os.environ['MODULES_OUT'], 'w').write('\\n'.join(sorted(sys.modules))))\n")
-    env = _cli_env({"MYSQL_PWD": mariadb.root_password, "MODULES_OUT": str(tmp_path / "modules.txt")}, tmp_path)
+    env = cloud_cli_env({"MYSQL_PWD": mariadb.root_password, "MODULES_OUT": str(tmp_path / "modules.txt")}, tmp_path)
     env["PYTHONPATH"] = f"{hook}{os.pathsep}{REPO}"
     out = tmp_path / "out"
     out.mkdir()

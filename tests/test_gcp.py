@@ -21,7 +21,7 @@ import pytest
 
 from collectors import gcp
 from tests.cloud_standins import GoogleCloud, StandIn, google_denied, google_throttled, service_account_file
-from tests.helpers import CLI, REPO, loopback_only, read_archive, server_args
+from tests.helpers import CLI, REPO, cloud_cli_env, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
 PROJECT = "shop-prod"
@@ -247,16 +247,6 @@ def test_policy_names_roles_and_permissions() -> None:
                          "- monitoring.timeSeries.list\n")
 
 
-def _cli_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "CLOUDSDK_", "AWS_"))
-            and k != "MYSQL_PWD"}
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    return {**base, **env, "HOME": str(home), "PYTHONPATH": str(REPO),
-            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-            "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache")}
-
-
 def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer,
                                                         google: tuple[StandIn, GoogleCloud, dict[str, str]],
                                                         tmp_path: Path) -> None:
@@ -264,7 +254,7 @@ def test_cli_archive_holds_cloud_json_and_no_credential(mariadb: MariaDBServer,
     key_file = Path(genv["GOOGLE_APPLICATION_CREDENTIALS"])
     info = json.loads(key_file.read_text())
     planted = [info["private_key"].splitlines()[5], info["private_key_id"]]  # a line of the key, and its id
-    env = _cli_env({k: v for k, v in genv.items() if k != "GOOGLE_APPLICATION_CREDENTIALS"} |
+    env = cloud_cli_env({k: v for k, v in genv.items() if k != "GOOGLE_APPLICATION_CREDENTIALS"} |
                    {"MYSQL_PWD": mariadb.root_password}, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
