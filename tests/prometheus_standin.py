@@ -16,6 +16,7 @@ STAND-IN token gate.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -327,3 +328,24 @@ class TokenGate:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def planted_stack(server: MariaDBServer, base: Path) -> Iterator[tuple[Planted, Child, Child]]:
+    """A Prometheus holding 14 planted days (ended 7 to 14 days ago) and scraping a real mysqld_exporter in front of
+    ``server``, once the exporter's first scrape is in: (planted, exporter, prometheus); both stopped on exit."""
+    planted = Planted(monday_before(datetime.now(UTC)) - timedelta(days=21))
+    metrics = base / "planted.om"
+    metrics.write_text(planted.openmetrics())
+    exporter = start_exporter(server, base)
+    try:
+        prometheus = start_prometheus(base / "prom", [f"127.0.0.1:{exporter.port}"], metrics)
+        try:
+            live = f'mysql_up{{instance="127.0.0.1:{exporter.port}"}}'
+            wait_for("the first scrape", lambda: b'"result":[{' in _get(
+                f"{prometheus.url}/api/v1/query?query={live}")[1])
+            yield planted, exporter, prometheus
+        finally:
+            prometheus.stop()
+    finally:
+        exporter.stop()

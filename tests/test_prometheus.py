@@ -17,7 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -73,23 +73,8 @@ class Stack:
 def stack(mariadb: MariaDBServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not standin.available():  # as tests/conftest.py does for mariadbd: missing is a failure, not a skip
         pytest.fail(standin.MISSING, pytrace=False)
-    base = tmp_path_factory.mktemp("prometheus")
-    planted = standin.Planted(standin.monday_before(datetime.now(UTC)) - timedelta(days=21))
-    metrics = base / "planted.om"
-    metrics.write_text(planted.openmetrics())
-    exporter = standin.start_exporter(mariadb, base)
-    try:
-        prometheus = standin.start_prometheus(base / "prom", [f"127.0.0.1:{exporter.port}"], metrics)
-    except BaseException:
-        exporter.stop()
-        raise
-    stack = Stack(prometheus, exporter, planted, mariadb)
-    try:
-        standin.wait_for("the first scrape", lambda: bool(stack.instant(f"mysql_up{{{stack.live}}}")))
-        yield stack
-    finally:
-        prometheus.stop()
-        exporter.stop()
+    with standin.planted_stack(mariadb, tmp_path_factory.mktemp("prometheus")) as (planted, exporter, prometheus):
+        yield Stack(prometheus, exporter, planted, mariadb)
 
 
 def planted_history(stack: Stack, **options: Any) -> dict[str, Any]:

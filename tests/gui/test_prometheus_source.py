@@ -10,7 +10,7 @@ import json
 import time
 import types
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -44,27 +44,13 @@ class Stack:
 def stack(mariadb: MariaDBServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not standin.available():  # as tests/conftest.py does for mariadbd: missing is a failure, not a skip
         pytest.fail(standin.MISSING, pytrace=False)
-    base = tmp_path_factory.mktemp("prometheus-gui")
     # ended 7 to 14 days ago: within the 14 days Find instances looks at, beside the live exporter's instance
-    planted = standin.Planted(standin.monday_before(datetime.now(UTC)) - timedelta(days=21))
-    metrics = base / "planted.om"
-    metrics.write_text(planted.openmetrics())
-    exporter = standin.start_exporter(mariadb, base)
-    try:
-        child = standin.start_prometheus(base / "prom", [f"127.0.0.1:{exporter.port}"], metrics)
-    except BaseException:
-        exporter.stop()
-        raise
-    gate = standin.TokenGate(child.port, TOKEN)
-    live = f'mysql_up{{instance="127.0.0.1:{exporter.port}"}}'
-    try:
-        standin.wait_for("the first scrape", lambda: b'"result":[{' in standin._get(
-            f"{child.url}/api/v1/query?query={live}")[1])
-        yield Stack(child, exporter, planted, gate)
-    finally:
-        gate.stop()
-        child.stop()
-        exporter.stop()
+    with standin.planted_stack(mariadb, tmp_path_factory.mktemp("prometheus-gui")) as (planted, exporter, child):
+        gate = standin.TokenGate(child.port, TOKEN)
+        try:
+            yield Stack(child, exporter, planted, gate)
+        finally:
+            gate.stop()
 
 
 @pytest.fixture(autouse=True)
