@@ -21,6 +21,7 @@ import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -173,3 +174,21 @@ class FaultProxy:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def moto_env(moto: MotoServer, tmp_path: Path, monkeypatch: Any, keys: dict[str, str]) -> dict[str, str]:
+    """The AWS SDK pointed at ``moto`` for one test: every AWS_ variable of this process dropped, empty config and
+    credentials files in ``tmp_path``, the instance-metadata probe off, ``keys`` (credentials, a region) set;
+    moto's state reset. Returns what was set."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    config, credentials = tmp_path / "aws-config", tmp_path / "aws-credentials"
+    config.write_text("")
+    credentials.write_text("")
+    env = {"AWS_ENDPOINT_URL": moto.url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(config),
+           "AWS_SHARED_CREDENTIALS_FILE": str(credentials), **keys}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    moto.reset()
+    return env

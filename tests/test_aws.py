@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from collectors import aws
-from tests.aws_standin import FaultProxy, MotoServer, free_port, start_moto
+from tests.aws_standin import FaultProxy, MotoServer, free_port, moto_env, start_moto
 from tests.helpers import CLI, REPO, cloud_cli_env, loopback_only, read_archive, server_args
 from tests.servers import MariaDBServer
 
@@ -42,19 +42,10 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
 @pytest.fixture
 def aws_env(moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Fake keys, config files in tmp_path, moto as the endpoint; and no connect beyond the loopback."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    config, credentials = tmp_path / "aws-config", tmp_path / "aws-credentials"
-    config.write_text("")
-    credentials.write_text("")
-    env = {"AWS_ENDPOINT_URL": moto.url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "AKIATESTFAKE000001",
-           "AWS_SECRET_ACCESS_KEY": "fake-secret-for-moto", "AWS_CONFIG_FILE": str(config),
-           "AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_DEFAULT_REGION": REGION}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    env = moto_env(moto, tmp_path, monkeypatch, {"AWS_ACCESS_KEY_ID": "AKIATESTFAKE000001",
+                                                 "AWS_SECRET_ACCESS_KEY": "fake-secret-for-moto",
+                                                 "AWS_DEFAULT_REGION": REGION})
     outside = loopback_only(monkeypatch)
-    moto.reset()
     yield env
     assert outside == [], f"connects beyond the loopback were attempted: {outside}"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from gui.qt import QApplication, QPlainTextEdit, QThread, QTreeWidget
 from gui.settings import Settings
 from gui.state import PageId
 from gui.wizard import Wizard
-from tests.aws_standin import FaultProxy, MotoServer, start_moto
+from tests.aws_standin import FaultProxy, MotoServer, moto_env, start_moto
 from tests.gui.conftest import MakeWizard, fill_connection, save_through, wizard_log_handlers
 from tests.gui.submission_helpers import collected, open_at
 from tests.helpers import loopback_only, read_archive
@@ -50,18 +49,8 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
 @pytest.fixture
 def aws_env(moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Planted keys, empty AWS config files in tmp_path, moto as the endpoint, one RDS instance; loopback only."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    config, credentials = tmp_path / "aws-config", tmp_path / "aws-credentials"
-    config.write_text("")
-    credentials.write_text("")
-    env = {"AWS_ENDPOINT_URL": moto.url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(config),
-           "AWS_SHARED_CREDENTIALS_FILE": str(credentials), **PLANTED}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    env = moto_env(moto, tmp_path, monkeypatch, PLANTED)
     outside = loopback_only(monkeypatch)
-    moto.reset()
     import boto3
 
     rds = boto3.client("rds", region_name=REGION, endpoint_url=moto.url)
