@@ -675,7 +675,7 @@ def run_collection(args: argparse.Namespace) -> int:
         print(f"ps-prechecks: {hint}", file=sys.stderr)
     if watch is not None:
         try:
-            history = json.loads(_watch_history(args, spec, watch, timestamp, output))
+            history = _watch_history(args, spec, watch, timestamp, output)
         except ConnectionFailed as exc:
             return _fail(f"the watch could not connect: {exc.problem.one_line()}", watch.kept_note())
         except ValueError as exc:  # a journal that cannot be written, another server after a reconnection
@@ -1000,9 +1000,8 @@ def _watch_server_problem(spec: ConnectionSpec, journal: Any) -> str | None:
 
 
 def _watch_history(args: argparse.Namespace, spec: ConnectionSpec, watch: _Watch, timestamp: str,
-                   output: Path) -> str:
-    """Watch (or go on watching) and return history.json's text. Ctrl-C ends the watch, not the run."""
-    import json
+                   output: Path) -> dict[str, Any]:
+    """Watch (or go on watching) and return history.json's document. Ctrl-C ends the watch, not the run."""
     import math
     import time
 
@@ -1055,7 +1054,7 @@ def _watch_history(args: argparse.Namespace, spec: ConnectionSpec, watch: _Watch
     document = history_from_journal(journal)
     if not args.quiet:
         _progress_line(f"watch: {summary_line(document)}")
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+    return document
 
 
 def _save_samples(archive: Path, destination: Path, timestamp: str) -> None:
