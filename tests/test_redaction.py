@@ -446,7 +446,11 @@ def test_a_password_that_is_a_server_word_is_hidden_where_it_is_a_password_only(
         servers_file = tmp_path / "servers.toml"
         servers_file.write_text(f'[[server]]\nname = "weak"\nhost = "{server.host}"\nport = {server.port}\n'
                                 'user = "weak_app"\npassword_env = "WEAK_PW"\n', encoding="utf-8")
-        several = run_cli(["--servers", str(servers_file), *FAST, f"--output={out}"], env={"WEAK_PW": "InnoDB"})
+        # its own folder: two archives finished in the same second share a name, and the second replaced the first
+        several_out = tmp_path / "out-servers"
+        several_out.mkdir()
+        several = run_cli(["--servers", str(servers_file), *FAST, f"--output={several_out}"],
+                          env={"WEAK_PW": "InnoDB"})
     finally:
         servers.stop_all([server])
         servers.discard(server)
