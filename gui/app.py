@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from prechecks import __version__
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from gui.qt import QImage
 
 log = logging.getLogger("ps_prechecks.gui")
@@ -185,29 +187,43 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @contextlib.contextmanager
-def stop_on_signals(stop: Callable[[int], None]) -> Iterator[None]:
-    """SIGTERM and SIGINT call `stop(signum)` on the main thread, also while Qt's event loop waits.
+def stop_on_signals(stop: Callable[[int], None]) -> Iterator[list[int]]:
+    """SIGTERM and SIGINT call `stop(signum)` from Qt's event loop, also while it waits; yields the signals received.
 
-    Python runs a signal handler only when it next runs Python code, and Qt's loop waiting for events runs none:
-    the signal would wait for the next mouse move. signal.set_wakeup_fd makes the C-level handler write into a
-    socket that a QSocketNotifier watches, which wakes the loop; the slot is Python code, so the handler runs."""
+    The handler itself only notes the signal: Python runs it between any two steps of the main thread, also inside
+    a log line's write (BufferedWriter checks for signals while it holds its lock), and a log line written from
+    there is lost to "reentrant call inside BufferedWriter" — seen when a SIGINT came just after "wizard shown".
+    signal.set_wakeup_fd makes the C-level handler write into a socket that a QSocketNotifier watches, which wakes
+    the loop (waiting for events it runs no Python code; the handler has run by the time the slot's Python does);
+    the slot calls `stop` there for each signal noted. Before
+    the loop runs (the demo server still starting) the caller reads the yielded list."""
     from gui.qt import QtCore
 
+    received: list[int] = []
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
     notifier = QtCore.QSocketNotifier(reader.fileno(), QtCore.QSocketNotifier.Type.Read)
 
+    handled = 0
+
     def drain() -> None:
+        nonlocal handled
         with contextlib.suppress(OSError):
-            while reader.recv(64):
+            while reader.recv(64):  # a wake-up, not a count: a full socket drops bytes, the handler notes them all
                 pass
+        while handled < len(received):
+            handled += 1
+            stop(received[handled - 1])
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)  # nothing more: see above
 
     notifier.activated.connect(drain)
     previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    previous = {signum: signal.signal(signum, lambda signum, _frame: stop(signum)) for signum in STOP_SIGNALS}
+    previous = {signum: signal.signal(signum, note) for signum in STOP_SIGNALS}
     try:
-        yield
+        yield received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -234,8 +250,6 @@ def run(demo: bool) -> int:
     crash.install(log_file, parent=app)  # an error in a slot, a thread or a task: logged and shown, never lost
     server = None
     wizard: Wizard | None = None
-    stopped_by: list[int] = []
-
     closed: list[bool] = []
 
     def close() -> None:
@@ -245,16 +259,13 @@ def run(demo: bool) -> int:
         wizard.reject()  # done(): the work in flight stopped, its threads joined, the draft written
         app.quit()
 
-    def stop(signum: int) -> None:
-        stopped_by.append(signum)
+    def stop(signum: int) -> None:  # from the event loop, the window up
         log.info("%s: closing the wizard", signal.Signals(signum).name)
-        # Still starting (the demo server): noted, and run() ends once start() is done, so nothing it started is
-        # broken off half-way (an exception raised here could land between a process started and its record).
-        # The window up: closed from the event loop, not from inside whatever Python code was running.
-        if wizard is not None:
-            QTimer.singleShot(0, close)
+        close()
 
-    with stop_on_signals(stop):  # until the demo server is gone too
+    # A signal while the demo server is still starting is only noted: run() ends once start() is done, so nothing it
+    # started is broken off half-way.
+    with stop_on_signals(stop) as stopped_by:  # until the demo server is gone too
         try:
             if demo:
                 from prechecks.demo import DemoServer, DemoUnavailable
@@ -268,6 +279,7 @@ def run(demo: bool) -> int:
                 SECRETS.secrets = {server.password}
                 log.info("demo server on %s:%s, its files in %s", server.host, server.port, server.root)
             if stopped_by:
+                log.info("%s: closing the wizard", signal.Signals(stopped_by[0]).name)
                 return 128 + stopped_by[0]
             wizard = Wizard()
             if server is not None:
@@ -276,7 +288,7 @@ def run(demo: bool) -> int:
                 wizard.setWindowTitle(wizard.windowTitle() + " (demo server)")
             wizard.show()
             QTimer.singleShot(0, lambda: log.info("wizard shown"))
-            if stopped_by:  # while the window was being built
+            if stopped_by:  # while the window was being built (its stop() found no window to close)
                 QTimer.singleShot(0, close)
             code = int(app.exec())
             return 128 + stopped_by[0] if stopped_by else code
