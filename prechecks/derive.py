@@ -23,10 +23,10 @@ from typing import Any
 
 from collectors.numbers import as_int as _int  # the one integer parser (collectors.numbers); no driver
 
-__all__ = ["Derived", "derive", "history_fact", "row_totals", "workload_rates"]
+__all__ = ["Derived", "derive", "history_fact", "row_totals", "since_start_sample", "workload_rates"]
 
 # the provenance source of each figure workload_rates computes
-SINCE_START = "SHOW GLOBAL STATUS (first sample): Questions / Uptime"
+SINCE_START = "SHOW GLOBAL STATUS ({sample} sample): Questions / Uptime"
 SAMPLED = "SHOW GLOBAL STATUS, two samples: the change in Questions over the measured interval"
 
 
@@ -71,8 +71,9 @@ def derive(raw: Mapping[str, Any], *, slow_log_files: Mapping[str, Any] | None =
         rates = workload_rates(status, uptime)
         # update, not replace: the workload collectors (collectors/workload.py) wrote their keys already
         facts["workload"] = {**_map(facts.get("workload")), **rates}
-        since_start = _int(status["first"].get("Uptime")) or uptime  # the seconds workload_rates divides by
-        provenance = {**_map(facts.get("provenance")), **_workload_provenance(rates, since_start)}
+        sample, _values = since_start_sample(status)  # rates["uptime_seconds"]: the seconds its figures cover
+        provenance = {**_map(facts.get("provenance")),
+                      **_workload_provenance(rates, rates.get("uptime_seconds"), sample)}
         if provenance:
             facts["provenance"] = provenance
     _sizing(facts, cloud)
@@ -107,15 +108,26 @@ def history_fact(history: Mapping[str, Any]) -> dict[str, Any]:
     return fact
 
 
+def since_start_sample(status: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """The status sample the since-start figures divide by its Uptime, and its name: the first, as pt-mysql-summary's
+    per-second column, unless the server had been up less than a second then (Uptime 0 gives no rate), then the
+    second."""
+    first: Mapping[str, Any] = _map(status.get("first"))
+    second: Mapping[str, Any] = _map(status.get("second"))
+    if _int(first.get("Uptime")) == 0 and (_int(second.get("Uptime")) or 0) > 0:
+        return "second", second
+    return "first", first
+
+
 def workload_rates(status: Mapping[str, Any], uptime: int | None) -> dict[str, Any]:
     """Average QPS since start, sampled QPS, rows read/written — from two status samples."""
     first: Mapping[str, Any] = _map(status.get("first"))
     second: Mapping[str, Any] = _map(status.get("second"))
-    latest = first  # since-start figures from the first sample, as pt-mysql-summary's per-second column
+    _sample, latest = since_start_sample(status)
 
-    workload: dict[str, Any] = {"uptime_seconds": uptime}
     questions = _int(latest.get("Questions"))
     up = _int(latest.get("Uptime")) or uptime
+    workload: dict[str, Any] = {"uptime_seconds": up}  # the seconds the since-start figures cover
     workload["queries_total"] = questions
     if questions is not None and up:
         workload["qps_average_since_start"] = questions / up
@@ -160,18 +172,18 @@ def row_totals(status: Mapping[str, Any]) -> tuple[int | None, int | None, str]:
     return read, written, "Rows_read; Handler_write + Handler_update + Handler_delete"
 
 
-def _workload_provenance(rates: Mapping[str, Any], up: int | None) -> dict[str, dict[str, Any]]:
+def _workload_provenance(rates: Mapping[str, Any], up: int | None, sample: str) -> dict[str, dict[str, Any]]:
     """Where each derived workload figure comes from and the seconds it covers (only the figures there are)."""
     found: dict[str, dict[str, Any]] = {}
     if rates.get("qps_average_since_start") is not None:
-        found["workload.qps_average_since_start"] = {"source": SINCE_START, "window_seconds": up}
+        found["workload.qps_average_since_start"] = {"source": SINCE_START.format(sample=sample), "window_seconds": up}
     if rates.get("qps_sampled") is not None:
         found["workload.qps_sampled"] = {"source": SAMPLED, "window_seconds": rates.get("sampled_interval_seconds")}
     # rows_basis: "<rows read counter>; <rows written counters>" (row_totals)
     counters = str(rates.get("rows_basis") or "").split("; ")
     for index, key in enumerate(("rows_read_per_day", "rows_written_per_day")):
         if rates.get(key) is not None and index < len(counters):
-            found[f"workload.{key}"] = {"source": f"SHOW GLOBAL STATUS (first sample): {counters[index]} / Uptime",
+            found[f"workload.{key}"] = {"source": f"SHOW GLOBAL STATUS ({sample} sample): {counters[index]} / Uptime",
                                         "window_seconds": up}
     return found
 

@@ -16,6 +16,7 @@ from collectors.connection import CancelToken, ConnectionFailed, open_session
 from collectors.registry import ALL_COLLECTORS, collectors_for
 from collectors.runner import ProgressEvent, RunAborted, Runner, check_needs
 from prechecks.collection import RunOptions, collect, new_facts
+from prechecks.derive import derive, since_start_sample, workload_rates
 from tests.helpers import REPO, spec_for
 
 FACTS_DOC = (REPO / "docs" / "facts.md").read_text(encoding="utf-8")
@@ -427,13 +428,42 @@ def test_workload_from_two_samples(mariadb) -> None:
     status = facts["status"]
     assert status["interval_seconds"] >= 0.5
     workload = facts["workload"]
-    questions = int(status["first"]["Questions"])  # since-start figures use the first sample
-    uptime = int(status["first"]["Uptime"])
+    which, since_start = since_start_sample(status)  # the first sample, the second if the server was not up a second
+    first_up, second_up = int(status["first"]["Uptime"]), int(status["second"]["Uptime"])
+    assert which == ("second" if first_up == 0 and second_up > 0 else "first") and since_start is status[which]
+    questions, uptime = int(since_start["Questions"]), int(since_start["Uptime"])
     assert workload["queries_total"] == questions
-    assert workload["qps_average_since_start"] == pytest.approx(questions / uptime, rel=1e-3)
-    delta = int(status["second"]["Questions"]) - questions
+    if uptime:
+        assert workload["qps_average_since_start"] == pytest.approx(questions / uptime, rel=1e-3)
+        source = facts["provenance"]["workload.qps_average_since_start"]["source"]
+        assert source == f"SHOW GLOBAL STATUS ({which} sample): Questions / Uptime"
+    else:  # up less than a second at both samples: no rate rather than a division by zero
+        assert "qps_average_since_start" not in workload
+    delta = int(status["second"]["Questions"]) - int(status["first"]["Questions"])
     assert workload["qps_sampled"] == pytest.approx(delta / status["interval_seconds"], rel=1e-3)
     assert facts["server"]["flavor"] == "mariadb" and facts["server"]["platform"] == "self-managed"
+
+
+def test_since_start_rates_of_a_server_up_less_than_a_second() -> None:
+    """Uptime 0 in the first sample (a server started less than a second before): the since-start rates come
+    from the second sample rather than being left out; with no second sample there is no rate."""
+    status: dict[str, Any] = {"first": {"Questions": "40", "Uptime": "0", "Handler_write": "700", "Handler_update": "0",
+                        "Handler_delete": "0", "Rows_read": "10"},
+              "second": {"Questions": "90", "Uptime": "2", "Handler_write": "800", "Handler_update": "0",
+                         "Handler_delete": "0", "Rows_read": "12"},
+              "interval_seconds": 1.0}
+    rates = workload_rates(status, 0)
+    assert rates["qps_average_since_start"] == 45.0 and rates["queries_total"] == 90 and rates["uptime_seconds"] == 2
+    derived = derive({"status": status, "server": {"uptime_seconds": 0}}).facts
+    assert derived["provenance"]["workload.qps_average_since_start"] == {
+        "source": "SHOW GLOBAL STATUS (second sample): Questions / Uptime", "window_seconds": 2}
+    assert derived["provenance"]["sizing.query_load_average"]["window_seconds"] == 2
+    assert rates["rows_written_per_day"] == 800 / 2 * 86400
+    assert rates["qps_sampled"] == 50.0
+    alone = workload_rates({"first": status["first"]}, 0)
+    assert "qps_average_since_start" not in alone and alone["qps_sampled"] is None
+    older = {**status, "first": {**status["first"], "Uptime": "5"}}
+    assert workload_rates(older, 5)["qps_average_since_start"] == 8.0  # the first sample when it has an Uptime
 
 
 def test_tls_required_mode_refuses_an_unencrypted_server(mariadb) -> None:
