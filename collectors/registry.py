@@ -28,14 +28,16 @@ ALL_COLLECTORS: tuple[Collector, ...] = (
     REPLICATION,
     BINARY_LOGS,
     BINLOG_CLIENTS,  # after replication: it tells replicas from CDC tools by the replicas listed
+    # before the schema walk: its SHOW CREATE statements (a digest each: names are not normalised) would otherwise
+    # be read as the application's, take the digest table's free rows and, with long_query_time 0, fill slow_log
+    DIGESTS,
+    SLOW_LOG_TABLE,  # mysql.slow_log when log_output includes TABLE: fingerprints only
     TABLE_SIZES,
     SCHEMA_INVENTORY,
     INVENTORY,  # after table_sizes: it adds keys to the tables listed there
     TECHNOLOGIES,
     SCHEMA_DDL,
     *SECURITY_COLLECTORS,
-    DIGESTS,
-    SLOW_LOG_TABLE,  # mysql.slow_log when log_output includes TABLE: fingerprints only
     CLIENTS,
     MIGRATION_TABLES,
     CONFIG_FILE,

@@ -241,14 +241,19 @@ def collect_digests(ctx: Context) -> None:
             del entry["digest"]
     for entry in digests:
         del entry["digest"]
+    # the rows in use (what this run's own statements may take of the free ones: see the report's Collection) and
+    # the overflow row, where statements go once every row is taken
     overflow = ctx.query(
-        "SELECT COUNT_STAR, FIRST_SEEN FROM performance_schema.events_statements_summary_by_digest"
-        " WHERE DIGEST IS NULL"
+        "SELECT COUNT(*), SUM(CASE WHEN DIGEST IS NULL THEN COUNT_STAR END),"
+        " MAX(CASE WHEN DIGEST IS NULL THEN FIRST_SEEN END)"
+        " FROM performance_schema.events_statements_summary_by_digest"
     )
+    in_use, lost, first_lost = overflow.rows[0] if overflow.rows else (None, None, None)
+    workload["digest_rows"] = as_int(in_use)
     workload["digests_overflow"] = None
-    if overflow.rows and as_int(overflow.rows[0][0], 0) > 0:
-        count = as_int(overflow.rows[0][0], 0)
-        since = _time(overflow.rows[0][1])
+    if as_int(lost, 0) > 0:
+        count = as_int(lost, 0)
+        since = _time(first_lost)
         workload["digests_overflow"] = {"count": count, "since": since}
         limit = f" (performance_schema_digests_size = {size})" if size is not None else ""
         workload["digests_status"] = (

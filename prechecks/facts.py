@@ -266,6 +266,7 @@ class Workload(TypedDict, total=False):
     notable_digests: list[StatementDigest]  # beyond the top: statements PlanetScale rejects or limits
     digests_status: str
     digests_overflow: DigestsOverflow | None
+    digest_rows: int | None  # rows of the digest table in use when it was read (before the schema walk)
     clients: WorkloadClients
     migration_tables: list[MigrationTable]
     binlog_clients: list[BinlogClient]

@@ -260,7 +260,34 @@ def _collection(facts: Mapping[str, Any], _top: int) -> tuple[str, Lines]:
         lines.append(name_val("Error", markdown_prose(_text(collection.get("error")))))
     for note in collection.get("notes") or []:
         lines.append(name_val("Note", markdown_prose(_text(note))))
+    footprint = digest_footprint(facts)
+    if footprint:
+        lines.append(name_val("Left on the server", markdown_prose(footprint)))
     return "Collection", lines
+
+
+def digest_footprint(facts: Mapping[str, Any]) -> str | None:
+    """What this run's SHOW CREATE statements did to the server's statement-digest table, when they filled it.
+
+    The digests are read before the schema walk; each SHOW CREATE the walk then sends is a digest row of its own
+    (names are not normalised), so on a server of many tables the walk can take every row that was free. The
+    statements the application runs for the first time after that are counted only in the table's overflow row
+    until it is truncated: a read-only tool cannot prevent it, so the report says so and how to undo it."""
+    workload, ddl = _map(facts.get("workload")), _map(facts.get("schema_ddl"))
+    size = _num(_map(facts.get("variables")).get("performance_schema_digests_size"))
+    in_use, objects = _num(workload.get("digest_rows")), _num(ddl.get("objects"))
+    if size is None or size <= 0 or in_use is None or not objects:
+        return None
+    free = size - in_use
+    if free <= 0 or objects < free:  # full before the run (its overflow is in the notes above), or rows left
+        return None
+    return (f"this run's {_int_text(objects)} SHOW CREATE statements (a statement digest each: names are not "
+            f"normalised) took the last {_int_text(free)} free rows of the {_int_text(size)} of "
+            "performance_schema.events_statements_summary_by_digest. Statements the "
+            "application runs for the first time from now on are counted only in its overflow row (DIGEST NULL), "
+            "which tools that read it (PMM Query Analytics, sys.statement_analysis) show as one line, until it is "
+            "emptied: TRUNCATE TABLE performance_schema.events_statements_summary_by_digest (as a user with DROP "
+            "on it) once you no longer need today's figures")
 
 
 def _workload(facts: Mapping[str, Any]) -> dict[str, Any]:

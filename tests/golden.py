@@ -160,6 +160,8 @@ JSON_RULES: tuple[JsonRule, ...] = (
     JsonRule("facts.json", "workload.digests", "digests",
              "the top 50 of the statement digests by server time (SUM_TIMER_WAIT): which ones, their order and "
              "timings vary; kept: how many, and every entry's keys", summary=digest_summary),
+    JsonRule("facts.json", "workload.digest_rows", "status counter",
+             "rows of the digest table in use when read: every statement shape that ran before on the server"),
     JsonRule("facts.json", "workload.notable_digests", "digests",
              "statements beyond the top 50 that PlanetScale rejects or limits: which fall outside the top 50 varies"
              " with timing; kept: every entry has a digest's keys", summary=notable_summary),

@@ -87,6 +87,51 @@ def test_digests_carry_shapes_never_literals(mariadb_factory) -> None:
         assert secret not in dumped
 
 
+def test_digests_are_read_before_the_walk_which_says_when_it_filled_them(mariadb_factory, tmp_path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A digest table of 150 rows and a schema of 140 tables: the run reads the digests before its SHOW CREATE
+    statements (none of them among the top, no overflow yet), and its 140 SHOW CREATE then take the free rows:
+    the report's Collection section and the CLI say so and how to undo it, and the server shows it."""
+    from prechecks.cli import main
+    from prechecks.collection import RunOptions, collect
+    from prechecks.report import digest_footprint, render_report
+
+    server = mariadb_factory(extra_options={"performance-schema-digests-size": "150"})
+    server._execute(["CREATE DATABASE fp", *(f"CREATE TABLE fp.t{i:03d} (id INT PRIMARY KEY)" for i in range(140))])
+    server.admin("TRUNCATE TABLE performance_schema.events_statements_summary_by_digest")
+    server.admin("SELECT COUNT(*) FROM fp.t000")  # an application's statement
+
+    derived = derive(collect(spec_for(server), RunOptions(sleep=0.1)).facts)
+    facts, workload = derived.facts, derived.facts["workload"]
+    texts = [d["digest_text"] for d in workload["digests"]]
+    assert not [t for t in texts if t.upper().startswith("SHOW CREATE")], texts
+    assert any("fp" in t and "t000" in t for t in texts), texts
+    assert workload["digests_overflow"] is None and workload["digests_status"] == "ok"
+    in_use = workload["digest_rows"]
+    assert isinstance(in_use, int) and 0 < in_use < 60, in_use
+    assert facts["schema_ddl"]["objects"] == 140
+    lost = server.admin("SELECT COUNT_STAR FROM performance_schema.events_statements_summary_by_digest"
+                        " WHERE DIGEST IS NULL")
+    assert lost and lost[0][0] > 0  # what the note says happened: the walk's statements overflowed
+    line = next(li for li in render_report(derived).splitlines() if "Left on the server" in li)
+    assert "this run's 140 SHOW CREATE statements" in line
+    assert f"took the last {150 - in_use} free rows of the 150" in line
+    assert "TRUNCATE TABLE performance_schema.events_statements_summary_by_digest" in line
+
+    # the CLI says it too, even with --quiet
+    server.admin("TRUNCATE TABLE performance_schema.events_statements_summary_by_digest")
+    assert main([f"--defaults-file={server.client_defaults_file}", "--sleep=0.1", "--quiet", "--no-draft",
+                 "-o", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "ps-prechecks: note: this run's 140 SHOW CREATE statements" in err, err
+
+    # a table with room left, or full before the run: no such line
+    roomy = {**facts, "variables": {**facts["variables"], "performance_schema_digests_size": "5000"}}
+    full = {**facts, "workload": {**workload, "digest_rows": 150}}
+    assert digest_footprint(facts) is not None
+    assert digest_footprint(roomy) is None and digest_footprint(full) is None
+
+
 def test_digests_and_clients_skip_when_performance_schema_is_off(mariadb_factory) -> None:
     server = mariadb_factory(performance_schema=False)
     result = run(spec_for(server), VARIABLES, DIGESTS, CLIENTS)
