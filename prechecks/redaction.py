@@ -43,7 +43,8 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ localhost root_password variables variable status counters uptime workload diges
 """)
 
 _WORD_CHARS = r"0-9A-Za-z_$\u0080-\uffff"
+_WORD_RUN = re.compile(f"[{_WORD_CHARS}]+")
 _IPV4 = re.compile(r"(?<![0-9A-Za-z_.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9A-Za-z_])(?!\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z_:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}(?:%[0-9A-Za-z]+)?"
                    r"(?![0-9A-Za-z_:])")
@@ -665,9 +667,18 @@ class Redactor:
         upper-case or system-schema ones of the server's own tables (digests). Otherwise (our own
         statements) only known names change.
         """
+        return "".join(self.sql_chunks(text, ddl=ddl, literals=literals, learn=learn))
+
+    def sql_chunks(self, text: str, *, ddl: bool = False, literals: bool = False, learn: bool = False,
+                   tokens: int = 65536) -> Iterator[str]:
+        """sql(), its result given a piece at a time: a piece ends after ``tokens`` tokens or more, at the first
+        ``;`` then whitespace starting with a newline (where Redactor.text_chunks may cut). The schema dump of a
+        server with 100,000 tables is 9 million tokens, and held as one list of them it took 700 MB. The pass keeps
+        only the state it needs from one statement to the next (the last two significant tokens, the last quoted
+        name)."""
         out: list[str] = []
-        previous: list[str] = []  # significant tokens, lower case; names as "<name>"
-        names: list[str] = []  # quoted names seen, in order
+        previous: deque[str] = deque(("", ""), maxlen=2)  # the last two significant tokens, lower case; names "<name>"
+        last_name = ""  # the last quoted name seen
         statement = ""  # "" | "create" | table | view | procedure | function | trigger | event
         definer = 0  # 1: the token is DEFINER='s user; 2: its host
         for match in _SQL_TOKEN.finditer(text):
@@ -675,11 +686,14 @@ class Redactor:
             token = match.group()
             if kind == "space":
                 out.append(token)
+                if len(out) >= tokens and previous[-1] == ";" and out[-2] == ";" and token.startswith("\n"):
+                    yield "".join(out)  # cut after a statement's ";" and the newline after it, as text_chunks needs
+                    out.clear()
                 continue
             if kind == "comment":
                 out.append(self.text(self._backquoted_in(token)))
                 continue
-            last = previous[-1] if previous else ""
+            last = previous[-1]
             lower = token.lower()
             if kind == "word":
                 if lower == "create" and last in ("", ";"):
@@ -687,7 +701,7 @@ class Redactor:
                 elif statement == "create" and lower in ("table", "view", "procedure", "function", "trigger",
                                                          "event"):
                     statement = lower
-            if previous[-2:] == ["definer", "="] and not (kind == "word" and lower in _KEYWORDS):
+            if previous[0] == "definer" and last == "=" and not (kind == "word" and lower in _KEYWORDS):
                 definer = 1
             elif definer == 1 and last == "@":
                 definer = 2
@@ -702,13 +716,13 @@ class Redactor:
                 continue
             if kind == "bq":
                 inner = token[1:-1].replace("``", "`")
-                system = last == "." and bool(names) and names[-1].lower() in SYSTEM_SCHEMAS
+                system = last == "." and last_name.lower() in SYSTEM_SCHEMAS
                 if not system and (ddl or (learn and not self.known_ident(inner) and not inner.isupper())):
                     new = self._learnt(inner, last, text, match.end())
                 else:
                     new = self.ident(inner, learn=False)
                 out.append("`" + new.replace("`", "``") + "`")
-                names.append(inner)
+                last_name = inner
                 previous.append("<name>")
             elif kind == "str":
                 if literals or (ddl and statement != "table"):
@@ -724,14 +738,15 @@ class Redactor:
                         and self.known_ident(token)
                         and (ddl or literals or learn or token in self._maps["identifiers"])):
                     out.append("`" + self.ident(token, learn=False) + "`")  # a pseudonym needs quoting
-                    names.append(token)
+                    last_name = token
                 else:
                     out.append(token)
                 previous.append(lower)
             else:
                 out.append(token)
                 previous.append(token)
-        return "".join(out)
+        if out:
+            yield "".join(out)
 
     def _learnt(self, name: str, last: str, text: str, end: int) -> str:
         """A quoted name: known, or learnt with the kind its context says."""
@@ -772,11 +787,13 @@ class Redactor:
                     if self._distinctive(original, cls):
                         targets[original] = pseudonym
             self._word_targets = targets
-            if not targets:
-                self._word_re = re.compile(r"(?!x)x")
-            else:
-                alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
-                self._word_re = re.compile(f"(?<![{_WORD_CHARS}])(?:{alternatives})(?![{_WORD_CHARS}])")
+            # A name made of word characters only is found as a whole run of them, looked up in targets: one
+            # alternative per name made the pass try every name at every position (10,000 schemas' names: minutes
+            # over facts.json). Names with other characters (a host's dots, a hyphen) stay alternatives, longest
+            # first and before the run, which they always outgrow where both start, as before.
+            others = sorted((t for t in targets if not _WORD_RUN.fullmatch(t)), key=len, reverse=True)
+            alternatives = "".join(re.escape(t) + "|" for t in others)
+            self._word_re = re.compile(f"(?<![{_WORD_CHARS}])(?:{alternatives}[{_WORD_CHARS}]+)(?![{_WORD_CHARS}])")
         return self._word_re if self._word_targets else None
 
     def text(self, text: str) -> str:
@@ -787,8 +804,22 @@ class Redactor:
             text = _IPV6.sub(lambda m: self._ip_match(m.group()), text)
         pattern = self._word_pattern()
         if pattern is not None:
-            text = pattern.sub(lambda m: self._word_targets[m.group()], text)
+            targets = self._word_targets
+            text = pattern.sub(lambda m: targets.get(m.group(), m.group()), text)
         return text
+
+    def text_chunks(self, chunks: Iterable[str]) -> Iterator[str]:
+        """The text pass over a text given in pieces, each cut right after a newline that follows ``,`` ``{``
+        ``[`` or ``;`` (facts.json's and the schema dump's pieces): no pattern of the pass can match across such
+        a cut — a secret's place (``password = ...``) ends in ``=``, ``:``, ``(``, BY or AS before its spaces,
+        an address or a URL holds no space — as long as no secret and no name it replaces holds a newline; when
+        one does, the pieces are joined and the pass runs over the whole text."""
+        if any("\n" in secret for secret in self.secrets) or (self._word_pattern() is not None and any(
+                "\n" in target for target in self._word_targets)):
+            yield self.text("".join(chunks))
+            return
+        for chunk in chunks:
+            yield self.text(chunk)
 
     def _ip_match(self, value: str) -> str:
         if not _is_ip(value):

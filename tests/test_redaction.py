@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,7 @@ def _run(server: MariaDBServer, defaults: Path, out: Path, *extra: str) -> tuple
     return archive, read_archive(archive), result.stderr
 
 
-def _blob(files: dict[str, bytes]) -> bytes:
+def _blob(files: Mapping[str, bytes]) -> bytes:
     return b"\n".join([*files.values(), *(name.encode() for name in files)])
 
 
@@ -334,6 +334,37 @@ def test_a_slow_log_files_statement_reaches_readiness_through_derive() -> None:
     assert in_facts in archived["detail"]
     for name in ("shop_main", "orders_archive", "archived_note"):
         assert name not in json.dumps(archived), name
+
+
+def test_the_word_pass_replaces_what_one_alternative_per_name_replaced() -> None:
+    """Learnt names are found in free text as whole runs of word characters looked up by name, and names with
+    other characters (a host's dots, a hyphen, a space) as alternatives tried first: the same replacements as the
+    single alternation of every name, longest first, that it replaces (a reference copy of it below), over
+    texts made of the names, their parts and neighbours, next to every kind of separator."""
+    import random
+
+    from prechecks.redaction import _WORD_CHARS
+
+    redactor = Redactor(("identifiers", "users", "hostnames"))
+    for name in ("orders", "orders_archive", "tenant_00042", "tenant_000420", "my-table", "my", "ünïcode", "a$b",
+                 "shop main", "db1", "db1.example.com", "example.com", "t00"):
+        redactor.ident(name, "table")
+    redactor.user("app_rw")
+    redactor.host("db1.corp.example")
+    assert redactor.text("") == ""  # learns the pattern
+    targets = dict(redactor._word_targets)
+    assert {"orders", "my-table", "db1.example.com", "app_rw", "db1.corp.example"} <= set(targets)
+    alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
+    reference = re.compile(f"(?<![{_WORD_CHARS}])(?:{alternatives})(?![{_WORD_CHARS}])")
+    pieces = [*targets, "order", "ordersx", "xorders", "tenant_0004", "my-", "-table", "db1.", ".com", "$", "_",
+              "ü", "t00t00", "shop", "main", "corp", "example"]
+    separators = ["", " ", ".", "-", "`", "'", '"', "\n", ",", "(", ")", "=", "$", "_", "ü", "\t", "/", ":"]
+    rng = random.Random(1851)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(separators) for _ in range(rng.randint(1, 8)))
+        assert redactor.text(text) == reference.sub(lambda m: targets[m.group()], text), text
+    assert redactor.text("SELECT * FROM orders JOIN `my-table` ON db1.example.com") == (
+        f"SELECT * FROM {targets['orders']} JOIN `{targets['my-table']}` ON {targets['db1.example.com']}")
 
 
 def test_unit_always_on_without_classes() -> None:
