@@ -69,8 +69,9 @@ def chromium(page: Path, tmp_path: Path, *mode: str) -> subprocess.CompletedProc
 
 
 def console(stderr: str) -> list[str]:
-    """The page's console messages (chromium logs each as ...:CONSOLE:N] "message", source: ...)."""
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+    """The page's console messages (chromium logs each as ...:CONSOLE:N] "message", source: ...), not those of
+    chromium's own pages (source: chrome://…, e.g. its "Slow network is detected" on a loaded machine)."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line and ", source: chrome://" not in line]
 
 
 def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
