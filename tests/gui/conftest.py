@@ -80,12 +80,20 @@ def run_to_questionnaire(qtbot, wizard: Wizard, server: MariaDBServer, sleep: in
     assert wizard.currentId() == PageId.QUESTIONNAIRE
 
 
-def run_to_findings(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1) -> None:
-    """Connect as root (from Welcome or Connection), collect with a short sampling interval, show Findings."""
+def to_options(qtbot, wizard: Wizard, server: MariaDBServer, host: str | None = None, sleep: int = 1) -> None:
+    """Connect as root (from Welcome or Connection; to ``host`` instead of the server's own name when given) and
+    stop on Options with a short sampling interval."""
     fill_connection(wizard, server)
+    if host is not None:
+        wizard.connection.host_edit.setText(host)
     wizard.next()  # tests the connection, then goes on by itself (root: nothing missing)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
     wizard.options_page.sampling_interval.setValue(sleep)
+
+
+def run_to_findings(qtbot, wizard: Wizard, server: MariaDBServer, sleep: int = 1) -> None:
+    """Connect as root (from Welcome or Connection), collect with a short sampling interval, show Findings."""
+    to_options(qtbot, wizard, server, sleep=sleep)
     wizard.next()
     qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
     wizard.next()
@@ -102,6 +110,16 @@ def save_through(qtbot, wizard: Wizard, target: Path, timeout: int = 60_000) -> 
     wizard.save.path.setText(str(target))
     wizard.save.save_button.click()
     qtbot.waitUntil(lambda: wizard.state.archive is not None, timeout=timeout)
+
+
+def type_a_draft_answer(wizard: Wizard, text: str) -> None:
+    """Type ``text`` as the stack answer on the questionnaire page and write the draft (a draft file exists)."""
+    from gui.qt import QPlainTextEdit
+
+    question = next(f for f in wizard.questionnaire.fields if f.question.id == "architecture.stack")
+    assert isinstance(question.input, QPlainTextEdit)
+    question.input.setPlainText(text)
+    wizard.questionnaire.flush_draft()
 
 
 @contextlib.contextmanager

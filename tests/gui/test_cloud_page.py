@@ -22,12 +22,19 @@ from collectors.aws import document_text, policy_json
 from collectors.cloudhistory import without_points
 from gui.logs import setup_logging
 from gui.pages.cloud import AwsFields
-from gui.qt import QApplication, QPlainTextEdit, QThread, QTreeWidget
+from gui.qt import QApplication
 from gui.settings import Settings
 from gui.state import PageId
 from gui.wizard import Wizard
 from tests.aws_standin import FaultProxy, MotoServer, moto_env, start_moto
-from tests.gui.conftest import MakeWizard, fill_connection, save_through, wizard_log_handlers
+from tests.gui.cloud_helpers import (
+    calls_on_the_gui_thread,
+    collect_to_the_cloud_step,
+    file_texts,
+    open_the_cloud_step,
+    tree_rows,
+)
+from tests.gui.conftest import MakeWizard, save_through, to_options, type_a_draft_answer, wizard_log_handlers
 from tests.gui.submission_helpers import collected, open_at
 from tests.helpers import loopback_only, read_archive
 from tests.servers import MariaDBFactory, MariaDBServer
@@ -75,23 +82,6 @@ def rds_name(monkeypatch: pytest.MonkeyPatch) -> str:
     return RDS_HOST
 
 
-def _to_options(qtbot, wizard: Wizard, server: MariaDBServer, host: str) -> None:
-    fill_connection(wizard, server)
-    wizard.connection.host_edit.setText(host)
-    wizard.next()  # tests the connection, then goes on by itself
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
-    wizard.options_page.sampling_interval.setValue(1)
-
-
-def _texts(root: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
-
-
-def _rows(tree: QTreeWidget) -> list[list[str]]:
-    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    return [[item.text(c) for c in range(tree.columnCount())] for item in items if item is not None]
-
-
 def _profiles(page) -> list[str]:
     fields = page.fields()
     assert isinstance(fields, AwsFields)
@@ -102,7 +92,7 @@ def test_step_for_an_rds_endpoint_only_and_skipping_leaves_no_cloud_json(
         qtbot, make_wizard: MakeWizard, mariadb: MariaDBServer, rds_name: str, aws_env: dict[str, str],
         tmp_path: Path) -> None:
     plain = make_wizard()
-    _to_options(qtbot, plain, mariadb, mariadb.host)
+    to_options(qtbot, plain, mariadb, mariadb.host)
     plain.next()
     assert plain.currentId() == PageId.COLLECT  # a plain host: no Cloud account step
     qtbot.waitUntil(plain.collect.isComplete, timeout=90_000)
@@ -111,7 +101,7 @@ def test_step_for_an_rds_endpoint_only_and_skipping_leaves_no_cloud_json(
     assert PageId.CLOUD not in plain.visitedIds()
 
     wizard = make_wizard()
-    _to_options(qtbot, wizard, mariadb, rds_name)
+    to_options(qtbot, wizard, mariadb, rds_name)
     wizard.next()
     assert wizard.currentId() == PageId.CLOUD
     page = wizard.cloud
@@ -140,9 +130,7 @@ def test_profiles_listed_from_the_config_files_names_only(qtbot, make_wizard: Ma
     Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         "[ci-reader]\naws_access_key_id = AKIACREDFILEKEY00002\naws_secret_access_key = cred-file-secret-7\n")
     wizard = make_wizard()
-    wizard.state.spec = spec_for_host(RDS_HOST)
-    wizard.setStartId(PageId.CLOUD)
-    wizard.restart()
+    open_the_cloud_step(wizard, RDS_HOST)
     page = wizard.cloud
     qtbot.waitUntil(lambda: len(_profiles(page)) > 1, timeout=20_000)  # listed in a worker
     assert _profiles(page) == ["", "analytics", "ci-reader", "default"]
@@ -159,6 +147,7 @@ def test_profiles_listed_from_the_config_files_names_only(qtbot, make_wizard: Ma
     assert page.validatePage()  # Next (not Skip): the collection would read it; no server here to collect from
     assert wizard.state.cloud is not None and wizard.state.cloud.get("profile") == "analytics"
     saved = json.loads((config_dir / "cloud-accounts.json").read_text())
+    assert wizard.state.spec is not None
     assert saved == {wizard.state.spec.target: {"provider": "aws", "profile": "analytics", "region": "us-east-2",
                                                  "kind": "instance", "id": "shop-db"}}
     again = Wizard(settings=Settings(config_dir))
@@ -172,41 +161,23 @@ def test_profiles_listed_from_the_config_files_names_only(qtbot, make_wizard: Ma
     again.close()
 
 
-def spec_for_host(host: str) -> Any:
-    from collectors.connection import ConnectionSpec
-
-    return ConnectionSpec(host=host, port=3306, user="admin")
-
-
 def test_test_access_runs_in_a_worker_and_names_the_denied_action(qtbot, wizard: Wizard, aws_env: dict[str, str],
                                                                  moto: MotoServer,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     proxy = FaultProxy(moto.port, "GetMetricData", "AccessDenied")
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-        wizard.state.spec = spec_for_host(RDS_HOST)
-        wizard.setStartId(PageId.CLOUD)
-        wizard.restart()
+        open_the_cloud_step(wizard, RDS_HOST)
         page = wizard.cloud
         provider = page.provider
         assert provider is not None
-        threads: list[bool] = []
-        original = provider.test_access
-
-        app = QApplication.instance()
-        assert app is not None
-
-        def spy(choice):
-            threads.append(QThread.currentThread() is app.thread())
-            return original(choice)
-
-        monkeypatch.setattr(provider, "test_access", spy)
+        threads = calls_on_the_gui_thread(monkeypatch, provider, "test_access")
         page.test_button.click()
         assert not page.test_button.isEnabled()  # the click returned at once: the calls run in the worker
         qtbot.waitUntil(lambda: page.test_button.isEnabled() and page.access.topLevelItemCount() > 0,
                         timeout=30_000)
         assert threads == [False]
-        rows = {row[0]: (row[1], row[2]) for row in _rows(page.access)}
+        rows = {row[0]: (row[1], row[2]) for row in tree_rows(page.access)}
         assert rows["instance shop-db"] == ("yes", "rds:DescribeDBInstances")
         assert rows["vCPU and memory of the class"] == ("yes", "ec2:DescribeInstanceTypes")
         assert rows["last month's RDS bill (Cost Explorer)"] == ("yes", "ce:GetCostAndUsage")
@@ -221,9 +192,7 @@ def test_test_access_runs_in_a_worker_and_names_the_denied_action(qtbot, wizard:
 
 
 def test_copy_policy_puts_exactly_the_policy_on_the_clipboard(qtbot, wizard: Wizard, aws_env: dict[str, str]) -> None:
-    wizard.state.spec = spec_for_host(RDS_HOST)
-    wizard.setStartId(PageId.CLOUD)
-    wizard.restart()
+    open_the_cloud_step(wizard, RDS_HOST)
     clipboard = QApplication.clipboard()
     clipboard.setText("something else")
     wizard.cloud.copy_policy.click()
@@ -236,7 +205,7 @@ def test_cloud_read_with_the_collection_into_cloud_json_and_no_credential_anywhe
         tmp_path: Path) -> None:
     with wizard_log_handlers():
         log_file = setup_logging()
-        _to_options(qtbot, wizard, mariadb, rds_name)
+        to_options(qtbot, wizard, mariadb, rds_name)
         wizard.next()
         page = wizard.cloud
         assert wizard.currentId() == PageId.CLOUD
@@ -257,16 +226,13 @@ def test_cloud_read_with_the_collection_into_cloud_json_and_no_credential_anywhe
         wizard.next()
         assert wizard.currentId() == PageId.FINDINGS  # the step came before Collect: not again
         wizard.next()
-        question = next(f for f in wizard.questionnaire.fields if f.question.id == "architecture.stack")
-        assert isinstance(question.input, QPlainTextEdit)
-        question.input.setPlainText("Rails on EC2 (typed so that a draft is written)")
-        wizard.questionnaire.flush_draft()
+        type_a_draft_answer(wizard, "Rails on EC2 (typed so that a draft is written)")
         target = tmp_path / "out" / "with-cloud.tgz"
         save_through(qtbot, wizard, target)
     files = read_archive(target)
     assert files["cloud.json"] == document_text(without_points(document)).encode()  # the CLI's text (no points)
     assert any(b"## Cloud (AWS)" in data for path, data in files.items() if path.startswith("ps_report_"))
-    written = _texts(tmp_path)
+    written = file_texts(tmp_path)
     assert log_file in written and any("drafts" in p.parts for p in written)
     accounts = tmp_path / "config" / "cloud-accounts.json"  # the wizard fixture's settings folder
     assert wizard.state.spec is not None
@@ -281,14 +247,7 @@ def test_step_after_collect_when_the_server_says_rds(qtbot, wizard: Wizard, mari
                                                      aws_env: dict[str, str], tmp_path: Path) -> None:
     # a real server whose basedir is RDS's: the platform detection says rds (the host name says nothing)
     server = mariadb_factory(extra_options={"basedir": "/rdsdbbin/mysql"})
-    _to_options(qtbot, wizard, server, server.host)
-    wizard.next()
-    assert wizard.currentId() == PageId.COLLECT
-    qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
-    assert wizard.state.result is not None and wizard.state.result.facts["server"]["platform"] == "rds"
-    wizard.next()
-    assert wizard.currentId() == PageId.CLOUD
-    page = wizard.cloud
+    page = collect_to_the_cloud_step(qtbot, wizard, server, "rds")
     assert page.why.text().startswith("The server says it runs on Amazon RDS.")
     fields = page.fields()
     assert isinstance(fields, AwsFields)
@@ -334,7 +293,7 @@ def test_review_shows_the_sizing_rows_when_the_facts_have_them(qtbot, wizard: Wi
     open_at(wizard, with_sizing, PageId.REVIEW)
     qtbot.waitUntil(lambda: page.ready, timeout=30_000)
     assert not page.sizing.isHidden()
-    assert _rows(page.sizing) == [["Memory", "16 GiB", "cloud:aws", ""],
+    assert tree_rows(page.sizing) == [["Memory", "16 GiB", "cloud:aws", ""],
                      ["CPU utilisation", "avg 23 %, p95 61 %, max 88 % (2026-11-30 14:00 UTC)", "cloud:aws",
                       "14 days"],
                      ["Support wanted", "not measured", "none", ""]]
@@ -379,9 +338,7 @@ def test_check_access_without_credentials_is_one_line(aws_env: dict[str, str],
 def test_mnemonics_are_unique_and_leave_the_wizard_buttons_alone(wizard: Wizard, aws_env: dict[str, str]) -> None:
     from gui.qt import QLabel, QPushButton
 
-    wizard.state.spec = spec_for_host(RDS_HOST)
-    wizard.setStartId(PageId.CLOUD)
-    wizard.restart()
+    open_the_cloud_step(wizard, RDS_HOST)
     page = wizard.cloud
     texts = [w.text() for w in page.findChildren(QPushButton)] + [w.text() for w in page.findChildren(QLabel)]
     letters = [t.replace("&&", "")[t.replace("&&", "").index("&") + 1].lower() for t in texts
@@ -420,7 +377,7 @@ def test_a_kept_server_keeps_its_own_cloud_json(mariadb: MariaDBServer, aws_env:
 
 def test_back_from_findings_and_another_instance_reads_again_without_collecting_again(
         qtbot, wizard: Wizard, mariadb: MariaDBServer, rds_name: str, aws_env: dict[str, str]) -> None:
-    _to_options(qtbot, wizard, mariadb, rds_name)
+    to_options(qtbot, wizard, mariadb, rds_name)
     wizard.next()
     wizard.next()  # the Cloud account step as prefilled: read with the collection
     qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)

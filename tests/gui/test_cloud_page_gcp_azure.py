@@ -25,12 +25,20 @@ from collectors.aws import document_text
 from collectors.cloudhistory import without_points
 from gui.logs import setup_logging
 from gui.pages.cloud import PROVIDERS, AzureFields, GcpFields, cloudsql_region, offered
-from gui.qt import QApplication, QFileDialog, QThread, QTreeWidget
+from gui.qt import QApplication, QFileDialog
 from gui.settings import Settings
 from gui.state import PageId
 from gui.wizard import Wizard
 from tests.cloud_standins import AzureCloud, GoogleCloud, StandIn, azure_denied, google_denied
-from tests.gui.conftest import MakeWizard, fill_connection, save_through, wizard_log_handlers
+from tests.gui.cloud_helpers import (
+    calls_on_the_gui_thread,
+    collect_to_the_cloud_step,
+    file_texts,
+    open_the_cloud_step,
+    review_sizing,
+    tree_rows,
+)
+from tests.gui.conftest import MakeWizard, save_through, to_options, wizard_log_handlers
 from tests.helpers import REPO, read_archive
 from tests.servers import MariaDBFactory, MariaDBServer
 from tests.test_azure import GROUP, SECRET, SUBSCRIPTION, azure_cloud  # noqa: F401 (fixture)
@@ -53,50 +61,6 @@ def azure_name(monkeypatch: pytest.MonkeyPatch) -> str:
     return AZURE_HOST
 
 
-def spec_for_host(host: str) -> Any:
-    from collectors.connection import ConnectionSpec
-
-    return ConnectionSpec(host=host, port=3306, user="admin")
-
-
-def _open(wizard: Wizard, host: str) -> None:
-    wizard.state.spec = spec_for_host(host)
-    wizard.setStartId(PageId.CLOUD)
-    wizard.restart()
-
-
-def _to_options(qtbot, wizard: Wizard, server: MariaDBServer, host: str) -> None:
-    fill_connection(wizard, server)
-    wizard.connection.host_edit.setText(host)
-    wizard.next()  # tests the connection, then goes on by itself
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
-    wizard.options_page.sampling_interval.setValue(1)
-
-
-def _rows(tree: QTreeWidget) -> list[list[str]]:
-    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    return [[item.text(c) for c in range(tree.columnCount())] for item in items if item is not None]
-
-
-def _texts(root: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
-
-
-def _in_worker(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[bool]:
-    """Spy on ``owner.name``: one entry per call, True when it ran on the GUI thread."""
-    app = QApplication.instance()
-    assert app is not None
-    threads: list[bool] = []
-    original = getattr(owner, name)
-
-    def spy(*args: Any) -> Any:
-        threads.append(QThread.currentThread() is app.thread())
-        return original(*args)
-
-    monkeypatch.setattr(owner, name, spy)
-    return threads
-
-
 def test_which_provider_the_endpoint_or_the_server_names() -> None:
     assert cloudsql_region("10a2b3c4d5e6.abc123def.europe-west1.sql.goog.") == "europe-west1"
     assert cloudsql_region("shop-db.sql.goog") == ""
@@ -111,7 +75,7 @@ def test_azure_endpoint_prefilled_test_access_finds_the_group_and_names_monitori
         qtbot, wizard: Wizard, azure_cloud: Azure, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     stand_in, _, _ = azure_cloud
     stand_in.fail("metrics.list", azure_denied("Microsoft.Insights/Metrics/Read"))
-    _open(wizard, AZURE_HOST)
+    open_the_cloud_step(wizard, AZURE_HOST)
     page = wizard.cloud
     assert page.provider is PROVIDERS["azure"] and page.provider_choice.currentData() == "azure"
     assert page.why.text().startswith(f"{AZURE_HOST} is an Azure Database for MySQL flexible server endpoint.")
@@ -119,12 +83,12 @@ def test_azure_endpoint_prefilled_test_access_finds_the_group_and_names_monitori
     assert isinstance(fields, AzureFields)
     assert fields.values() == {"server": "shop-db", "subscription": "", "group": ""}
     assert page.access.headerItem().text(2) == "Role / why not"
-    threads = _in_worker(monkeypatch, page.provider, "test_access")
+    threads = calls_on_the_gui_thread(monkeypatch, page.provider, "test_access")
     page.test_button.click()
     assert not page.test_button.isEnabled()  # the click returned at once: the calls run in the worker
     qtbot.waitUntil(lambda: page.test_button.isEnabled() and page.access.topLevelItemCount() > 0, timeout=30_000)
     assert threads == [False]
-    rows = {row[0]: (row[1], row[2]) for row in _rows(page.access)}
+    rows = {row[0]: (row[1], row[2]) for row in tree_rows(page.access)}
     assert rows["resource group"] == ("yes", "Reader")
     assert rows["server shop-db"] == ("yes", "Reader")
     assert rows["server parameters"] == ("yes", "Reader")
@@ -145,7 +109,7 @@ def test_gcp_test_access_403_names_monitoring_viewer(qtbot, wizard: Wizard, goog
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     stand_in, _, _ = google
     stand_in.fail("timeSeries.list", google_denied())
-    _open(wizard, "10a2b3c4d5e6.abc123def.europe-west1.sql.goog")
+    open_the_cloud_step(wizard, "10a2b3c4d5e6.abc123def.europe-west1.sql.goog")
     page = wizard.cloud
     assert page.provider is PROVIDERS["gcp"]
     fields = page.fields()
@@ -155,14 +119,14 @@ def test_gcp_test_access_403_names_monitoring_viewer(qtbot, wizard: Wizard, goog
     fields.instance.setEditText(CONNECTION)  # a whole connection name pasted says all three
     assert (fields.values()["project"], fields.values()["region"], fields.values()["instance"]) == (
         PROJECT, "europe-west1", "shop-db")
-    threads = _in_worker(monkeypatch, page.provider, "test_access")
+    threads = calls_on_the_gui_thread(monkeypatch, page.provider, "test_access")
     page.test_button.click()
     qtbot.waitUntil(lambda: page.test_button.isEnabled() and page.access.topLevelItemCount() > 0, timeout=30_000)
     assert threads == [False]
-    assert [row[:2] for row in _rows(page.access)] == [["instance shop-db", "yes"],
+    assert [row[:2] for row in tree_rows(page.access)] == [["instance shop-db", "yes"],
                                                         ["Cloud Monitoring metrics", "no"]]
-    assert _rows(page.access)[0][2] == "roles/cloudsql.viewer"
-    assert _rows(page.access)[1][2].startswith("roles/monitoring.viewer; not allowed: the credentials lack "
+    assert tree_rows(page.access)[0][2] == "roles/cloudsql.viewer"
+    assert tree_rows(page.access)[1][2].startswith("roles/monitoring.viewer; not allowed: the credentials lack "
                                                "monitoring.timeSeries.list")
     assert "Missing: roles/monitoring.viewer" in page.status.text()
     assert stand_in.seen["instances.get"] == 1 and stand_in.seen["timeSeries.list"] == 1  # one small call each
@@ -175,7 +139,7 @@ def test_gcp_test_access_403_names_monitoring_viewer(qtbot, wizard: Wizard, goog
 def test_gcp_instances_listed_in_the_worker_every_page(qtbot, wizard: Wizard, google: Google,  # noqa: F811
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     stand_in, _, _ = google
-    _open(wizard, "10a2b3c4d5e6.abc123def.europe-west1.sql.goog")
+    open_the_cloud_step(wizard, "10a2b3c4d5e6.abc123def.europe-west1.sql.goog")
     page = wizard.cloud
     fields = page.fields()
     assert isinstance(fields, GcpFields)
@@ -184,7 +148,7 @@ def test_gcp_instances_listed_in_the_worker_every_page(qtbot, wizard: Wizard, go
     assert stand_in.seen["instances.list"] == 0
     fields.project.setText(PROJECT)
     fields.region.clear()
-    threads = _in_worker(monkeypatch, page.provider, "list_instances")
+    threads = calls_on_the_gui_thread(monkeypatch, page.provider, "list_instances")
     fields.list_button.click()
     assert not fields.list_button.isEnabled()
     qtbot.waitUntil(fields.list_button.isEnabled, timeout=30_000)
@@ -210,14 +174,7 @@ def test_step_after_collect_for_a_cloudsql_server_reads_with_a_key_file_into_clo
     wizard = make_wizard()
     with wizard_log_handlers():
         log_file = setup_logging()
-        _to_options(qtbot, wizard, server, server.host)
-        wizard.next()
-        assert wizard.currentId() == PageId.COLLECT
-        qtbot.waitUntil(wizard.collect.isComplete, timeout=90_000)
-        assert wizard.state.result is not None and wizard.state.result.facts["server"]["platform"] == "cloudsql"
-        wizard.next()
-        assert wizard.currentId() == PageId.CLOUD
-        page = wizard.cloud
+        page = collect_to_the_cloud_step(qtbot, wizard, server, "cloudsql")
         assert page.why.text().startswith("The server says it runs on Google Cloud SQL.")
         fields = page.fields()
         assert isinstance(fields, GcpFields)
@@ -243,11 +200,7 @@ def test_step_after_collect_for_a_cloudsql_server_reads_with_a_key_file_into_clo
             ("shop-db", "primary", "db-custom-4-16384", 4, 16), ("shop-db-replica", "replica", "db-n1-standard-2",
                                                                    2, 7.5)]
         assert stand_in.seen["token"] == 1
-        while wizard.currentId() != PageId.REVIEW:
-            wizard.next()
-        review = wizard.review
-        qtbot.waitUntil(lambda: review.ready, timeout=60_000)
-        sizing = {row[0]: row[1:] for row in _rows(review.sizing)}
+        sizing = review_sizing(qtbot, wizard)
         assert sizing["Memory"] == ["16 GiB (db-custom-4-16384)", "cloud:gcp", ""]
         assert sizing["Compute"] == ["4 vCPU (db-custom-4-16384)", "cloud:gcp", ""]
         assert sizing["Storage allocated"] == ["250 GiB PD_SSD", "cloud:gcp", ""]
@@ -262,7 +215,7 @@ def test_step_after_collect_for_a_cloudsql_server_reads_with_a_key_file_into_clo
     files = read_archive(target)
     assert files["cloud.json"] == document_text(without_points(document)).encode()
     assert json.loads(files["cloud.json"])["provider"] == "gcp"
-    written = _texts(tmp_path)
+    written = file_texts(tmp_path)
     assert log_file in written
     accounts = json.loads(written[config_dir / "cloud-accounts.json"])
     assert wizard.state.spec is not None
@@ -283,7 +236,7 @@ def test_azure_endpoint_read_with_the_collection_into_cloud_json_and_no_secret_a
     wizard = make_wizard()
     with wizard_log_handlers():
         log_file = setup_logging()
-        _to_options(qtbot, wizard, mariadb, azure_name)
+        to_options(qtbot, wizard, mariadb, azure_name)
         wizard.next()
         assert wizard.currentId() == PageId.CLOUD  # before Collect: the endpoint says so
         page = wizard.cloud
@@ -304,11 +257,7 @@ def test_azure_endpoint_read_with_the_collection_into_cloud_json_and_no_secret_a
                                                                   2, 16)]
         wizard.next()
         assert wizard.currentId() == PageId.FINDINGS  # the step came before Collect: not again
-        while wizard.currentId() != PageId.REVIEW:
-            wizard.next()
-        review = wizard.review
-        qtbot.waitUntil(lambda: review.ready, timeout=60_000)
-        sizing = {row[0]: row[1:] for row in _rows(review.sizing)}
+        sizing = review_sizing(qtbot, wizard)
         assert sizing["Memory"] == ["16 GiB (Standard_D4ds_v4)", "cloud:azure", ""]
         assert sizing["Compute"] == ["4 vCPU (Standard_D4ds_v4)", "cloud:azure", ""]
         assert sizing["Storage allocated"] == ["512 GiB Premium_LRS, 2,400 provisioned IOPS", "cloud:azure", ""]
@@ -323,7 +272,7 @@ def test_azure_endpoint_read_with_the_collection_into_cloud_json_and_no_secret_a
     files = read_archive(target)
     assert files["cloud.json"] == document_text(without_points(document)).encode()
     assert any(b"## Cloud (Azure)" in data for path, data in files.items() if path.startswith("ps_report_"))
-    written = _texts(tmp_path)
+    written = file_texts(tmp_path)
     assert log_file in written
     assert wizard.state.spec is not None
     assert json.loads(written[config_dir / "cloud-accounts.json"]) == {wizard.state.spec.target: {
@@ -336,7 +285,7 @@ def test_azure_endpoint_read_with_the_collection_into_cloud_json_and_no_secret_a
 def test_the_provider_choice_switches_the_fields_and_is_remembered(
         qtbot, make_wizard: MakeWizard, config_dir: Path, azure_cloud: Azure) -> None:  # noqa: F811
     wizard = make_wizard()
-    _open(wizard, AZURE_HOST)
+    open_the_cloud_step(wizard, AZURE_HOST)
     page = wizard.cloud
     page.provider_choice.setCurrentIndex(page.provider_choice.findData("gcp"))  # the DBA knows better
     assert page.provider is PROVIDERS["gcp"] and page.box.title() == "Google Cloud SQL"
@@ -349,7 +298,7 @@ def test_the_provider_choice_switches_the_fields_and_is_remembered(
 
     again = Wizard(settings=Settings(config_dir))
     qtbot.addWidget(again)
-    _open(again, AZURE_HOST)
+    open_the_cloud_step(again, AZURE_HOST)
     assert again.cloud.provider is PROVIDERS["gcp"]  # the cloud chosen last time for this connection
     assert again.cloud.fields().values() == {"project": PROJECT, "region": "europe-west1", "instance": "shop-db",
                                              "credentials": "adc", "key_file": ""}
@@ -362,7 +311,7 @@ def test_the_provider_choice_switches_the_fields_and_is_remembered(
 def test_mnemonics_are_unique_on_the_google_and_azure_pages(wizard: Wizard, host: str) -> None:
     from gui.qt import QLabel, QPushButton
 
-    _open(wizard, host)
+    open_the_cloud_step(wizard, host)
     page = wizard.cloud
     widgets = [w for w in page.findChildren(QPushButton) + page.findChildren(QLabel) if w.isVisibleTo(page)]
     texts = [w.text().replace("&&", "") for w in widgets]

@@ -19,12 +19,11 @@ from collectors import prometheus
 from collectors.prometheus import KEYRING_SERVICE, TOKEN_ENV, keyring_account
 from collectors.series import iso
 from gui.logs import setup_logging
-from gui.qt import QPlainTextEdit
 from gui.state import PageId
 from gui.wizard import Wizard
 from tests import prometheus_standin as standin
 from tests.conftest import InMemoryKeyring
-from tests.gui.conftest import fill_connection, save_through, wizard_log_handlers
+from tests.gui.conftest import save_through, to_options, type_a_draft_answer, wizard_log_handlers
 from tests.helpers import read_archive
 from tests.servers import MariaDBServer
 
@@ -59,13 +58,6 @@ def no_token_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(prometheus.BASIC_ENV, raising=False)
 
 
-def _to_options(qtbot, wizard: Wizard, server: MariaDBServer) -> None:
-    fill_connection(wizard, server)
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.OPTIONS, timeout=20_000)
-    wizard.options_page.sampling_interval.setValue(1)
-
-
 def test_instances_listed_one_picked_its_history_in_the_archive_and_the_token_nowhere(
         qtbot, wizard: Wizard, mariadb: MariaDBServer, stack: Stack, in_memory_keyring: InMemoryKeyring,
         private_home_dirs: Path, config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +72,7 @@ def test_instances_listed_one_picked_its_history_in_the_archive_and_the_token_no
 def _read_save_and_look(qtbot, wizard: Wizard, mariadb: MariaDBServer, stack: Stack,
                         in_memory_keyring: InMemoryKeyring, private_home_dirs: Path, config_dir: Path, tmp_path: Path,
                         monkeypatch: pytest.MonkeyPatch) -> None:
-    _to_options(qtbot, wizard, mariadb)
+    to_options(qtbot, wizard, mariadb)
     box = wizard.options_page.history
     box.url.setText(stack.gate.url)
     box.token.setText(TOKEN)
@@ -116,10 +108,7 @@ def _read_save_and_look(qtbot, wizard: Wizard, mariadb: MariaDBServer, stack: St
     wizard.next()
     assert wizard.currentId() == PageId.FINDINGS
     wizard.next()
-    question = next(f for f in wizard.questionnaire.fields if f.question.id == "architecture.stack")
-    assert isinstance(question.input, QPlainTextEdit)
-    question.input.setPlainText("Rails (typed so that a draft is written)")
-    wizard.questionnaire.flush_draft()
+    type_a_draft_answer(wizard, "Rails (typed so that a draft is written)")
     target = tmp_path / "out" / "prometheus.tgz"
     save_through(qtbot, wizard, target)
     files = read_archive(target)
@@ -141,7 +130,7 @@ def _read_save_and_look(qtbot, wizard: Wizard, mariadb: MariaDBServer, stack: St
 
 
 def test_a_401_is_said_on_the_page_in_one_line(qtbot, wizard: Wizard, mariadb: MariaDBServer, stack: Stack) -> None:
-    _to_options(qtbot, wizard, mariadb)
+    to_options(qtbot, wizard, mariadb)
     box = wizard.options_page.history
     box.url.setText(stack.gate.url)  # no token given, none in the environment or the keychain
     box.find_button.click()
@@ -158,7 +147,7 @@ def test_another_server_picks_its_own_instance(qtbot, wizard: Wizard, mariadb: M
     from gui.state import KeptServer
     from tests.gui.submission_helpers import collected
 
-    _to_options(qtbot, wizard, mariadb)
+    to_options(qtbot, wizard, mariadb)
     box = wizard.options_page.history
     box.url.setText("http://127.0.0.1:9")
     box.instances.addItem("db1:9104 (job mysql)", 'instance="db1:9104"')
