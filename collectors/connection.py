@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -215,6 +216,14 @@ class QueryResult:
     def pairs(self) -> dict[str, str]:
         """Two-column results (SHOW VARIABLES / STATUS) as a name -> value dict."""
         return {str(row[0]): as_text(row[1]) for row in self.rows}
+
+
+def shared_text(value: Any) -> Any:
+    """A text kept in the facts for every table (a name, an engine, a collation), one object for every equal
+    text (sys.intern): a schema-per-tenant server has the same table names, engines and keys in each of its
+    thousands of schemas, and each row had its own copy (636,000 texts, 36 MB at 10,000 schemas). Anything
+    but a str is given back as it is."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def as_text(value: Any) -> str:

@@ -8,6 +8,7 @@ which MariaDB answers by reading all of mysql.proc and mysql.event, are read onc
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from mysql.connector import errors as mysql_errors
 
 from collectors.base import READAHEAD, SYSTEM_SCHEMAS, Context, Degraded, Skip, schema_scratch, walking_collector
-from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error
+from collectors.connection import as_text, is_privilege_error, is_timeout_error, is_unsupported_error, shared_text
 from collectors.numbers import as_int
 from collectors.readahead import BATCH, ReadAhead
 from collectors.redact import scrub_literals
@@ -177,8 +178,15 @@ def _batch_key(sql: str, first: str) -> str:
 
 def _batch_statement(sql: str, window: list[str]) -> tuple[str, tuple[str, ...]]:
     """``sql`` for every schema of ``window``: a UNION ALL of it, each part tagged with its schema."""
+    return _union_of(sql, len(window)), tuple(p for s in window for p in (s, s))
+
+
+@functools.lru_cache(maxsize=256)
+def _union_of(sql: str, parts: int) -> str:
+    """One text for every batch of the same statement and size: the session's record of each statement holds
+    it, and a walk of 10,000 schemas sends hundreds of these (15 MB of copies of tens of texts)."""
     part = "(SELECT %s, " + sql[len("SELECT "):] + ")"
-    return " UNION ALL ".join([part] * len(window)), tuple(p for s in window for p in (s, s))
+    return " UNION ALL ".join([part] * parts)
 
 
 def _batchable(sql: str) -> bool:
@@ -254,10 +262,11 @@ def _table_sizes_step(ctx: Context, tables: list[dict[str, Any]], schema: str, i
     for name, table_type, engine, rows, data, index_bytes, row_format, options, collation in schema_tables(ctx, schema):
         if table_type not in BASE_TABLE_TYPES:
             continue
-        tables.append({
-            "schema": schema, "name": str(name), "engine": engine or "", "rows": as_int(rows, 0),
-            "data_bytes": as_int(data, 0), "index_bytes": as_int(index_bytes, 0), "row_format": row_format or "",
-            "create_options": options or "", "collation": collation or "",
+        tables.append({  # the texts shared: a schema-per-tenant server repeats the same ones in every schema
+            "schema": schema, "name": shared_text(str(name)), "engine": shared_text(engine or ""),
+            "rows": as_int(rows, 0), "data_bytes": as_int(data, 0), "index_bytes": as_int(index_bytes, 0),
+            "row_format": shared_text(row_format or ""), "create_options": shared_text(options or ""),
+            "collation": shared_text(collation or ""),
         })
     return True
 
@@ -414,13 +423,43 @@ def _yes_no(count: int, what: str) -> dict[str, Any]:
     return {"value": count > 0, "evidence": f"{count} {what}"}
 
 
+_DDL_BLOCK = 1 << 20  # characters of statements joined into one text as the walk goes
+
+
 @dataclass
 class _Ddl:
+    """The sample as the walk writes it: statements joined a MiB at a time (a text each held 57 bytes of its own
+    besides, and 95,000 of them were joined at the end next to the whole: twice the sample at once)."""
+
+    blocks: list[str] = field(default_factory=list)
     parts: list[str] = field(default_factory=lambda: [
         "-- Schema only (no data), written by ps-prechecks with SHOW CREATE statements\n"])
+    pending: int = 0  # characters in parts
+    utf8_bytes: int = 0  # the sample's size in UTF-8, counted as it grows
     objects: int = 0
     unreadable: Counter[str] = field(default_factory=Counter)
     cut: str | None = None
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.pending += len(text)
+        if self.pending >= _DDL_BLOCK:
+            self._close_block()
+
+    def _close_block(self) -> None:
+        block = "".join(self.parts)
+        self.utf8_bytes += len(block) if block.isascii() else len(block.encode())
+        self.blocks.append(block)
+        self.parts.clear()
+        self.pending = 0
+
+    def text(self, end: str) -> str:
+        """The whole sample with ``end`` after it; the blocks are let go."""
+        self.add(end)
+        self._close_block()
+        whole = "".join(self.blocks)
+        self.blocks.clear()
+        return whole
 
 
 def _start_schema_ddl(ctx: Context) -> _Ddl:
@@ -436,7 +475,7 @@ def _schema_ddl_step(ctx: Context, state: _Ddl, schema: str, index: int, total: 
         return False
     q = quote_identifier(schema)
     # the name is quoted in the USE statement, and escaped in the comment: a newline there would end it
-    state.parts.append(f"\n--\n-- Database: {sql_comment(q)}\n--\n\nUSE {q};\n")
+    state.add(f"\n--\n-- Database: {sql_comment(q)}\n--\n\nUSE {q};\n")
     listing = sorted(((str(table_type), str(name)) for name, table_type, *_ in schema_tables(ctx, schema)))
     work: list[tuple[str, str]] = [("VIEW" if table_type == "VIEW" else "TABLE", name) for table_type, name in listing]
     work += [(str(kind), str(name)) for name, kind in schema_rows(ctx, schema, ROUTINES_SQL)]
@@ -461,18 +500,15 @@ def _schema_ddl_step(ctx: Context, state: _Ddl, schema: str, index: int, total: 
         if kind != "TABLE":  # view, routine, trigger and event bodies may hold data literals
             text = scrub_literals(text)
         state.objects += 1
-        state.parts.append(f"\n{text};\n")
+        state.add(f"\n{text};\n")
     return True
 
 
 def _finish_schema_ddl(ctx: Context, state: _Ddl) -> None:
     cut, unreadable = state.cut, state.unreadable
-    ddl = "".join(state.parts)
-    state.parts.clear()
-    if cut:
-        ddl += f"\n-- CUT: {sql_comment(cut)}. Raise --schema-ddl-budget to read everything.\n"
+    ddl = state.text(f"\n-- CUT: {sql_comment(cut)}. Raise --schema-ddl-budget to read everything.\n" if cut else "")
     ctx.artifacts["mysqldump"] = ddl
-    ctx.facts["schema_ddl"] = {"objects": state.objects, "bytes": len(ddl.encode()), "cut": cut,
+    ctx.facts["schema_ddl"] = {"objects": state.objects, "bytes": state.utf8_bytes, "cut": cut,
                                "unreadable": dict(unreadable)}
     notes = []
     if cut:
