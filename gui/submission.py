@@ -135,13 +135,13 @@ def _derived(result: RunResult, readiness: dict[str, Any], slow_logs: tuple[Slow
 
 def save_archive(submission: Submission, target: Path, prepared: PreparedBundle | None = None) -> Path:
     """Write the bundle (``prepared``: the bytes Review showed) atomically, then give it the chosen name."""
-    from prechecks.bundle import redaction_map_name, write_bundle
+    from prechecks.bundle import archive_path_map, write_bundle
 
     prepared = prepared or prepare(submission)
     written = write_bundle(prepared, target.parent)
     if written != target:
         os.replace(written, target)
-        written_map = written.parent / redaction_map_name(submission.timestamp)
+        written_map = archive_path_map(written)
         if written_map.exists():
-            os.replace(written_map, target.with_name(target.name.removesuffix(".tgz") + ".redaction-map.json"))
+            os.replace(written_map, archive_path_map(target))
     return target

@@ -1,14 +1,16 @@
-"""The upload-ready tarball: built in memory, written next to its final name, checked, renamed.
+"""The upload-ready tarball: built in memory, written next to its final name, checked, given its name.
 
 Nothing partial survives an error or Ctrl-C: the partial archive is written in a private temp folder
 (mkdtemp, 0700) next to the final name, created exclusively (O_EXCL, O_NOFOLLOW, 0600), removed with its
-folder on every exit path, and the final name appears only through an atomic rename on the same file
-system. No predictable name in the output folder: another user who can write there cannot pre-create
-the file we write (and so own the archive or the redaction map).
+folder on every exit path, and the final name appears only through an atomic hard link (a rename where the
+file system has none) on the same file system, never onto a name already taken. No predictable name in the
+output folder: another user who can write there cannot pre-create the file we write (and so own the archive
+or the redaction map).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -18,7 +20,7 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import Any
 
 from collectors.redact import redact_option_text, scrub_ddl_literals
 from prechecks import __version__
+from prechecks.archive_files import ArchiveFiles
 from prechecks.attachments import read_attachment
 from prechecks.derive import Derived
 from prechecks.html import text_nodes
@@ -67,13 +70,14 @@ class PreparedBundle:
     """Every file of the archive (path -> bytes), the redaction map that goes next to it, and the timestamp
     that names both."""
 
-    files: dict[str, bytes]
+    files: ArchiveFiles
     redactor: Redactor
     timestamp: str
+    answers: list[Any] | None = None  # the questionnaire's merged answers (prechecks.prefill.build_answers), if built
 
     def preview(self) -> list[PreviewFile]:
-        return [PreviewFile(path, len(data), _as_text(data), hashlib.sha256(data).hexdigest())
-                for path, data in sorted(self.files.items())]
+        return [PreviewFile(path, self.files.size(path), _as_text(self.files[path]), self.files.sha256(path))
+                for path in sorted(self.files)]
 
 
 def _as_text(data: bytes) -> str | None:
@@ -94,22 +98,21 @@ def redaction_map_name(timestamp: str) -> str:
     return f"ps_archive_{timestamp}.redaction-map.json"
 
 
-def build_manifest(files: Mapping[str, bytes], facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def build_manifest(files: ArchiveFiles, facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest of every other file of the archive: path, size and SHA-256, plus the run's record."""
     collection = facts.get("collection", {})
     return {
         "format_version": 1,
         "tool": {"name": "ps-prechecks", "version": __version__},
         "created_at": collection.get("finished_at") or facts.get("collected_at"),
-        "files": [{"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                  for path, data in sorted(files.items())],
+        "files": [{"path": path, "size": files.size(path), "sha256": files.sha256(path)} for path in sorted(files)],
         "collectors": collection.get("collectors", []),
         **extra,
     }
 
 
 def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Redactor = (), *,
-          earlier_map: EarlierMap | None = None) -> PreparedBundle:
+          earlier_map: EarlierMap | None = None, consume: bool = False) -> PreparedBundle:
     """The archive of one server, every file path -> bytes, redacted and scrubbed: exactly what will be saved.
 
     The one build the CLI, the wizard's Review page and Save use: the option file's passwords are removed
@@ -118,23 +121,29 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     optional classes (prechecks.redaction.CLASSES), or a Redactor to share its pseudonyms with other servers
     (prechecks.multi); the secrets are always removed. ``earlier_map``: the pseudonyms an earlier run gave
     (prechecks.redaction.load_map) are given again (with classes; a given Redactor holds its own).
+    ``consume``: the caller builds once and never reads ``derived.facts`` again (the CLI): the build rewrites
+    them in place instead of a copy of its own (on a server of 10,000 schemas the copy was 90 MB).
     """
     from prechecks.report import render_report
     from prechecks.samples import render_samples
 
     redactor = redaction if isinstance(redaction, Redactor) else Redactor(redaction, secrets=inputs.secrets,
                                                                           earlier=earlier_map)
-    facts = archive_facts(derived, inputs)  # the build's own copy, rewritten in place
+    facts = archive_facts(derived, inputs, consume=consume)  # the build's own, rewritten in place
     config_text = inputs.samples.get("mysql-config-file")
     if config_text is not None:  # the only place the option file's passwords are removed
         config_text, redacted = redact_option_text(config_text)
         facts.setdefault("config_file", {})["redacted"] = redacted
     questionnaire: dict[str, str] = {}
+    answered: list[Any] | None = None
     if inputs.questionnaire:  # prefilled from the facts before redaction; the text pass below redacts it
-        from prechecks.prefill import questionnaire_files
+        from prechecks.prefill import build_answers
+        from prechecks.questionnaire import load_questionnaire, questionnaire_outputs
 
-        questionnaire = questionnaire_files(facts, draft=inputs.draft, answers=inputs.answers,
-                                            attachments=sorted(inputs.attachments))
+        form = load_questionnaire()
+        answered = build_answers(facts, draft=inputs.draft, answers=inputs.answers, questionnaire=form,
+                                 attachments=sorted(inputs.attachments))
+        questionnaire = questionnaire_outputs(form, answered, facts=facts, attachments=sorted(inputs.attachments))
     schema_ddl = inputs.samples.get("mysqldump")
     # learn every name first (facts, option file, DDL), then rewrite the facts everything renders from
     redactor.learn_vocabulary(facts)
@@ -151,20 +160,20 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     # a statement the readiness names (digest text, slow log fingerprint) as the archive's facts now hold it
     statements = dict(zip(before, after, strict=True)) if len(before) == len(after) else {}
     readiness = redact_readiness(derived.readiness, redactor, statements)
-    if schema_ddl is not None:
-        # with classes, the tokenizer renames and scrubs; without, a regex pass (the collector
-        # scrubbed view and routine bodies already: this is the second line of defence)
-        schema_ddl = redactor.sql(schema_ddl, ddl=True) if redactor.classes else scrub_ddl_literals(schema_ddl)
     config_text = redactor.config(config_text) if config_text is not None else None
     texts: dict[str, str] = {}
-    samples = render_samples(facts, schema_ddl=schema_ddl, config_text=config_text)
+    files = ArchiveFiles()
+    samples = render_samples(facts, schema_ddl=None, config_text=config_text)
     for name, text in samples.items():
         texts[f"ps_samples_{inputs.timestamp}/{name}"] = text
+    if schema_ddl is not None:  # tens of MB on a server of thousands of schemas: a piece at a time
+        path = redactor.path(f"ps_samples_{inputs.timestamp}/mysqldump")
+        files.add_chunks(path, _encoded(redactor.text_chunks(_ddl_pieces(schema_ddl, redactor))))
     report = render_report(Derived(facts, readiness), top_tables=inputs.top_tables, config_text=config_text)
     if "cloud.json" in inputs.extra_files:  # its section before the end (the text pass below redacts both)
         report = _with_cloud_section(report, inputs.extra_files["cloud.json"])
     texts[f"ps_report_{inputs.timestamp}.md"] = report
-    texts["facts.json"] = facts_text(facts)
+    files.add_chunks(redactor.path("facts.json"), _encoded(redactor.text_chunks(facts_pieces(facts))))
     texts["readiness.json"] = json.dumps(readiness, indent=2) + "\n"
     texts.update(digest_files(facts))  # slow-log-digest.md/.json: fingerprints only, never the log
     texts.update(questionnaire)
@@ -172,8 +181,7 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     texts.update(report_html_files(redactor.text(report), inputs.extra_files.get("history.json"), inputs.timestamp))
     # every file and file name through the text pass: the password (the writers do not know it) and
     # URL credentials always, addresses and learnt names when asked for
-    # each text is let go once it is bytes: facts.json is tens of MB on a server of thousands of schemas
-    files: dict[str, bytes] = {}
+    # each text is let go once it is bytes
     for path in list(texts):
         text = texts.pop(path)
         files[redactor.path(path)] = (text_nodes(text, redactor.text) if path.endswith((".html", ".svg"))  # markup
@@ -184,35 +192,95 @@ def build(derived: Derived, inputs: ArchiveInputs, redaction: Sequence[str] | Re
     extra = redactor.json_text(dict(inputs.manifest_extra), sql_keys=("sql",))
     manifest = build_manifest(files, facts, {**extra, "redaction": redactor.record()})
     files["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
-    return PreparedBundle(files, redactor, inputs.timestamp)
+    return PreparedBundle(files, redactor, inputs.timestamp, answered)
 
 
+_PIECE_CHARS = 1 << 20  # the size of a piece of facts.json or the schema dump made at a time
 _JOIN_EVERY = 4096  # encoder pieces joined at a time
 
 
-def facts_text(facts: Mapping[str, Any]) -> str:
-    """facts.json's text: ``json.dumps(facts, indent=2, sort_keys=True)`` and a newline, character for character.
-    json.dumps with an indent joins a list of every piece the (pure Python) encoder yields, several small strings
-    for each value: about five times the text's size at its peak (+75 MiB for the 13.6 MB facts of 2,000
-    schemas). The pieces are joined as they come instead, a few thousand at a time."""
+def facts_pieces(facts: Mapping[str, Any]) -> Iterator[str]:
+    """facts.json's text (``json.dumps(facts, indent=2, sort_keys=True)`` and a newline, character for character)
+    in pieces of about a MiB, each but the last cut right after a newline that follows ``,`` ``{`` or ``[`` (where
+    Redactor.text_chunks may cut). Never the whole text at once: json.dumps with an indent joins a list of every
+    piece the (pure Python) encoder yields, about five times the text's size (67 MB of text at 10,000 schemas);
+    here the encoder's pieces are joined a few thousand at a time."""
     encoder = json.JSONEncoder(indent=2, sort_keys=True)
-    joined: list[str] = []
-    pieces: list[str] = []
+    small: list[str] = []
+    blocks: list[str] = []
+    length = 0
     for piece in encoder.iterencode(facts):
-        pieces.append(piece)
-        if len(pieces) >= _JOIN_EVERY:
-            joined.append("".join(pieces))
-            pieces.clear()
-    joined.append("".join(pieces))
-    joined.append("\n")
-    return "".join(joined)
+        small.append(piece)
+        if len(small) < _JOIN_EVERY:
+            continue
+        blocks.append("".join(small))
+        small.clear()
+        length += len(blocks[-1])
+        if length < _PIECE_CHARS:
+            continue
+        text = "".join(blocks)
+        blocks.clear()
+        cut = max(text.rfind(",\n"), text.rfind("{\n"), text.rfind("[\n"))
+        if cut < 0:
+            blocks.append(text)
+            continue
+        piece, rest = text[:cut + 2], text[cut + 2:]
+        del text
+        blocks.append(rest)
+        length = len(rest)
+        yield piece
+        del piece
+    small.append("\n")
+    blocks.append("".join(small))
+    yield "".join(blocks)
 
 
-def archive_facts(derived: Derived, inputs: ArchiveInputs) -> dict[str, Any]:
+def facts_text(facts: Mapping[str, Any]) -> str:
+    """facts.json's whole text (what facts_pieces gives, joined)."""
+    return "".join(facts_pieces(facts))
+
+
+def _ddl_pieces(ddl: str, redactor: Redactor) -> Iterator[str]:
+    """The schema dump as it goes into the archive, in pieces of about a MiB cut after a ";" and its newline, so
+    that no statement is cut: with redaction classes the tokenizer renames names and scrubs literals (one pass over
+    the whole text, which keeps state from one statement to the next, given in pieces), without them the regex
+    pass, piece by piece (the collector scrubbed view and routine bodies already: this is the second line of
+    defence). Newline-terminated, as the sample file is."""
+    if redactor.classes:
+        pieces: Iterable[str] = redactor.sql_chunks(ddl, ddl=True)
+    else:
+        pieces = (scrub_ddl_literals(piece) for piece in _statement_pieces(ddl))
+    last = ""
+    for piece in pieces:
+        if piece:
+            last = piece
+            yield piece
+    if last and not last.endswith("\n"):
+        yield "\n"
+
+
+def _statement_pieces(ddl: str) -> Iterator[str]:
+    start = 0
+    while start < len(ddl):
+        end = ddl.find(";\n", start + _PIECE_CHARS)
+        if end < 0:
+            yield ddl[start:]
+            return
+        yield ddl[start:end + 2]
+        start = end + 2
+
+
+def _encoded(texts: Iterable[str]) -> Iterator[bytes]:
+    for text in texts:
+        yield text.encode("utf-8", "backslashreplace")
+
+
+def archive_facts(derived: Derived, inputs: ArchiveInputs, *, consume: bool = False) -> dict[str, Any]:
     """A JSON copy of the derived facts with what the archive adds to them (the run's own are not changed): the
     notes on a common password (``collection.notes``). What the questionnaire is prefilled from; build() redacts
-    it. (A slow log file's digest is a source of derive(): prechecks.derive.derive(facts, slow_log_files=...).)"""
-    facts: dict[str, Any] = json_copy(derived.facts)
+    it. (A slow log file's digest is a source of derive(): prechecks.derive.derive(facts, slow_log_files=...).)
+    ``consume``: no copy, the derived facts themselves made plain JSON (build(consume=True))."""
+    facts: dict[str, Any] = json_in_place(derived.facts) if consume else json_copy(derived.facts)
     if inputs.notes:  # a common password: the report says what it means for redaction
         facts["collection"] = {**(facts.get("collection") or {}), "notes": list(inputs.notes)}
     return facts
@@ -234,6 +302,31 @@ def json_copy(value: Any) -> Any:
             return {key: json_copy(item) for key, item in value.items()}
     elif kind is list:
         return [json_copy(item) for item in value]
+    return json.loads(json.dumps(value, default=str))
+
+
+def json_in_place(value: Any) -> Any:
+    """What json_copy gives, made by rewriting ``value`` where it is not plain JSON already (a tuple, a Decimal, a
+    key that is not a string: each replaced by its JSON round trip) and sharing everything else: for a document
+    the caller hands over."""
+    kind = type(value)
+    if kind in _JSON_ATOMS:
+        return value
+    if kind is dict:
+        if all(type(key) is str for key in value):
+            for key, item in value.items():
+                if type(item) not in _JSON_ATOMS:
+                    plain = json_in_place(item)
+                    if plain is not item:
+                        value[key] = plain
+            return value
+    elif kind is list:
+        for index, item in enumerate(value):
+            if type(item) not in _JSON_ATOMS:
+                plain = json_in_place(item)
+                if plain is not item:
+                    value[index] = plain
+        return value
     return json.loads(json.dumps(value, default=str))
 
 
@@ -347,6 +440,42 @@ def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor,
     return document
 
 
+def archive_path_map(archive: Path) -> Path:
+    """The redaction map that goes with the archive at ``archive``: its name with .redaction-map.json for .tgz
+    (redaction_map_name() for the archive's first-choice name, and for one that took a suffix)."""
+    return archive.with_name(archive.name.removesuffix(".tgz") + ".redaction-map.json")
+
+
+_TAKEN_NAMES = 99  # suffixes -2 .. -99 tried after the timestamp's own name
+
+
+def _candidate_names(timestamp: str) -> Iterator[str]:
+    """ps_archive_<ts>.tgz, then ps_archive_<ts>-2.tgz, -3 ...: two runs that end in the same second into one
+    folder (a script looping over servers) each keep their archive."""
+    yield archive_name(timestamp)
+    for n in range(2, _TAKEN_NAMES + 1):
+        yield archive_name(f"{timestamp}-{n}")
+
+
+def _link_new(source: Path, target: Path) -> bool:
+    """Give ``source`` the name ``target`` only if that name is free (a hard link: atomic, never onto or through
+    what is there, a symlink included); False when the name is taken. A file system without hard links (FAT, some
+    network shares): the name is checked, then renamed onto — a symlink there is replaced, never followed."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.path.lexists(target):
+            return False
+        os.replace(source, target)
+        return True
+    source.unlink()
+    return True
+
+
 def write_bundle(
     prepared: PreparedBundle,
     output_dir: Path,
@@ -356,53 +485,63 @@ def write_bundle(
     """Write ps_archive_<ts>.tgz (the files of ``prepared``, built by build()) into output_dir atomically and
     return its path.
 
-    The only things on disk before the renames are the partial archive (and map) in a private temp folder
-    next to the final names, removed with it on every error and on Ctrl-C. The archive is 0600. With
-    redaction classes the pseudonym map is written next to the archive (0600, redaction_map_name()); it
-    exists only if the archive does.
+    The only things on disk before the final names appear are the partial archive (and map) in a private temp
+    folder next to them, removed with it on every error and on Ctrl-C. The archive is 0600. With redaction
+    classes the pseudonym map is written next to the archive (0600, archive_path_map()); it exists only if the
+    archive does. Nothing already in the folder is replaced: when the name is taken (an archive written in the
+    same second, or anything else there, a symlink included) the archive and its map take the next free suffix,
+    ps_archive_<ts>-2.tgz and so on.
     """
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise FileNotFoundError(f"output directory {output_dir} does not exist — create it or pass --output DIR")
-    final = output_dir / archive_name(prepared.timestamp)
-    map_final = output_dir / redaction_map_name(prepared.timestamp)
+    first = archive_name(prepared.timestamp)
     files = prepared.files
-    map_written = False
     # the folder's random name cannot be guessed; the ".partial" end says what it is to whoever lists the folder
-    private = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=output_dir))
-    partial = private / final.name
-    map_partial = private / map_final.name
+    private = Path(tempfile.mkdtemp(prefix=f".{first}.", suffix=".partial", dir=output_dir))
+    partial = private / first
+    map_partial = private / "redaction-map.json"
+    named: list[Path] = []  # final names given so far (removed again if the archive does not get its own)
     try:
         with _create_private(partial) as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             directories = sorted({path.rsplit("/", 1)[0] for path in files if "/" in path})
             for directory in directories:
                 tar.addfile(_member(directory, None))
-            for path, data in sorted(files.items()):
-                tar.addfile(_member(path, len(data)), io.BytesIO(data))
+            for member in sorted(files):
+                with files.open(member) as data:
+                    tar.addfile(_member(member, files.size(member)), data)
             tar.close()
             raw.flush()
             os.fsync(raw.fileno())
         _verify(partial, files)
-        if prepared.redactor.classes:
-            document = prepared.redactor.map_document(final.name)
-            with _create_private(map_partial) as raw:
-                raw.write((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-                raw.flush()
-                os.fsync(raw.fileno())
         if before_rename is not None:
             before_rename()
-        # os.replace renames onto the final name: a symlink already there is replaced, never followed
-        if prepared.redactor.classes:
-            os.replace(map_partial, map_final)
-            map_written = True
-        os.replace(partial, final)
+        for name in _candidate_names(prepared.timestamp):
+            final = output_dir / name
+            if prepared.redactor.classes:  # the map first: it names its archive, and exists only if the archive does
+                document = prepared.redactor.map_document(final.name)
+                with _create_private(map_partial) as raw:
+                    raw.write((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+                    raw.flush()
+                    os.fsync(raw.fileno())
+                map_final = archive_path_map(final)
+                if not _link_new(map_partial, map_final):
+                    map_partial.unlink()
+                    continue
+                named.append(map_final)
+            if _link_new(partial, final):
+                return final
+            for taken in named:
+                taken.unlink(missing_ok=True)
+            named.clear()
+        raise FileExistsError(errno.EEXIST, f"{first} and its {_TAKEN_NAMES - 1} numbered names are all taken in "
+                              f"{output_dir} — move the older archives away or choose another --output directory")
     except BaseException:
-        if map_written:
-            map_final.unlink(missing_ok=True)
+        for taken in named:
+            taken.unlink(missing_ok=True)
         raise
     finally:  # after the renames it is empty; after an error it holds the partial files
         shutil.rmtree(private, ignore_errors=True)
-    return final
 
 
 def _create_private(path: Path) -> io.BufferedWriter:
@@ -428,13 +567,18 @@ def _member(path: str, size: int | None) -> tarfile.TarInfo:
     return info
 
 
-def _verify(archive: Path, files: Mapping[str, bytes]) -> None:
-    """Re-read the archive and check every file against what was meant to be written."""
+def _verify(archive: Path, files: ArchiveFiles) -> None:
+    """Re-read the archive and check every file against what was meant to be written (size and SHA-256)."""
     with tarfile.open(archive, "r:gz") as tar:
         members = {m.name: m for m in tar.getmembers() if m.isfile()}
         if set(members) != set(files):
             raise OSError("archive check failed: the files in it are not the files written")
-        for path, data in files.items():
+        for path in files:
             handle = tar.extractfile(members[path])
-            if handle is None or handle.read() != data:
+            if handle is None or members[path].size != files.size(path):
+                raise OSError(f"archive check failed for {path}")
+            digest = hashlib.sha256()
+            while piece := handle.read(1 << 16):
+                digest.update(piece)
+            if digest.hexdigest() != files.sha256(path):
                 raise OSError(f"archive check failed for {path}")

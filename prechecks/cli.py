@@ -462,7 +462,7 @@ def run_read_samples(args: argparse.Namespace) -> int:
                            answers=answers, attachments=attachments,
                            manifest_extra={"read_samples": raw["source"]})
     try:
-        prepared = build(derived, inputs, args.redact, earlier_map=earlier)
+        prepared = build(derived, inputs, args.redact, earlier_map=earlier, consume=True)
         archive = write_bundle(prepared, output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
         return _fail(str(exc))
@@ -480,9 +480,9 @@ def run_read_samples(args: argparse.Namespace) -> int:
             return _fail(f"could not write {out}: {exc.strerror or exc}", "create it or pass --output DIR")
         print(out)
     if args.redact:
-        from prechecks.bundle import redaction_map_name
+        from prechecks.bundle import archive_path_map
 
-        print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
+        print(f"redaction map (keep it private): {archive_path_map(archive)}", file=sys.stderr)
     print(archive)
     return EXIT_OK
 
@@ -581,12 +581,10 @@ def _draft_answers(args: argparse.Namespace, spec: ConnectionSpec, answers: dict
     return restored
 
 
-def _questionnaire_summary(facts: dict[str, Any], draft: dict[str, Any], answers: dict[str, Any],
-                           attachments: list[str]) -> str:
-    from prechecks.prefill import build_answers
+def _questionnaire_summary(merged: list[Any]) -> str:
+    """What the archive's questionnaire holds (``merged``: its answers, PreparedBundle.answers)."""
     from prechecks.questionnaire import load_questionnaire, missing_required
 
-    merged = build_answers(facts, draft=draft, answers=answers, attachments=attachments)
     answered = [a for a in merged if a.answered]
     prefilled = sum(1 for a in answered if a.prefilled)
     missing = len(missing_required(load_questionnaire(), merged))
@@ -662,7 +660,7 @@ def run_collection(args: argparse.Namespace) -> int:
     except RunAborted as exc:
         return _fail(str(exc), exc.remedy)
     secrets = [*spec.secrets, *history_secrets]
-    from prechecks.bundle import archive_facts, build, write_bundle  # after the run: keeps the start-up short
+    from prechecks.bundle import build, write_bundle  # after the run: keeps the start-up short
 
     slow_log_files = _slow_log_digest(args.slow_log, args.quiet)  # the session is closed by now
     inputs = archive_inputs(result, timestamp, secrets=secrets, answers=answers, draft=draft,
@@ -693,8 +691,12 @@ def run_collection(args: argparse.Namespace) -> int:
         derived = derive(result.facts, slow_log_files=slow_log_files, history=history, cloud=cloud)
     for note in inputs.notes:
         print(f"ps-prechecks: warning: {note}", file=sys.stderr)
+    from prechecks.report import digest_footprint
+
+    footprint = digest_footprint(derived.facts)  # before the build takes the facts over
     try:
-        archive = write_bundle(build(derived, inputs, args.redact, earlier_map=earlier), output)
+        prepared = build(derived, inputs, args.redact, earlier_map=earlier, consume=True)  # takes the facts over
+        archive = write_bundle(prepared, output)
     except ValueError as exc:  # an attachment that changed or vanished since the start
         return _fail(str(exc) + (f" ({watch.kept_note()})" if watch is not None else ""))
     except OSError as exc:
@@ -718,12 +720,13 @@ def run_collection(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"done: {len(result.results) - len(skipped)} collectors ok, {len(skipped)} skipped or failed "
               "(reasons in the report and manifest.json)", file=sys.stderr)
-        print(_questionnaire_summary(archive_facts(derived, inputs), draft, answers, sorted(attachments)),
-              file=sys.stderr)
+        print(_questionnaire_summary(prepared.answers or []), file=sys.stderr)
+    if footprint:  # about the prospect's server, not this run: said even with --quiet
+        print(f"ps-prechecks: note: {footprint}", file=sys.stderr)
     if args.redact:
-        from prechecks.bundle import redaction_map_name
+        from prechecks.bundle import archive_path_map
 
-        print(f"redaction map (keep it private): {archive.parent / redaction_map_name(timestamp)}", file=sys.stderr)
+        print(f"redaction map (keep it private): {archive_path_map(archive)}", file=sys.stderr)
         if earlier is not None:
             print(f"pseudonyms kept from {earlier.path}; next time give --redaction-map with the new map (it holds "
                   "both)", file=sys.stderr)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from prechecks.archive_files import ArchiveFiles
 from prechecks.bundle import ArchiveInputs, PreparedBundle, build, build_manifest
 from prechecks.derive import Derived
 from prechecks.escape import markdown
@@ -115,7 +116,7 @@ def prepare_servers_bundle(
     from prechecks.prefill import servers_questionnaire_files
 
     redactor = Redactor(redact, secrets=secrets, earlier=earlier_map)
-    files: dict[str, bytes] = {}
+    files = ArchiveFiles()
     collected: list[tuple[str, dict[str, Any]]] = []
     index: list[dict[str, Any]] = []
     manifests: dict[str, Any] = {}
@@ -130,8 +131,8 @@ def prepare_servers_bundle(
         readiness = json.loads(own["readiness.json"])
         collected.append((part.name, facts))
         folder = redactor.path(part.name)
-        for path, data in own.items():
-            files[f"{folder}/{path}"] = data
+        for path in own:
+            files.adopt(f"{folder}/{path}", own, path)
         manifests[folder] = {k: v for k, v in manifest.items() if k not in ("files", "format_version", "tool")}
         server = facts.get("server", {})
         index.append({"name": folder, "collected": True, "version": server.get("version"),

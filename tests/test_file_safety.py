@@ -6,6 +6,7 @@ another user the same files are made by us, which still shows the run writes int
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -17,7 +18,15 @@ from typing import Any
 import pytest
 
 from prechecks.attachments import AttachmentError, Attachments, read_attachment
-from prechecks.bundle import ArchiveInputs, PreparedBundle, archive_name, build, redaction_map_name, write_bundle
+from prechecks.bundle import (
+    ArchiveInputs,
+    PreparedBundle,
+    archive_name,
+    archive_path_map,
+    build,
+    redaction_map_name,
+    write_bundle,
+)
 from prechecks.derive import derive
 from prechecks.samples import SamplesError, read_config_text
 from prechecks.servers import KEYRING_SERVICE, ServersFileError, load_servers
@@ -80,7 +89,7 @@ def test_pre_created_partial_files_are_not_written_into(tmp_path: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def test_symlinks_at_the_final_names_are_replaced_not_followed(tmp_path: Path) -> None:
+def test_symlinks_at_the_final_names_are_neither_followed_nor_replaced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     outside = tmp_path / "outside.txt"
@@ -89,8 +98,41 @@ def test_symlinks_at_the_final_names_are_replaced_not_followed(tmp_path: Path) -
         (out / name).symlink_to(outside)
     archive = write_bundle(_content(("hostnames",)), out)
     assert outside.read_text() == "keep me\n"
+    assert archive == out / archive_name(f"{TS}-2")  # the names are taken: the next free one
     _assert_ours_and_private(archive)
-    _assert_ours_and_private(out / redaction_map_name(TS))
+    _assert_ours_and_private(archive_path_map(archive))
+    for name in (archive_name(TS), redaction_map_name(TS)):  # what was there is still there, as it was
+        assert (out / name).is_symlink() and os.readlink(out / name) == str(outside)
+    assert json.loads(archive_path_map(archive).read_text())["archive"] == archive.name
+
+
+def test_archives_of_the_same_second_into_one_folder_each_keep_their_name(tmp_path: Path) -> None:
+    """A script running the tool for several servers into one folder: runs ending in the same second share a
+    timestamp. Each archive (and its map) gets a name of its own; none replaces another."""
+    written = [write_bundle(_content(("hostnames",)), tmp_path) for _ in range(3)]
+    assert [p.name for p in written] == [archive_name(TS), archive_name(f"{TS}-2"), archive_name(f"{TS}-3")]
+    for archive in written:
+        _assert_ours_and_private(archive)
+        assert read_archive(archive)["facts.json"]
+        assert json.loads(archive_path_map(archive).read_text())["archive"] == archive.name
+    # only a map whose name is taken (the archive's is free): both move on to the next name together
+    (tmp_path / redaction_map_name(f"{TS}-4")).write_text("someone else's\n")
+    fourth = write_bundle(_content(("hostnames",)), tmp_path)
+    assert fourth.name == archive_name(f"{TS}-5")
+    assert not (tmp_path / archive_name(f"{TS}-4")).exists()
+    assert (tmp_path / redaction_map_name(f"{TS}-4")).read_text() == "someone else's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*(p.name for p in [*written, fourth]), *(archive_path_map(p).name for p in [*written, fourth]),
+         redaction_map_name(f"{TS}-4")])
+
+
+def test_every_name_taken_is_one_error_and_leaves_nothing(tmp_path: Path) -> None:
+    for n in range(1, 100):
+        (tmp_path / archive_name(TS if n == 1 else f"{TS}-{n}")).write_bytes(b"")
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(FileExistsError, match="numbered names are all taken"):
+        write_bundle(_content(("hostnames",)), tmp_path)
+    assert sorted(os.listdir(tmp_path)) == before
 
 
 def test_a_failed_write_leaves_nothing_not_even_the_temp_folder(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -395,7 +396,7 @@ def _archive(result: subprocess.CompletedProcess[str]) -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def _assert_archive_clean(files: dict[str, bytes]) -> None:
+def _assert_archive_clean(files: Mapping[str, bytes]) -> None:
     for name, data in files.items():
         assert_no_planted(data.decode("utf-8", "replace"), name)
         assert "planted" not in name

@@ -58,4 +58,4 @@ def prepared_files(wizard: Wizard) -> dict[str, bytes]:
     """What Review prepared and Save writes."""
     prepared = wizard.state.prepared
     assert prepared is not None
-    return prepared.files
+    return dict(prepared.files)
