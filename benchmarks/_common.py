@@ -1,15 +1,16 @@
-"""Helpers shared by the benchmarks: timed runs with peak RSS, the manifest of an archive, SIGTERM."""
+"""Helpers shared by the benchmarks: timed runs with peak RSS, the manifest of an archive, SIGTERM, the end of a run."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -65,6 +66,40 @@ def run_env(work: Path, *, bytecode_cache: bool = True) -> dict[str, str]:
     return env
 
 
+def build_in_parallel(server: Any, scripts: Mapping[str, Callable[[], str]], *, jobs: int, timeout: float) -> float:
+    """Each SQL script (what it builds -> a function that writes it, called in the worker) through a `mariadb`
+    client of its own, ``jobs`` at a time, as root; the seconds it took. A script that fails raises, naming what
+    it built and the client's last words."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client is None:
+        raise RuntimeError("the mariadb client is needed to build the schemas")
+    command = [client, f"--defaults-file={server.client_defaults_file}", "--batch"]
+
+    def one(what: str) -> None:
+        result = subprocess.run(command, input=scripts[what]().encode(), capture_output=True, timeout=timeout,
+                                check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"building {what} failed: {result.stderr.decode(errors='replace')[-800:]}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, scripts))
+    return time.perf_counter() - started
+
+
+def tear_down(server: Any, work: Path) -> None:
+    """The end of a benchmark run, however it ends (Ctrl-C and SIGTERM too: on_sigterm): ``server`` (None: none
+    yet) discarded, every server the run started shut down, its temp folder removed."""
+    from tests import servers
+
+    if server is not None:
+        servers.discard(server)
+    servers.shutdown_all()
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     """SIGTERM handler: unwind like Ctrl-C, so every `finally` cleans up."""
     raise KeyboardInterrupt
@@ -96,17 +131,24 @@ class SideBySide:
         return statistics.median(s.seconds for s in self.ours) / statistics.median(s.seconds for s in self.theirs)
 
 
+def run_ours(command: list[str], env: dict[str, str]) -> tuple[Sample, dict[str, Any]]:
+    """One run of our CLI: its wall time, peak RSS and longest statement, and the manifest of the archive it wrote
+    (its last stdout line), which is removed."""
+    sample, stdout = timed(command, env)
+    archive = Path(stdout.strip().splitlines()[-1])
+    manifest = read_manifest(archive)
+    sample.longest_statement = longest_statement(manifest)
+    archive.unlink()
+    return sample, manifest
+
+
 def side_by_side(ours_cmd: list[str], pt_cmd: list[str], env: dict[str, str], *, runs: int,
                  warmup: int) -> SideBySide:
-    """Our CLI (its last stdout line is the archive, read for the manifest and removed) and pt, alternating."""
+    """Our CLI (run_ours) and pt, alternating."""
     result = SideBySide([], [], [])
 
-    def run_ours(keep: bool) -> None:
-        sample, stdout = timed(ours_cmd, env)
-        archive = Path(stdout.strip().splitlines()[-1])
-        manifest = read_manifest(archive)
-        sample.longest_statement = longest_statement(manifest)
-        archive.unlink()
+    def ours(keep: bool) -> None:
+        sample, manifest = run_ours(ours_cmd, env)
         if keep:
             result.ours.append(sample)
             result.manifests.append(manifest)
@@ -116,7 +158,7 @@ def side_by_side(ours_cmd: list[str], pt_cmd: list[str], env: dict[str, str], *,
         if keep:
             result.theirs.append(sample)
 
-    alternate(run_ours, run_pt, runs=runs, warmup=warmup,
+    alternate(ours, run_pt, runs=runs, warmup=warmup,
               last=lambda: (result.ours[-1].seconds, result.theirs[-1].seconds))
     return result
 
@@ -130,8 +172,6 @@ def median_line(label: str, samples: list[Sample]) -> str:
 
 def prerequisites() -> str | None:
     """pt-mysql-summary's path when it and mariadbd are installed, else None (the cause on stderr)."""
-    import shutil
-
     from tests import servers
 
     pt = shutil.which("pt-mysql-summary")

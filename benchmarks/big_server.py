@@ -22,21 +22,28 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side
+from benchmarks._common import (
+    build_in_parallel,
+    median_line,
+    on_sigterm,
+    prerequisites,
+    run_env,
+    side_by_side,
+    tear_down,
+)
 
 TARGET_RATIO = 0.33
 TARGET_RSS_MIB = 250
@@ -127,21 +134,9 @@ def schema_script(schema: str, tables: int) -> str:
 
 def build(server: Any, schemas: int, tables: int, jobs: int) -> float:
     """Create the schemas through parallel `mariadb` clients; returns the seconds it took."""
-    client = shutil.which("mariadb") or shutil.which("mysql")
-    if client is None:
-        raise RuntimeError("the mariadb client is needed to build the schemas")
-    command = [client, f"--defaults-file={server.client_defaults_file}", "--batch"]
-
-    def one(n: int) -> None:
-        script = schema_script(f"bench_{n:02d}", tables).encode()
-        result = subprocess.run(command, input=script, capture_output=True, timeout=1800, check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"building bench_{n:02d} failed: {result.stderr.decode(errors='replace')[-800:]}")
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, range(schemas)))
-    return time.perf_counter() - started
+    return build_in_parallel(server, {name: partial(schema_script, name, tables)
+                                      for name in (f"bench_{n:02d}" for n in range(schemas))},
+                             jobs=jobs, timeout=1800)
 
 
 def start_big(work: Path, schemas: int, tables: int, jobs: int = 4) -> tuple[Any, tuple[Any, ...], float]:
@@ -195,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
     if pt is None:
         return 1
 
-    from tests import servers
 
     signal.signal(signal.SIGTERM, on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="ps-bench-big-"))
@@ -250,10 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
-        if server is not None:
-            servers.discard(server)
-        servers.shutdown_all()
-        shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, work)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ exit path, Ctrl-C and SIGTERM included.
 from __future__ import annotations
 
 import argparse
-import shutil
 import signal
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side
+from benchmarks._common import median_line, on_sigterm, prerequisites, run_env, side_by_side, tear_down
 
 TARGET_RATIO = 0.6
 
@@ -78,10 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
-        if server is not None:
-            servers.discard(server)
-        servers.shutdown_all()
-        shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, work)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -113,16 +112,15 @@ def demo_target(schemas: int, tables: int) -> Iterator[Target]:
 @contextmanager
 def big_target(schemas: int, tables: int) -> Iterator[Target]:
     """benchmarks/big_server.py's server (its build, 4 clients at once), as root over TCP."""
+    from benchmarks._common import tear_down
     from benchmarks.big_server import start_big
-    from tests import servers
 
     work = Path(tempfile.mkdtemp(prefix="ps-bench-stall-"))
     try:
         server, _objects, _seconds = start_big(work, schemas, tables)
         yield Target(server.host, server.port, "root", server.root_password)
     finally:
-        servers.shutdown_all()
-        shutil.rmtree(work, ignore_errors=True)
+        tear_down(None, work)
 
 
 def wait_until(app: QApplication, condition, timeout: float) -> None:
