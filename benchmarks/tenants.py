@@ -21,7 +21,8 @@ what the target is judged on) and the wall time's (which also spreads the run's 
 --sleep=1, over the schemas, so it falls as they grow). Then ours once more on the largest server, limited with
 --databases to as many schemas as the smallest count: the walk per schema of the same schemas on a larger server
 (what the server's size costs: its information_schema reads may cost more per table there) against the walk
-of all of them on that server (what the number of schemas walked costs, the server the same). `--also DIR` runs a
+of all of them on that server (what the number of schemas walked costs, the server the same), with the server's
+counters per schema for both (buffer pool reads from disk, table definitions and tables opened). `--also DIR` runs a
 second checkout of ours (e.g. main) on the same server, for before/after figures from one run.
 """
 
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     per_schema: dict[int, float] = {}
     walk_per_schema: dict[int, float] = {}
+    first_counters: dict[str, int] = {}
     met = True
     try:
         server = start_tenants(work)
@@ -190,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             server.admin("TRUNCATE mysql.slow_log")
             met &= measure(args, pt, server, work, ours_defaults, count, per_schema, walk_per_schema)
+            if count == counts[0] and len(counts) > 1:  # for the comparison at the end: ours alone, the same schemas
+                _walk, first_counters = same_server_walk(args, server, work, ours_defaults, count)
         if args.serve:
             print(f"ours: --defaults-file={ours_defaults}\nroot: --defaults-file={server.client_defaults_file}")
             print("serving; Ctrl-C to stop", file=sys.stderr)
@@ -206,12 +210,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wall time per schema {counts[0]} -> {counts[-1]}: {wall_low * 1000:.2f} ms -> "
                   f"{wall_high * 1000:.2f} ms ({wall_high / wall_low - 1:+.0%}; the run's fixed part spread over more "
                   "schemas as they grow)")
-            same = same_server_walk(args, work, ours_defaults, counts[0])
+            same, same_counters = same_server_walk(args, server, work, ours_defaults, counts[0])
             print(f"walk time per schema of {counts[0]} schemas on this {counts[-1]}-schema server (--databases): "
                   f"{same * 1000:.2f} ms, against {low * 1000:.2f} ms on the {counts[0]}-schema server "
                   f"({same / low - 1:+.0%}: what the server's own size costs) and {high * 1000:.2f} ms walking all "
                   f"{counts[-1]} here ({high / same - 1:+.0%}: what the number of schemas walked costs, the server "
                   "the same)")
+            print(f"server counters per schema walked, {counts[0]} on the {counts[0]}-schema server: "
+                  f"{_per_schema(first_counters, counts[0])}")
+            print(f"server counters per schema walked, {counts[0]} on this {counts[-1]}-schema server: "
+                  f"{_per_schema(same_counters, counts[0])}")
         return 0 if met else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -281,17 +289,36 @@ def measure(args: argparse.Namespace, pt: str, server: Any, work: Path, ours_def
     return met
 
 
-def same_server_walk(args: argparse.Namespace, work: Path, ours_defaults: Path, count: int) -> float:
+# what the server did for our run: pages InnoDB read from disk (its buffer pool missed), table definitions and
+# tables it opened (its caches missed): the per-table cost of information_schema grows with these
+COUNTERS = ("Innodb_buffer_pool_reads", "Innodb_buffer_pool_read_requests", "Opened_table_definitions",
+            "Opened_tables", "Table_open_cache_misses")
+
+
+def server_counters(server: Any) -> dict[str, int]:
+    names = ", ".join(f"'{name}'" for name in COUNTERS)
+    return {str(k): int(v) for k, v in server.admin(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")}
+
+
+def _per_schema(deltas: dict[str, int], count: int) -> str:
+    return ", ".join(f"{name} {deltas.get(name, 0) / count:.1f}" for name in COUNTERS)
+
+
+def same_server_walk(args: argparse.Namespace, server: Any, work: Path, ours_defaults: Path,
+                     count: int) -> tuple[float, dict[str, int]]:
     """The walk's seconds per schema of our CLI limited (--databases) to the first `count` tenants of the server
-    as it is now: set against the walk of every schema on the same server, it tells the cost of the number of
-    schemas walked from the cost of the server's size (its per-table reads may cost more as it holds more tables)."""
+    as it is now, and the server's counters (COUNTERS) over that run: set against the walk of every schema on the
+    same server, it tells the cost of the number of schemas walked from the cost of the server's size (its
+    per-table reads may cost more as it holds more tables)."""
     out = work / "out"
     out.mkdir(exist_ok=True)
     names = ",".join(f"tenant_{n:05d}" for n in range(count))
     command = [sys.executable, "-m", "prechecks.cli", f"--defaults-file={ours_defaults}", f"--sleep={args.sleep:g}",
                "--quiet", "--output", str(out), f"--databases={names}"]
+    before = server_counters(server)
     _sample, manifest = run_ours(command, run_env(work))
-    return walk_seconds(manifest) / count
+    after = server_counters(server)
+    return walk_seconds(manifest) / count, {name: after[name] - before[name] for name in after}
 
 
 def _timed_in(command: list[str], env: dict[str, str], cwd: Path) -> Any:
