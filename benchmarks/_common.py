@@ -24,6 +24,7 @@ class Sample:
     seconds: float
     max_rss_kib: int
     longest_statement: float | None = None
+    cpu_seconds: float = 0.0  # the process's own user + system time
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[Sample, str]:
@@ -40,7 +41,8 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[Sample, str]:
     proc.stderr.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{command[0]} exited {proc.returncode}: {err.decode(errors='replace')[-800:]}")
-    return Sample(seconds, int(usage.ru_maxrss)), out.decode(errors="replace")
+    sample = Sample(seconds, int(usage.ru_maxrss), cpu_seconds=usage.ru_utime + usage.ru_stime)
+    return sample, out.decode(errors="replace")
 
 
 def read_manifest(archive: Path) -> dict[str, Any]:

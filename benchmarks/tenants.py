@@ -29,6 +29,8 @@ second checkout of ours (e.g. main) on the same server, for before/after figures
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import signal
 import statistics
 import subprocess
@@ -140,13 +142,20 @@ def settle(server: Any) -> float:
     return time.perf_counter() - started
 
 
-def start_tenants(work: Path) -> Any:
+def start_tenants(work: Path, options: dict[str, str]) -> Any:
     from tests import servers
 
     (work / "tmp").mkdir()
     # 100,000 tables: more file handles than the default, as a server of that shape has them configured
     return servers.start_mariadb(work / "server", extra_options={
-        **SERVER_OPTIONS, "tmpdir": str(work / "tmp"), "open-files-limit": "65535"})
+        **SERVER_OPTIONS, "tmpdir": str(work / "tmp"), "open-files-limit": "65535", **options})
+
+
+def server_option(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=VALUE, e.g. innodb-buffer-pool-size=2G")
+    return name, value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--also-up-to", type=int, default=2000,
                         help="run --also only at counts up to this (2000): the old walk takes minutes beyond")
     parser.add_argument("--no-pt", action="store_true", help="ours only (the ratio is then not measured)")
+    parser.add_argument("--server-option", type=server_option, action="append", default=[], metavar="NAME=VALUE",
+                        help="a mariadbd option over the benchmark's own (e.g. innodb-buffer-pool-size=2G), repeatable")
     parser.add_argument("--serve", action="store_true",
                         help="build up to the largest count, print the option files and wait for Ctrl-C (no runs)")
     args = parser.parse_args(argv)
@@ -176,10 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     per_schema: dict[int, float] = {}
     walk_per_schema: dict[int, float] = {}
-    first_counters: dict[str, int] = {}
+    first_counters: dict[str, float] = {}
     met = True
     try:
-        server = start_tenants(work)
+        server = start_tenants(work, dict(args.server_option))
         ours_defaults = bench_account(server, work)
         built = 0
         for count in counts:
@@ -220,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_per_schema(first_counters, counts[0])}")
             print(f"server counters per schema walked, {counts[0]} on this {counts[-1]}-schema server: "
                   f"{_per_schema(same_counters, counts[0])}")
+            print(f"server time per schema walked (ms, performance_schema digests) by what the statement reads, "
+                  f"{counts[0]}-schema server -> {counts[-1]}-schema server: "
+                  f"{kinds_side_by_side(first_counters, same_counters, counts[0])}")
         return 0 if met else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -249,8 +263,9 @@ def measure(args: argparse.Namespace, pt: str, server: Any, work: Path, ours_def
     rss_mib = max(s.max_rss_kib for s in ours) / 1024
     longest = max(s.longest_statement or 0.0 for s in ours)
     slow_count, slow_longest, over_limit = slow_log(server, BENCH_USER)
+    options = "".join(f", --{name}={value}" for name, value in args.server_option)
     print(f"== {count} schemas x {args.tables} tables; {args.runs} runs each after {args.warmup} warm-up, "
-          f"--sleep={args.sleep:g}")
+          f"--sleep={args.sleep:g}{options}")
     print(median_line("ours (ps-prechecks)", ours))
     met = over_limit == 0
     if not args.no_pt:
@@ -295,17 +310,39 @@ COUNTERS = ("Innodb_buffer_pool_reads", "Innodb_buffer_pool_read_requests", "Ope
             "Opened_tables", "Table_open_cache_misses")
 
 
-def server_counters(server: Any) -> dict[str, int]:
+def server_counters(server: Any) -> dict[str, float]:
     names = ", ".join(f"'{name}'" for name in COUNTERS)
-    return {str(k): int(v) for k, v in server.admin(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")}
+    found: dict[str, float] = {
+        str(k): int(v) for k, v in server.admin(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")}
+    # mariadbd's user and system time (fields 14 and 15 of /proc/PID/stat, in clock ticks)
+    fields = Path(f"/proc/{server.pid}/stat").read_text().rpartition(")")[2].split()
+    found["server_user_ms"] = int(fields[11]) * 1000 / os.sysconf("SC_CLK_TCK")
+    found["server_system_ms"] = int(fields[12]) * 1000 / os.sysconf("SC_CLK_TCK")
+    return found
 
 
-def _per_schema(deltas: dict[str, int], count: int) -> str:
-    return ", ".join(f"{name} {deltas.get(name, 0) / count:.1f}" for name in COUNTERS)
+def _per_schema(deltas: dict[str, float], count: int) -> str:
+    names = (*COUNTERS, "server_user_ms", "server_system_ms", "our_cpu_ms")
+    return ", ".join(f"{name} {deltas.get(name, 0) / count:.2f}" for name in names)
+
+
+_READS = re.compile(r"information_schema`?\s*\.\s*`?(\w+)|^(SHOW CREATE \w+)|^(SHOW \w+)", re.IGNORECASE)
+
+
+def statement_kinds(server: Any) -> dict[str, float]:
+    """The server's time (ms) by what each statement digest reads (an information_schema table, SHOW CREATE ...,
+    else its first words), from performance_schema since it was last emptied."""
+    found: dict[str, float] = {}
+    for text, wait in server.admin("SELECT DIGEST_TEXT, SUM_TIMER_WAIT FROM "
+                                   "performance_schema.events_statements_summary_by_digest"):
+        match = _READS.search(str(text or ""))
+        kind = next((g.upper() for g in match.groups() if g), "") if match else " ".join(str(text).split()[:2])
+        found[kind] = found.get(kind, 0.0) + int(wait or 0) / 1e9
+    return found
 
 
 def same_server_walk(args: argparse.Namespace, server: Any, work: Path, ours_defaults: Path,
-                     count: int) -> tuple[float, dict[str, int]]:
+                     count: int) -> tuple[float, dict[str, float]]:
     """The walk's seconds per schema of our CLI limited (--databases) to the first `count` tenants of the server
     as it is now, and the server's counters (COUNTERS) over that run: set against the walk of every schema on the
     same server, it tells the cost of the number of schemas walked from the cost of the server's size (its
@@ -315,10 +352,21 @@ def same_server_walk(args: argparse.Namespace, server: Any, work: Path, ours_def
     names = ",".join(f"tenant_{n:05d}" for n in range(count))
     command = [sys.executable, "-m", "prechecks.cli", f"--defaults-file={ours_defaults}", f"--sleep={args.sleep:g}",
                "--quiet", "--output", str(out), f"--databases={names}"]
+    server.admin("TRUNCATE TABLE performance_schema.events_statements_summary_by_digest")
     before = server_counters(server)
-    _sample, manifest = run_ours(command, run_env(work))
+    sample, manifest = run_ours(command, run_env(work))
     after = server_counters(server)
-    return walk_seconds(manifest) / count, {name: after[name] - before[name] for name in after}
+    deltas = {name: after[name] - before[name] for name in after}
+    deltas["our_cpu_ms"] = sample.cpu_seconds * 1000  # the whole run's: its fixed part included
+    deltas.update({f"statements {kind}": ms for kind, ms in statement_kinds(server).items()})
+    return walk_seconds(manifest) / count, deltas
+
+
+def kinds_side_by_side(small: dict[str, float], large: dict[str, float], count: int) -> str:
+    """The server's statement time per schema walked by kind, the same schemas on both servers, largest first."""
+    kinds = sorted({k for k in (*small, *large) if k.startswith("statements ")}, key=lambda k: -large.get(k, 0))
+    return "; ".join(f"{k.removeprefix('statements ')} {small.get(k, 0) / count:.2f} -> {large.get(k, 0) / count:.2f}"
+                     for k in kinds[:10])
 
 
 def _timed_in(command: list[str], env: dict[str, str], cwd: Path) -> Any:
