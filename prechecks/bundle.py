@@ -94,8 +94,9 @@ def archive_name(timestamp: str) -> str:
 
 
 def redaction_map_name(timestamp: str) -> str:
-    """The pseudonym map, written next to the archive (never inside it) when a class was asked for."""
-    return f"ps_archive_{timestamp}.redaction-map.json"
+    """The pseudonym map, written next to the archive (never inside it) when a class was asked for: the name
+    archive_path_map gives the archive's first-choice name."""
+    return archive_path_map(Path(archive_name(timestamp))).name
 
 
 def build_manifest(files: ArchiveFiles, facts: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -442,7 +443,7 @@ def redact_readiness(readiness: Mapping[str, Any], redactor: Redactor,
 
 def archive_path_map(archive: Path) -> Path:
     """The redaction map that goes with the archive at ``archive``: its name with .redaction-map.json for .tgz
-    (redaction_map_name() for the archive's first-choice name, and for one that took a suffix)."""
+    (also for an archive whose name took a suffix, -2 and so on)."""
     return archive.with_name(archive.name.removesuffix(".tgz") + ".redaction-map.json")
 
 

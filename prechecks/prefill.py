@@ -1167,16 +1167,6 @@ def build_answers(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None
     return merge_answers(questionnaire, prefill(facts, questionnaire, attachments=attachments), draft, answers)
 
 
-def questionnaire_files(facts: Mapping[str, Any], *, draft: Mapping[str, Value] | None = None,
-                        answers: Mapping[str, Value] | None = None, attachments: list[str] | None = None,
-                        questionnaire: Questionnaire | None = None) -> dict[str, str]:
-    """freeform_questions.md and submission.json for the archive."""
-    questionnaire = questionnaire or load_questionnaire()
-    merged = build_answers(facts, draft=draft, answers=answers, questionnaire=questionnaire,
-                           attachments=attachments or [])
-    return questionnaire_outputs(questionnaire, merged, facts=facts, attachments=attachments or [])
-
-
 # ------------------------------------------------------------------------------ several servers
 
 _CONFIDENCE_ORDER = ("measured", "estimate", "heuristic")
